@@ -1,0 +1,117 @@
+//! Store configuration.
+
+use std::fmt;
+use std::sync::Arc;
+
+use crate::clock::{Clock, SystemClock};
+
+/// Redis's default `proto-max-bulk-len`: the largest string, 512 MB.
+pub const DEFAULT_MAX_STRING_LEN: usize = 512 * 1024 * 1024;
+
+/// How a [`Store`](crate::Store) is set up. Build one with
+/// [`Config::builder`]; [`Config::default`] is what [`Store::new`](crate::Store::new) uses.
+///
+/// ```
+/// use kvstore::{Config, Store};
+///
+/// let config = Config::builder().shards(16).active_expire(false).build();
+/// let store = Store::open(config)?;
+/// assert_eq!(store.shard_count(), 16);
+/// # Ok::<(), kvstore::Error>(())
+/// ```
+#[derive(Clone)]
+pub struct Config {
+    pub(crate) shards: usize,
+    pub(crate) clock: Arc<dyn Clock>,
+    pub(crate) active_expire: bool,
+    pub(crate) hz: u32,
+    pub(crate) max_string_len: usize,
+}
+
+impl fmt::Debug for Config {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Config")
+            .field("shards", &self.shards)
+            .field("clock", &self.clock)
+            .field("active_expire", &self.active_expire)
+            .field("hz", &self.hz)
+            .field("max_string_len", &self.max_string_len)
+            .finish()
+    }
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        let cores = std::thread::available_parallelism().map_or(1, usize::from);
+        Config {
+            shards: (cores * 32).clamp(64, 1024).next_power_of_two(),
+            clock: Arc::new(SystemClock),
+            active_expire: true,
+            hz: 10,
+            max_string_len: DEFAULT_MAX_STRING_LEN,
+        }
+    }
+}
+
+impl Config {
+    /// A builder starting from the defaults.
+    #[must_use]
+    pub fn builder() -> ConfigBuilder {
+        ConfigBuilder {
+            config: Config::default(),
+        }
+    }
+}
+
+/// Builds a [`Config`]; every setting has a documented default.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct ConfigBuilder {
+    config: Config,
+}
+
+impl ConfigBuilder {
+    /// Number of shards the 16384 hash slots are split into, rounded up to a
+    /// power of two between 1 and 16384. More shards mean less lock
+    /// contention between threads. Default: 32 per core, between 64 and 1024.
+    pub fn shards(mut self, shards: usize) -> Self {
+        self.config.shards = shards;
+        self
+    }
+
+    /// The clock expiry reads. Default: [`SystemClock`]. Tests use a
+    /// [`ManualClock`](crate::ManualClock).
+    pub fn clock(mut self, clock: impl Clock) -> Self {
+        self.config.clock = Arc::new(clock);
+        self
+    }
+
+    /// Whether a background thread reclaims expired keys nobody touches
+    /// (Redis's active expire cycle). Default: on. When off, expired keys are
+    /// still invisible, and [`Store::active_expire_cycle`](crate::Store::active_expire_cycle)
+    /// reclaims them on demand.
+    pub fn active_expire(mut self, on: bool) -> Self {
+        self.config.active_expire = on;
+        self
+    }
+
+    /// How many times per second the background cycle runs (Redis's `hz`),
+    /// 1 to 500. Default: 10.
+    pub fn hz(mut self, hz: u32) -> Self {
+        self.config.hz = hz.clamp(1, 500);
+        self
+    }
+
+    /// The largest string a command may create, in bytes (Redis's
+    /// `proto-max-bulk-len`). Default: 512 MB.
+    pub fn max_string_len(mut self, bytes: usize) -> Self {
+        self.config.max_string_len = bytes;
+        self
+    }
+
+    /// The finished configuration.
+    #[must_use]
+    pub fn build(self) -> Config {
+        self.config
+    }
+}

@@ -1,0 +1,551 @@
+//! The sharded keyspace: slots → shards, per-shard tables, ordered locking,
+//! and key lookups with lazy expiry (Redis's `db.c`).
+//!
+//! Each key belongs to its Redis Cluster slot; slots are split into a
+//! power-of-two number of shards, each a contiguous range of slots behind one
+//! `RwLock`. A shard holds the keyspace table, the expires table (only keys
+//! with a time to live) and its memory counter. Commands touching several
+//! shards lock them in ascending shard order and hold them to the end, so
+//! every command is atomic and none can deadlock with another.
+
+pub(crate) mod entry;
+pub(crate) mod table;
+
+use std::cell::Cell;
+use std::ops::{Deref, DerefMut};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use parking_lot::{RwLock, RwLockReadGuard, RwLockWriteGuard};
+
+use crate::clock::Clock;
+use crate::cluster::{SLOTS, key_slot};
+use crate::propagate::Propagator;
+use crate::types::Lookup;
+use crate::value::Value;
+use entry::{ExpireSlot, FLAG_EXPIRES, Slot};
+use table::{Bucket, Table};
+
+/// Where a key lives: its shard and its hash in the shard's tables.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Loc {
+    pub(crate) shard: usize,
+    pub(crate) hash: u64,
+}
+
+/// One shard: a range of slots with its own tables and lock.
+pub(crate) struct Shard {
+    main: Table<Slot>,
+    expires: Table<ExpireSlot>,
+    /// Heap bytes owned by the buckets of both tables.
+    heap_bytes: usize,
+}
+
+/// Keeps each shard's lock on its own cache lines (two, for the adjacent-line
+/// prefetcher), so threads working on different shards never share a line.
+#[repr(align(128))]
+struct Padded<T>(T);
+
+/// All shards of a store.
+pub(crate) struct Keyspace {
+    shards: Box<[Padded<RwLock<Shard>>]>,
+    /// slot >> shift = shard index.
+    shift: u32,
+    hasher: ahash::RandomState,
+}
+
+/// Per-command context: the clock, read at most once per command, and the
+/// propagation hook.
+pub(crate) struct Ctx<'a> {
+    clock: &'a dyn Clock,
+    propagator: &'a Propagator,
+    expired_keys: &'a AtomicU64,
+    now: Cell<Option<i64>>,
+}
+
+impl<'a> Ctx<'a> {
+    pub(crate) fn new(
+        clock: &'a dyn Clock,
+        propagator: &'a Propagator,
+        expired_keys: &'a AtomicU64,
+    ) -> Self {
+        Ctx {
+            clock,
+            propagator,
+            expired_keys,
+            now: Cell::new(None),
+        }
+    }
+
+    /// The command's time in Unix milliseconds (Redis caches it per command
+    /// too, so that one command sees one instant).
+    pub(crate) fn now(&self) -> i64 {
+        if let Some(t) = self.now.get() {
+            return t;
+        }
+        let t = self.clock.now_ms();
+        self.now.set(Some(t));
+        t
+    }
+
+    /// Whether a write's canonical command needs to be built.
+    #[inline]
+    pub(crate) fn propagating(&self) -> bool {
+        self.propagator.active()
+    }
+
+    /// Hands a write's canonical command to the observers.
+    pub(crate) fn propagate(&self, argv: &[&[u8]]) {
+        self.propagator.emit(argv);
+    }
+}
+
+impl Shard {
+    fn new(hasher: &ahash::RandomState) -> Shard {
+        Shard {
+            main: Table::new(hasher.clone()),
+            expires: Table::new(hasher.clone()),
+            heap_bytes: 0,
+        }
+    }
+
+    /// Number of keys, including expired keys not yet reclaimed (as Redis's
+    /// DBSIZE).
+    pub(crate) fn len(&self) -> usize {
+        self.main.len()
+    }
+
+    /// Number of keys with a time to live.
+    #[cfg(test)]
+    pub(crate) fn volatile_len(&self) -> usize {
+        self.expires.len()
+    }
+
+    /// Bytes used by this shard's tables and heap data.
+    pub(crate) fn used_bytes(&self) -> usize {
+        self.main.allocated_bytes() + self.expires.allocated_bytes() + self.heap_bytes
+    }
+
+    /// The deadline of the key in slot `slot`, if it has one.
+    pub(crate) fn deadline_of(&self, slot: &Slot, hash: u64) -> Option<i64> {
+        if !slot.has_flag(FLAG_EXPIRES) {
+            return None;
+        }
+        let key = slot.key();
+        self.expires
+            .find(key, hash)
+            .and_then(|i| self.expires.get(i))
+            .map(ExpireSlot::at)
+    }
+
+    fn is_expired(&self, slot: &Slot, hash: u64, ctx: &Ctx<'_>) -> bool {
+        self.deadline_of(slot, hash)
+            .is_some_and(|at| at <= ctx.now())
+    }
+
+    /// The live slot of `key`: expired keys are invisible.
+    #[inline]
+    pub(crate) fn get(&self, key: &[u8], hash: u64, ctx: &Ctx<'_>) -> Option<&Slot> {
+        match self.lookup(key, hash, ctx) {
+            Lookup::Live(slot) => Some(slot),
+            Lookup::Absent | Lookup::Expired => None,
+        }
+    }
+
+    /// Looks `key` up for reading, telling an expired key from a missing one.
+    #[inline]
+    pub(crate) fn lookup(&self, key: &[u8], hash: u64, ctx: &Ctx<'_>) -> Lookup<'_> {
+        let Some(slot) = self.main.find(key, hash).and_then(|i| self.main.get(i)) else {
+            return Lookup::Absent;
+        };
+        if slot.has_flag(FLAG_EXPIRES) && self.is_expired(slot, hash, ctx) {
+            return Lookup::Expired;
+        }
+        Lookup::Live(slot)
+    }
+
+    /// The index of the live slot of `key`, for a write. An expired key found
+    /// on the way is deleted and its deletion propagated as `DEL`, as Redis's
+    /// `expireIfNeeded` does.
+    pub(crate) fn find_live(&mut self, key: &[u8], hash: u64, ctx: &Ctx<'_>) -> Option<usize> {
+        let index = self.main.find(key, hash)?;
+        let slot = self.main.get(index)?;
+        if slot.has_flag(FLAG_EXPIRES) && self.is_expired(slot, hash, ctx) {
+            self.remove_at(index, hash);
+            ctx.expired_keys.fetch_add(1, Ordering::Relaxed);
+            ctx.propagate(&[b"DEL", key]);
+            return None;
+        }
+        Some(index)
+    }
+
+    pub(crate) fn slot(&self, index: usize) -> Option<&Slot> {
+        self.main.get(index)
+    }
+
+    /// Runs `f` on the slot at `index`, keeping the memory counter exact.
+    pub(crate) fn update<R>(&mut self, index: usize, f: impl FnOnce(&mut Slot) -> R) -> Option<R> {
+        let slot = self.main.get_mut(index)?;
+        let before = slot.heap_bytes();
+        let result = f(slot);
+        let after = slot.heap_bytes();
+        self.heap_bytes = self.heap_bytes.wrapping_add(after).wrapping_sub(before);
+        Some(result)
+    }
+
+    /// Replaces the value at `index`, keeping the key and its TTL; the
+    /// string-encoding flag is cleared.
+    pub(crate) fn replace_value(&mut self, index: usize, hash: u64, value: Value) {
+        self.update(index, |slot| {
+            slot.set_value(value, hash);
+            slot.set_flag(entry::FLAG_RAW, false);
+        });
+    }
+
+    /// Adds a key that is not in the table.
+    pub(crate) fn insert(&mut self, key: &[u8], hash: u64, value: Value, flags: u8) {
+        // The EXPIRES flag is only ever set together with a deadline.
+        let slot = Slot::new(key, value, flags & !FLAG_EXPIRES, hash);
+        self.heap_bytes += slot.heap_bytes();
+        self.main.insert_new(hash, slot);
+    }
+
+    /// Sets `key` to `value`, replacing any value; the TTL is cleared unless
+    /// `keep_ttl`. Returns whether the key existed (expired keys count as
+    /// absent).
+    pub(crate) fn upsert(
+        &mut self,
+        key: &[u8],
+        hash: u64,
+        value: Value,
+        keep_ttl: bool,
+        ctx: &Ctx<'_>,
+    ) -> bool {
+        match self.find_live(key, hash, ctx) {
+            Some(index) => {
+                self.replace_value(index, hash, value);
+                if !keep_ttl {
+                    self.set_deadline(index, hash, None);
+                }
+                true
+            }
+            None => {
+                self.insert(key, hash, value, 0);
+                false
+            }
+        }
+    }
+
+    /// Removes the key at `index` with its TTL and returns its value.
+    pub(crate) fn remove_at(&mut self, index: usize, hash: u64) -> Option<Value> {
+        let slot = self.main.remove_at(index)?;
+        self.heap_bytes = self.heap_bytes.wrapping_sub(slot.heap_bytes());
+        if slot.has_flag(FLAG_EXPIRES) {
+            self.remove_deadline(slot.key(), hash);
+        }
+        self.main.shrink_if_sparse();
+        Some(slot.into_value())
+    }
+
+    /// Removes the key at `index` and returns everything needed to put it
+    /// back under another name (`RENAME`): value, flags and deadline.
+    pub(crate) fn take(&mut self, index: usize, hash: u64) -> Option<Detached> {
+        let slot = self.main.get(index)?;
+        let flags = slot.flags();
+        let deadline = self.deadline_of(slot, hash);
+        let value = self.remove_at(index, hash)?;
+        Some(Detached {
+            value,
+            flags,
+            deadline,
+        })
+    }
+
+    /// A deep copy of the key at `index` (`COPY`).
+    pub(crate) fn duplicate(&self, index: usize, hash: u64) -> Option<Detached> {
+        let slot = self.main.get(index)?;
+        let value = match slot.duplicate_value() {
+            Some(v) => v,
+            None => return None,
+        };
+        Some(Detached {
+            value,
+            flags: slot.flags(),
+            deadline: self.deadline_of(slot, hash),
+        })
+    }
+
+    /// Adds a detached key under `key`, which is not in the table.
+    pub(crate) fn attach(&mut self, key: &[u8], hash: u64, detached: Detached) {
+        self.insert(key, hash, detached.value, detached.flags);
+        if detached.deadline.is_some()
+            && let Some(i) = self.main.find(key, hash)
+        {
+            self.set_deadline(i, hash, detached.deadline);
+        }
+    }
+
+    /// Removes `key` if it is live; returns whether it was.
+    pub(crate) fn delete(&mut self, key: &[u8], hash: u64, ctx: &Ctx<'_>) -> bool {
+        match self.find_live(key, hash, ctx) {
+            Some(index) => self.remove_at(index, hash).is_some(),
+            None => false,
+        }
+    }
+
+    /// Sets (`Some`) or clears (`None`) the deadline of the key at `index`.
+    pub(crate) fn set_deadline(&mut self, index: usize, hash: u64, at: Option<i64>) {
+        let Some(slot) = self.main.get_mut(index) else {
+            return;
+        };
+        let had = slot.has_flag(FLAG_EXPIRES);
+        slot.set_flag(FLAG_EXPIRES, at.is_some());
+        let key = OwnedKeyBuf::from(slot.key());
+        match (had, at) {
+            (false, None) => {}
+            (true, None) => self.remove_deadline(key.as_slice(), hash),
+            (true, Some(at)) => {
+                if let Some(i) = self.expires.find(key.as_slice(), hash)
+                    && let Some(e) = self.expires.get_mut(i)
+                {
+                    e.set_at(at);
+                }
+            }
+            (false, Some(at)) => {
+                let e = ExpireSlot::new(key.as_slice(), at, hash);
+                self.heap_bytes += e.heap_bytes();
+                self.expires.insert_new(hash, e);
+            }
+        }
+    }
+
+    fn remove_deadline(&mut self, key: &[u8], hash: u64) {
+        if let Some(i) = self.expires.find(key, hash)
+            && let Some(e) = self.expires.remove_at(i)
+        {
+            self.heap_bytes = self.heap_bytes.wrapping_sub(e.heap_bytes());
+            self.expires.shrink_if_sparse();
+        }
+    }
+
+    /// Removes every key.
+    pub(crate) fn clear(&mut self) {
+        self.main.clear();
+        self.expires.clear();
+        self.heap_bytes = 0;
+    }
+
+    pub(crate) fn table(&self) -> &Table<Slot> {
+        &self.main
+    }
+
+    pub(crate) fn expires(&self) -> &Table<ExpireSlot> {
+        &self.expires
+    }
+
+    pub(crate) fn hash(&self, key: &[u8]) -> u64 {
+        self.main.hash(key)
+    }
+}
+
+/// A key's value with its flags and deadline, out of the table.
+pub(crate) struct Detached {
+    pub(crate) value: Value,
+    pub(crate) flags: u8,
+    pub(crate) deadline: Option<i64>,
+}
+
+/// A key copied out of a bucket, so the table can be changed while using it.
+/// Short keys stay on the stack.
+enum OwnedKeyBuf {
+    Inline([u8; 32], usize),
+    Heap(Vec<u8>),
+}
+
+impl OwnedKeyBuf {
+    fn from(key: &[u8]) -> Self {
+        if key.len() <= 32 {
+            let mut buf = [0u8; 32];
+            buf[..key.len()].copy_from_slice(key);
+            OwnedKeyBuf::Inline(buf, key.len())
+        } else {
+            OwnedKeyBuf::Heap(key.to_vec())
+        }
+    }
+
+    fn as_slice(&self) -> &[u8] {
+        match self {
+            OwnedKeyBuf::Inline(buf, len) => &buf[..*len],
+            OwnedKeyBuf::Heap(v) => v,
+        }
+    }
+}
+
+impl Keyspace {
+    /// A keyspace of `shards` shards (rounded to a power of two in 1..=16384).
+    pub(crate) fn new(shards: usize) -> Keyspace {
+        let n = shards.clamp(1, usize::from(SLOTS)).next_power_of_two();
+        let shift = u16::BITS - 2 - n.trailing_zeros(); // 14 bits of slot
+        let hasher = ahash::RandomState::new();
+        let shards = (0..n)
+            .map(|_| Padded(RwLock::new(Shard::new(&hasher))))
+            .collect();
+        Keyspace {
+            shards,
+            shift,
+            hasher,
+        }
+    }
+
+    /// Fixed bytes of the shard array itself.
+    pub(crate) fn overhead_bytes(&self) -> usize {
+        self.shards.len() * std::mem::size_of::<Padded<RwLock<Shard>>>()
+    }
+
+    pub(crate) fn shard_count(&self) -> usize {
+        self.shards.len()
+    }
+
+    /// The shard serving a slot.
+    pub(crate) fn shard_of_slot(&self, slot: u16) -> usize {
+        usize::from(slot >> self.shift)
+    }
+
+    #[inline]
+    pub(crate) fn locate(&self, key: &[u8]) -> Loc {
+        Loc {
+            shard: self.shard_of_slot(key_slot(key)),
+            hash: self.hasher.hash_one(key),
+        }
+    }
+
+    #[inline]
+    pub(crate) fn read(&self, shard: usize) -> RwLockReadGuard<'_, Shard> {
+        self.shards[shard].0.read()
+    }
+
+    #[inline]
+    pub(crate) fn write(&self, shard: usize) -> RwLockWriteGuard<'_, Shard> {
+        self.shards[shard].0.write()
+    }
+
+    /// Write-locks the given shards in ascending order.
+    pub(crate) fn write_many(
+        &self,
+        shards: impl IntoIterator<Item = usize>,
+    ) -> Locked<RwLockWriteGuard<'_, Shard>> {
+        let ids = sorted_unique(shards);
+        Locked {
+            guards: ids.into_iter().map(|i| (i, self.write(i))).collect(),
+        }
+    }
+
+    /// Read-locks the given shards in ascending order.
+    pub(crate) fn read_many(
+        &self,
+        shards: impl IntoIterator<Item = usize>,
+    ) -> Locked<RwLockReadGuard<'_, Shard>> {
+        let ids = sorted_unique(shards);
+        Locked {
+            guards: ids.into_iter().map(|i| (i, self.read(i))).collect(),
+        }
+    }
+
+    /// Write-locks every shard.
+    pub(crate) fn write_all(&self) -> Locked<RwLockWriteGuard<'_, Shard>> {
+        self.write_many(0..self.shards.len())
+    }
+
+    /// Read-locks every shard.
+    pub(crate) fn read_all(&self) -> Locked<RwLockReadGuard<'_, Shard>> {
+        self.read_many(0..self.shards.len())
+    }
+}
+
+fn sorted_unique(shards: impl IntoIterator<Item = usize>) -> Vec<usize> {
+    let mut ids: Vec<usize> = shards.into_iter().collect();
+    ids.sort_unstable();
+    ids.dedup();
+    ids
+}
+
+/// A set of shard guards taken in ascending order, released together.
+pub(crate) struct Locked<G> {
+    guards: Vec<(usize, G)>,
+}
+
+impl<G: Deref<Target = Shard>> Locked<G> {
+    /// The locked shard `shard`. Panics only if the caller asks for a shard
+    /// it did not lock, which is a bug in the command, not bad input.
+    pub(crate) fn shard(&self, shard: usize) -> &Shard {
+        let i = self.position(shard);
+        &self.guards[i].1
+    }
+
+    fn position(&self, shard: usize) -> usize {
+        match self.guards.binary_search_by_key(&shard, |(i, _)| *i) {
+            Ok(i) => i,
+            Err(_) => unreachable!("shard {shard} used without being locked"),
+        }
+    }
+
+    /// All locked shards, in ascending order.
+    pub(crate) fn iter(&self) -> impl Iterator<Item = (usize, &Shard)> {
+        self.guards.iter().map(|(i, g)| (*i, &**g))
+    }
+}
+
+impl<G: DerefMut<Target = Shard>> Locked<G> {
+    pub(crate) fn shard_mut(&mut self, shard: usize) -> &mut Shard {
+        let i = self.position(shard);
+        &mut self.guards[i].1
+    }
+
+    pub(crate) fn iter_mut(&mut self) -> impl Iterator<Item = (usize, &mut Shard)> {
+        self.guards.iter_mut().map(|(i, g)| (*i, &mut **g))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::clock::ManualClock;
+
+    #[test]
+    fn shards_are_contiguous_slot_ranges() {
+        let ks = Keyspace::new(64);
+        assert_eq!(ks.shard_count(), 64);
+        assert_eq!(ks.shard_of_slot(0), 0);
+        assert_eq!(ks.shard_of_slot(255), 0);
+        assert_eq!(ks.shard_of_slot(256), 1);
+        assert_eq!(ks.shard_of_slot(16383), 63);
+        assert_eq!(Keyspace::new(1).shard_of_slot(16383), 0);
+        assert_eq!(Keyspace::new(100).shard_count(), 128);
+        assert_eq!(Keyspace::new(1 << 20).shard_count(), 16384);
+        assert_eq!(Keyspace::new(16384).shard_of_slot(16383), 16383);
+    }
+
+    #[test]
+    fn expired_keys_are_invisible_and_reclaimed_on_write() {
+        let clock = ManualClock::new(1000);
+        let prop = Propagator::default();
+        let expired = AtomicU64::new(0);
+        let ctx = Ctx::new(&clock, &prop, &expired);
+        let ks = Keyspace::new(4);
+        let loc = ks.locate(b"k");
+        let mut shard = ks.write(loc.shard);
+        shard.insert(b"k", loc.hash, Value::from_bytes(b"v"), 0);
+        let i = shard.find_live(b"k", loc.hash, &ctx).expect("live");
+        shard.set_deadline(i, loc.hash, Some(1500));
+        assert_eq!(shard.volatile_len(), 1);
+        assert!(shard.get(b"k", loc.hash, &ctx).is_some());
+        clock.set(1500);
+        let ctx = Ctx::new(&clock, &prop, &expired);
+        assert!(shard.get(b"k", loc.hash, &ctx).is_none());
+        assert_eq!(shard.len(), 1, "still stored until reclaimed");
+        assert!(shard.find_live(b"k", loc.hash, &ctx).is_none());
+        assert_eq!(shard.len(), 0);
+        assert_eq!(shard.volatile_len(), 0);
+        assert_eq!(shard.used_bytes(), 0);
+        assert_eq!(expired.load(Ordering::Relaxed), 1);
+    }
+}

@@ -1,0 +1,526 @@
+//! An open-addressing hash table of compact buckets, ordered by hash.
+//!
+//! This is the store's `dict.c`. Buckets live inline in one array (no pointer
+//! per entry), collisions are resolved by linear probing with Robin Hood
+//! ordering, and a bucket's home position is taken from the top bits of its
+//! key's hash with a multiply ("fastrange") instead of a mask, which gives two
+//! properties the store relies on:
+//!
+//! * The capacity need not be a power of two, so the table grows by 1.5× and
+//!   stays between ~57% and 85% full: memory per key stays low at every size.
+//! * Buckets are sorted by home position, and home positions are monotonic in
+//!   the hash, so the array is (almost) sorted by hash whatever the capacity.
+//!   A scan cursor is therefore a position in *hash space*, which survives
+//!   growth and shrinking: a key present for a whole scan is returned at least
+//!   once (Redis's SCAN guarantee), without Redis's reverse-binary trick.
+//!
+//! There is no wrap-around: the array has a small overflow area after the
+//! last home position, and the final bucket is always left empty so every
+//! probe ends inside the array. A bucket's distance from its home is stored in
+//! the bucket itself (`dist`, 1-based; 0 means empty), so probes stop early
+//! and a bucket's home is known without rehashing its key.
+
+use std::mem;
+
+/// What the table needs from a bucket type.
+pub(crate) trait Bucket {
+    /// An empty bucket.
+    fn empty() -> Self;
+    /// Probe distance + 1; 0 when the bucket is empty.
+    fn dist(&self) -> u8;
+    /// Sets the probe distance + 1 of an occupied bucket.
+    fn set_dist(&mut self, dist: u8);
+    /// The key held by an occupied bucket.
+    fn key(&self) -> &[u8];
+    /// Whether an occupied bucket holds `key`, whose hash is `hash`. Buckets
+    /// may keep a fingerprint of the hash to avoid touching a key on the heap.
+    fn matches(&self, key: &[u8], hash: u64) -> bool;
+}
+
+/// Grow before the table is fuller than 85%.
+const MAX_LOAD_NUM: usize = 17;
+const MAX_LOAD_DEN: usize = 20;
+/// Shrink when the table is less than 20% full.
+const MIN_LOAD_DIV: usize = 5;
+/// The smallest non-zero capacity.
+const MIN_CAP: usize = 8;
+/// Overflow buckets after the last home position, at most.
+const MAX_OVERFLOW: usize = 64;
+
+/// A Robin Hood hash table of buckets `B`, keyed by byte strings.
+pub(crate) struct Table<B> {
+    buckets: Vec<B>,
+    /// Number of home positions (0 for a table that never allocated).
+    cap: usize,
+    len: usize,
+    hasher: ahash::RandomState,
+}
+
+impl<B: Bucket> Table<B> {
+    /// An empty table that allocates nothing until the first insert.
+    pub(crate) fn new(hasher: ahash::RandomState) -> Self {
+        Table {
+            buckets: Vec::new(),
+            cap: 0,
+            len: 0,
+            hasher,
+        }
+    }
+
+    /// The hash the table uses for `key`.
+    #[inline]
+    pub(crate) fn hash(&self, key: &[u8]) -> u64 {
+        self.hasher.hash_one(key)
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Bytes held by the bucket array.
+    pub(crate) fn allocated_bytes(&self) -> usize {
+        self.buckets.capacity() * mem::size_of::<B>()
+    }
+
+    /// Number of bucket positions (home positions plus overflow area).
+    pub(crate) fn positions(&self) -> usize {
+        self.buckets.len()
+    }
+
+    #[inline]
+    fn home(&self, hash: u64) -> usize {
+        home_of(hash >> 32, self.cap)
+    }
+
+    /// The index of the bucket holding `key`.
+    #[inline]
+    pub(crate) fn find(&self, key: &[u8], hash: u64) -> Option<usize> {
+        if self.len == 0 {
+            return None;
+        }
+        let mut i = self.home(hash);
+        let mut dist: u8 = 1;
+        loop {
+            let bucket = self.buckets.get(i)?;
+            let d = bucket.dist();
+            // Robin Hood invariant: once the resident is closer to its home
+            // than we are to ours, our key cannot be further along.
+            if d < dist {
+                return None;
+            }
+            // Equal distance means equal home: only those can hold our key.
+            if d == dist && bucket.matches(key, hash) {
+                return Some(i);
+            }
+            i += 1;
+            dist = dist.checked_add(1)?;
+        }
+    }
+
+    #[inline]
+    pub(crate) fn get(&self, index: usize) -> Option<&B> {
+        self.buckets.get(index).filter(|b| b.dist() != 0)
+    }
+
+    #[inline]
+    pub(crate) fn get_mut(&mut self, index: usize) -> Option<&mut B> {
+        self.buckets.get_mut(index).filter(|b| b.dist() != 0)
+    }
+
+    /// Inserts a bucket whose key is not in the table.
+    pub(crate) fn insert_new(&mut self, hash: u64, bucket: B) {
+        if (self.len + 1) * MAX_LOAD_DEN > self.cap * MAX_LOAD_NUM {
+            self.resize(grown(self.cap));
+        }
+        let mut pending = bucket;
+        let mut hash = hash;
+        loop {
+            match self.place(hash, pending) {
+                None => break,
+                // The probe ran out of room: grow, then place the bucket that
+                // was left in hand (ours or one it displaced).
+                Some(displaced) => {
+                    self.resize(grown(self.cap));
+                    hash = self.hash(displaced.key());
+                    pending = displaced;
+                }
+            }
+        }
+        self.len += 1;
+    }
+
+    /// Robin Hood placement. Returns the bucket left in hand when the probe
+    /// reaches the reserved last position or the maximum distance.
+    fn place(&mut self, hash: u64, mut bucket: B) -> Option<B> {
+        let last = self.buckets.len().saturating_sub(1);
+        let mut i = self.home(hash);
+        let mut dist: u8 = 1;
+        loop {
+            if i >= last {
+                return Some(bucket);
+            }
+            let resident = &mut self.buckets[i];
+            let d = resident.dist();
+            if d == 0 {
+                bucket.set_dist(dist);
+                *resident = bucket;
+                return None;
+            }
+            if d < dist {
+                bucket.set_dist(dist);
+                mem::swap(resident, &mut bucket);
+                dist = d;
+            }
+            i += 1;
+            match dist.checked_add(1) {
+                Some(next) => dist = next,
+                None => return Some(bucket),
+            }
+        }
+    }
+
+    /// Removes and returns the bucket at `index` (backward-shift deletion).
+    /// Indexes of other buckets may change.
+    pub(crate) fn remove_at(&mut self, index: usize) -> Option<B> {
+        if self.get(index).is_none() {
+            return None;
+        }
+        let removed = mem::replace(&mut self.buckets[index], B::empty());
+        let mut hole = index;
+        while let Some(next) = self.buckets.get(hole + 1) {
+            let d = next.dist();
+            if d <= 1 {
+                break;
+            }
+            self.buckets.swap(hole, hole + 1);
+            self.buckets[hole].set_dist(d - 1);
+            hole += 1;
+        }
+        self.len -= 1;
+        Some(removed)
+    }
+
+    /// Shrinks the array when it is mostly empty. Call after removals, when
+    /// no index is held.
+    pub(crate) fn shrink_if_sparse(&mut self) {
+        if self.len == 0 {
+            *self = Table::new(self.hasher.clone());
+        } else if self.cap > MIN_CAP && self.len * MIN_LOAD_DIV < self.cap {
+            self.resize((self.len * 2).max(MIN_CAP));
+        }
+    }
+
+    /// Removes everything and frees the array.
+    pub(crate) fn clear(&mut self) {
+        *self = Table::new(self.hasher.clone());
+    }
+
+    /// Rebuilds the table with `new_cap` home positions.
+    fn resize(&mut self, new_cap: usize) {
+        let mut cap = new_cap.max(MIN_CAP);
+        'retry: loop {
+            let total = cap + overflow_for(cap);
+            let mut fresh: Vec<B> = Vec::with_capacity(total);
+            fresh.resize_with(total, B::empty);
+            let old = mem::replace(&mut self.buckets, fresh);
+            let old_cap = mem::replace(&mut self.cap, cap);
+            let mut pending = old.into_iter().filter(|b| b.dist() != 0);
+            while let Some(bucket) = pending.next() {
+                let hash = self.hash(bucket.key());
+                if let Some(left) = self.place(hash, bucket) {
+                    // Could not fit (extremely unlikely): start over bigger,
+                    // collecting everything placed so far plus the rest.
+                    let placed = mem::take(&mut self.buckets);
+                    let rest: Vec<B> = placed
+                        .into_iter()
+                        .filter(|b| b.dist() != 0)
+                        .chain(std::iter::once(left))
+                        .chain(pending)
+                        .collect();
+                    self.buckets = rest;
+                    self.cap = old_cap;
+                    cap = grown(cap);
+                    continue 'retry;
+                }
+            }
+            return;
+        }
+    }
+
+    /// Visits buckets in hash order from cursor position `pos` (a point of the
+    /// 32-bit hash space) and returns the position to continue from, or `None`
+    /// when the end of the table was reached.
+    ///
+    /// Every bucket whose hash (top 32 bits) is `>= pos` and that stays in the
+    /// table until the scan passes it is visited, whatever resizes happen
+    /// between calls; some buckets with a hash just below `pos` may be visited
+    /// again. The call stops at the first cluster boundary after visiting
+    /// `count` buckets or inspecting `10 × count` positions.
+    pub(crate) fn scan(&self, pos: u32, count: usize, mut visit: impl FnMut(&B)) -> Option<u32> {
+        if self.len == 0 {
+            return None;
+        }
+        let count = count.max(1);
+        let start = home_of(u64::from(pos), self.cap);
+        let mut visited = 0usize;
+        let mut inspected = 0usize;
+        let mut i = start;
+        while let Some(bucket) = self.buckets.get(i) {
+            let d = usize::from(bucket.dist());
+            // Buckets homed before `start` were covered by earlier calls.
+            if d != 0 && i + 1 - d >= start {
+                visit(bucket);
+                visited += 1;
+            }
+            inspected += 1;
+            // After position i, nothing homed at or before i remains further on.
+            let boundary = self.buckets.get(i + 1).is_none_or(|next| next.dist() <= 1);
+            if boundary && (visited >= count || inspected >= count.saturating_mul(10)) {
+                return (i + 1 < self.cap).then(|| first_pos_of_home(i + 1, self.cap));
+            }
+            i += 1;
+        }
+        None
+    }
+
+    /// Iterates over all occupied buckets.
+    pub(crate) fn iter(&self) -> impl Iterator<Item = &B> {
+        self.buckets.iter().filter(|b| b.dist() != 0)
+    }
+
+    /// An occupied bucket near position `seed % positions`, scanning forward
+    /// (and wrapping) from there. `None` when the table is empty.
+    pub(crate) fn bucket_near(&self, seed: u64) -> Option<usize> {
+        if self.len == 0 || self.buckets.is_empty() {
+            return None;
+        }
+        let n = self.buckets.len();
+        let start = usize::try_from(seed % (n as u64)).unwrap_or(0);
+        (start..n)
+            .chain(0..start)
+            .find(|&i| self.buckets[i].dist() != 0)
+    }
+}
+
+/// The home position of a 32-bit hash prefix in a table of `cap` homes.
+#[inline]
+fn home_of(prefix: u64, cap: usize) -> usize {
+    // prefix < 2^32 and cap < 2^32 in practice; the product fits in u64.
+    ((prefix * cap as u64) >> 32) as usize
+}
+
+/// The smallest 32-bit hash prefix whose home is `home` (ceil(home·2³²/cap)).
+fn first_pos_of_home(home: usize, cap: usize) -> u32 {
+    let cap = cap as u128;
+    let p = ((home as u128) << 32).div_ceil(cap);
+    u32::try_from(p).unwrap_or(u32::MAX)
+}
+
+fn grown(cap: usize) -> usize {
+    (cap + cap / 2).max(MIN_CAP)
+}
+
+fn overflow_for(cap: usize) -> usize {
+    // At least 2 so that the reserved last position never is the only spare one.
+    (cap / 4).clamp(2, MAX_OVERFLOW)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+    use std::collections::{HashMap, HashSet};
+
+    /// A simple bucket for testing the table alone.
+    #[derive(Debug, Clone, PartialEq)]
+    struct TestBucket {
+        dist: u8,
+        key: Vec<u8>,
+        value: u32,
+    }
+
+    impl Bucket for TestBucket {
+        fn empty() -> Self {
+            TestBucket {
+                dist: 0,
+                key: Vec::new(),
+                value: 0,
+            }
+        }
+        fn dist(&self) -> u8 {
+            self.dist
+        }
+        fn set_dist(&mut self, dist: u8) {
+            self.dist = dist;
+        }
+        fn key(&self) -> &[u8] {
+            &self.key
+        }
+        fn matches(&self, key: &[u8], _hash: u64) -> bool {
+            self.key == key
+        }
+    }
+
+    fn table() -> Table<TestBucket> {
+        Table::new(ahash::RandomState::with_seeds(1, 2, 3, 4))
+    }
+
+    fn put(t: &mut Table<TestBucket>, key: &[u8], value: u32) {
+        let h = t.hash(key);
+        match t.find(key, h) {
+            Some(i) => t.get_mut(i).expect("found").value = value,
+            None => t.insert_new(
+                h,
+                TestBucket {
+                    dist: 0,
+                    key: key.to_vec(),
+                    value,
+                },
+            ),
+        }
+    }
+
+    fn del(t: &mut Table<TestBucket>, key: &[u8]) -> Option<u32> {
+        let h = t.hash(key);
+        let i = t.find(key, h)?;
+        let b = t.remove_at(i)?;
+        t.shrink_if_sparse();
+        Some(b.value)
+    }
+
+    fn get(t: &Table<TestBucket>, key: &[u8]) -> Option<u32> {
+        let h = t.hash(key);
+        t.find(key, h).and_then(|i| t.get(i)).map(|b| b.value)
+    }
+
+    /// Checks the Robin Hood ordering and the distances against real hashes.
+    fn check_invariants(t: &Table<TestBucket>) {
+        let mut last_home = 0;
+        let mut count = 0;
+        for (i, b) in t.buckets.iter().enumerate() {
+            if b.dist == 0 {
+                continue;
+            }
+            count += 1;
+            let home = t.home(t.hash(&b.key));
+            assert_eq!(home + usize::from(b.dist) - 1, i, "stored distance");
+            assert!(home >= last_home, "sorted by home");
+            last_home = home;
+        }
+        assert_eq!(count, t.len);
+        if let Some(last) = t.buckets.last() {
+            assert_eq!(last.dist, 0, "last position stays empty");
+        }
+    }
+
+    #[test]
+    fn grows_and_shrinks_keeping_every_key() {
+        let mut t = table();
+        for i in 0..10_000u32 {
+            put(&mut t, format!("key:{i}").as_bytes(), i);
+        }
+        check_invariants(&t);
+        assert_eq!(t.len(), 10_000);
+        let load = t.len() as f64 / t.cap as f64;
+        assert!(load > 0.5 && load <= 0.85, "load {load}");
+        for i in 0..10_000u32 {
+            assert_eq!(get(&t, format!("key:{i}").as_bytes()), Some(i));
+        }
+        for i in 0..9_900u32 {
+            assert_eq!(del(&mut t, format!("key:{i}").as_bytes()), Some(i));
+        }
+        check_invariants(&t);
+        assert!(t.cap < 1000, "shrunk to {}", t.cap);
+        for i in 9_900..10_000u32 {
+            assert_eq!(get(&t, format!("key:{i}").as_bytes()), Some(i));
+        }
+        for i in 9_900..10_000u32 {
+            del(&mut t, format!("key:{i}").as_bytes());
+        }
+        assert_eq!(t.allocated_bytes(), 0);
+    }
+
+    #[test]
+    fn first_pos_of_home_is_the_inverse_of_home_of() {
+        for cap in [8usize, 9, 13, 1000, 123_457] {
+            for home in [0, 1, cap / 2, cap - 1] {
+                let p = first_pos_of_home(home, cap);
+                assert_eq!(home_of(u64::from(p), cap), home);
+                if p > 0 {
+                    assert_eq!(home_of(u64::from(p) - 1, cap), home - 1);
+                }
+            }
+        }
+    }
+
+    #[derive(Debug, Clone)]
+    enum Op {
+        Put(u16, u32),
+        Del(u16),
+    }
+
+    fn op() -> impl Strategy<Value = Op> {
+        prop_oneof![
+            3 => (0u16..400, any::<u32>()).prop_map(|(k, v)| Op::Put(k, v)),
+            2 => (0u16..400).prop_map(Op::Del),
+        ]
+    }
+
+    proptest! {
+        #[test]
+        fn behaves_like_a_hashmap(ops in proptest::collection::vec(op(), 1..600)) {
+            let mut t = table();
+            let mut model = HashMap::new();
+            for op in ops {
+                match op {
+                    Op::Put(k, v) => {
+                        put(&mut t, &k.to_le_bytes(), v);
+                        model.insert(k, v);
+                    }
+                    Op::Del(k) => {
+                        prop_assert_eq!(del(&mut t, &k.to_le_bytes()), model.remove(&k));
+                    }
+                }
+            }
+            check_invariants(&t);
+            prop_assert_eq!(t.len(), model.len());
+            for (k, v) in &model {
+                prop_assert_eq!(get(&t, &k.to_le_bytes()), Some(*v));
+            }
+        }
+
+        /// Redis's SCAN guarantee under growth and shrinking: a key present
+        /// for the whole scan is returned at least once.
+        #[test]
+        fn scan_returns_every_stable_key_despite_resizes(
+            stable in 1usize..300,
+            churn in proptest::collection::vec((any::<bool>(), 0usize..2000), 0..40),
+            count in 1usize..20,
+        ) {
+            let mut t = table();
+            for i in 0..stable {
+                put(&mut t, format!("stable:{i}").as_bytes(), 0);
+            }
+            let mut seen = HashSet::new();
+            let mut pos = 0u32;
+            let mut steps = churn.into_iter();
+            loop {
+                let next = t.scan(pos, count, |b| { seen.insert(b.key.clone()); });
+                // Between calls, grow or shrink the table a lot.
+                if let Some((grow, n)) = steps.next() {
+                    for j in 0..n {
+                        let k = format!("churn:{j}");
+                        if grow { put(&mut t, k.as_bytes(), 1); } else { del(&mut t, k.as_bytes()); }
+                    }
+                }
+                match next {
+                    Some(p) => { prop_assert!(p > pos || pos == 0); pos = p; }
+                    None => break,
+                }
+            }
+            for i in 0..stable {
+                prop_assert!(seen.contains(format!("stable:{i}").as_bytes()), "missed stable:{}", i);
+            }
+        }
+    }
+}

@@ -1,0 +1,63 @@
+//! Redis inside your Rust program.
+//!
+//! `kvstore` is an embedded key-value store with Redis's value kinds, command
+//! semantics and error texts, TTLs, `KEYS`/`SCAN`, and Redis Cluster hash
+//! slots: no server to run and no network hop. Commands are methods named as
+//! in Redis; [`Store::execute`] runs any command from its argv and answers
+//! exactly as Redis 7.0 would, so a RESP server can sit in front of it.
+//!
+//! ```
+//! use kvstore::{SetOptions, Store};
+//!
+//! let store = Store::new();
+//! store.set("greeting", "hello")?;
+//! store.append("greeting", " world")?;
+//! assert_eq!(store.get("greeting")?, Some(b"hello world".to_vec()));
+//!
+//! // Options are builders, not strings.
+//! let written = store.set_with("lock", "me", SetOptions::new().nx().px(30_000))?;
+//! assert!(written.written);
+//! assert!(store.pttl("lock")? > 29_000);
+//!
+//! // Any command by name, with Redis's replies and errors.
+//! let reply = store.execute(&["INCRBY", "counter", "5"]);
+//! assert_eq!(reply, kvstore::Reply::Integer(5));
+//! # Ok::<(), kvstore::Error>(())
+//! ```
+//!
+//! # Concurrency
+//!
+//! A [`Store`] is a cheap, cloneable, `Send + Sync` handle. The keyspace is
+//! split by hash slot into shards, each behind its own lock; a command that
+//! touches several keys locks their shards in ascending order and holds them
+//! to the end, so every command is atomic and none can deadlock.
+
+#![deny(missing_docs)]
+#![deny(clippy::print_stdout, clippy::print_stderr)]
+
+mod clock;
+pub mod cluster;
+mod command;
+mod config;
+mod error;
+mod expire;
+pub mod glob;
+mod keyspace;
+mod number;
+mod propagate;
+mod rand;
+mod reply;
+mod store;
+mod types;
+mod value;
+
+pub use clock::{Clock, ManualClock, SystemClock};
+pub use config::{Config, ConfigBuilder, DEFAULT_MAX_STRING_LEN};
+pub use error::{Error, Result};
+pub use propagate::{ObserverId, WriteObserver};
+pub use reply::{Protocol, Reply};
+pub use store::Store;
+pub use types::generic::{ExpireCondition, ScanOptions, ScanPage};
+pub use types::lcs::{LcsIdx, LcsMatch};
+pub use types::string::{Expiry, GetExpiry, SetOptions, SetOutcome};
+pub use value::ValueType;

@@ -1,0 +1,93 @@
+//! One path for every write: the canonical command of each change.
+//!
+//! Every successful write produces one deterministic command (an argv, like
+//! Redis's `propagate`): relative expiry becomes absolute `PEXPIREAT` /
+//! `SET … PXAT`, `INCRBYFLOAT` becomes `SET … KEEPTTL`, `GETDEL` becomes `DEL`,
+//! an expired key's removal becomes `DEL`. Replaying the commands in order on
+//! an empty store rebuilds the same data. Persistence, replication and
+//! keyspace notifications all subscribe here.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+
+use parking_lot::RwLock;
+
+/// Receives the canonical command of every write, in apply order.
+///
+/// `on_write` runs while the shard locks of the write are held, so that
+/// writes to the same key reach observers in the order they were applied.
+/// It must therefore be quick (append to a buffer, bump a counter) and must
+/// never call back into the [`Store`](crate::Store), which would deadlock.
+///
+/// ```
+/// use std::sync::{Arc, Mutex};
+/// use kvstore::{Store, WriteObserver};
+///
+/// #[derive(Default)]
+/// struct Log(Mutex<Vec<Vec<Vec<u8>>>>);
+///
+/// impl WriteObserver for Log {
+///     fn on_write(&self, argv: &[&[u8]]) {
+///         let cmd = argv.iter().map(|a| a.to_vec()).collect();
+///         self.0.lock().unwrap().push(cmd);
+///     }
+/// }
+///
+/// let store = Store::new();
+/// let log = Arc::new(Log::default());
+/// store.add_write_observer(log.clone());
+/// store.incr("hits")?;
+/// assert_eq!(log.0.lock().unwrap()[0], [b"INCR".to_vec(), b"hits".to_vec()]);
+/// # Ok::<(), kvstore::Error>(())
+/// ```
+pub trait WriteObserver: Send + Sync {
+    /// Called once per write with its canonical command (name upper-case).
+    fn on_write(&self, argv: &[&[u8]]);
+}
+
+/// Identifies an observer added with
+/// [`Store::add_write_observer`](crate::Store::add_write_observer).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ObserverId(u64);
+
+/// The observers of one store.
+#[derive(Default)]
+pub(crate) struct Propagator {
+    /// Fast check on the write path: no observers, no argv is built.
+    active: AtomicBool,
+    next_id: AtomicU64,
+    observers: RwLock<Vec<(ObserverId, Arc<dyn WriteObserver>)>>,
+}
+
+impl Propagator {
+    /// Whether anyone listens; callers skip building an argv when not.
+    #[inline]
+    pub(crate) fn active(&self) -> bool {
+        self.active.load(Ordering::Acquire)
+    }
+
+    pub(crate) fn emit(&self, argv: &[&[u8]]) {
+        if !self.active() {
+            return;
+        }
+        for (_, observer) in self.observers.read().iter() {
+            observer.on_write(argv);
+        }
+    }
+
+    pub(crate) fn add(&self, observer: Arc<dyn WriteObserver>) -> ObserverId {
+        let id = ObserverId(self.next_id.fetch_add(1, Ordering::Relaxed));
+        let mut list = self.observers.write();
+        list.push((id, observer));
+        self.active.store(true, Ordering::Release);
+        id
+    }
+
+    pub(crate) fn remove(&self, id: ObserverId) -> bool {
+        let mut list = self.observers.write();
+        let before = list.len();
+        list.retain(|(i, _)| *i != id);
+        self.active.store(!list.is_empty(), Ordering::Release);
+        list.len() != before
+    }
+}

@@ -1,0 +1,242 @@
+//! The [`Store`] handle: opening, sharing, background work, shutdown.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use parking_lot::{Condvar, Mutex};
+
+use crate::config::Config;
+use crate::expire::{ExpireCursor, active_expire_cycle};
+use crate::keyspace::{Ctx, Keyspace};
+use crate::propagate::{ObserverId, Propagator, WriteObserver};
+use crate::{Result, clock::Clock};
+
+/// An embedded Redis: the keyspace, its expiry and its write hook.
+///
+/// `Store` is a cheap handle: cloning it is two reference-count increments,
+/// and every clone sees the same data. It is `Send + Sync`; share it between
+/// threads by cloning. Every command is atomic, as in Redis. When the last
+/// handle is dropped, the background thread stops and is joined.
+///
+/// ```
+/// use kvstore::Store;
+///
+/// let store = Store::new();
+/// store.set("user:1:name", "Ada")?;
+/// assert_eq!(store.get("user:1:name")?, Some(b"Ada".to_vec()));
+/// assert_eq!(store.incr("visits")?, 1);
+///
+/// let other = store.clone(); // same data
+/// std::thread::spawn(move || other.incr("visits")).join().unwrap()?;
+/// assert_eq!(store.get("visits")?, Some(b"2".to_vec()));
+/// # Ok::<(), kvstore::Error>(())
+/// ```
+#[derive(Clone)]
+pub struct Store {
+    pub(crate) inner: Arc<Inner>,
+    _lifetime: Arc<Lifetime>,
+}
+
+/// The shared state behind every handle.
+pub(crate) struct Inner {
+    pub(crate) keyspace: Keyspace,
+    pub(crate) clock: Arc<dyn Clock>,
+    pub(crate) propagator: Propagator,
+    pub(crate) config: Config,
+    pub(crate) stats: Stats,
+    expire_cursor: Mutex<ExpireCursor>,
+}
+
+/// Counters Redis reports in `INFO stats`.
+#[derive(Default)]
+pub(crate) struct Stats {
+    pub(crate) expired_keys: AtomicU64,
+}
+
+/// Owned by user handles only (never by the background thread): when the
+/// last handle goes, this stops and joins the thread.
+struct Lifetime {
+    stop: Arc<StopSignal>,
+    thread: Option<JoinHandle<()>>,
+}
+
+#[derive(Default)]
+struct StopSignal {
+    stopped: Mutex<bool>,
+    wake: Condvar,
+}
+
+impl Drop for Lifetime {
+    fn drop(&mut self) {
+        *self.stop.stopped.lock() = true;
+        self.stop.wake.notify_all();
+        if let Some(thread) = self.thread.take() {
+            // A panic in the background thread has already been reported by
+            // the runtime; there is nothing more to do with it here.
+            let _ = thread.join();
+        }
+    }
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store")
+            .field("shards", &self.inner.keyspace.shard_count())
+            .field("keys", &self.dbsize())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Default for Store {
+    fn default() -> Self {
+        Store::new()
+    }
+}
+
+impl Store {
+    /// An in-memory store with the default [`Config`].
+    #[must_use]
+    pub fn new() -> Store {
+        Store::start(Config::default())
+    }
+
+    /// A store set up by `config`.
+    ///
+    /// # Errors
+    ///
+    /// None yet for in-memory stores; opening persisted data can fail.
+    pub fn open(config: Config) -> Result<Store> {
+        Ok(Store::start(config))
+    }
+
+    fn start(config: Config) -> Store {
+        let keyspace = Keyspace::new(config.shards);
+        let inner = Arc::new(Inner {
+            expire_cursor: Mutex::new(ExpireCursor::new(keyspace.shard_count())),
+            keyspace,
+            clock: config.clock.clone(),
+            propagator: Propagator::default(),
+            stats: Stats::default(),
+            config,
+        });
+        let stop = Arc::new(StopSignal::default());
+        let thread = inner
+            .config
+            .active_expire
+            .then(|| spawn_background(Arc::clone(&inner), Arc::clone(&stop)))
+            .flatten();
+        Store {
+            inner,
+            _lifetime: Arc::new(Lifetime { stop, thread }),
+        }
+    }
+
+    /// Number of shards the keyspace is split into.
+    #[must_use]
+    pub fn shard_count(&self) -> usize {
+        self.inner.keyspace.shard_count()
+    }
+
+    /// Subscribes `observer` to the canonical command of every write (see
+    /// [`WriteObserver`]). Returns an id for
+    /// [`remove_write_observer`](Store::remove_write_observer).
+    pub fn add_write_observer(&self, observer: Arc<dyn WriteObserver>) -> ObserverId {
+        self.inner.propagator.add(observer)
+    }
+
+    /// Unsubscribes an observer; returns whether it was subscribed.
+    pub fn remove_write_observer(&self, id: ObserverId) -> bool {
+        self.inner.propagator.remove(id)
+    }
+
+    /// Runs one active expire pass now (what the background thread does
+    /// `hz` times a second) and returns how many expired keys it reclaimed.
+    /// Useful with [`Config`]'s `active_expire(false)` and a manual clock.
+    pub fn active_expire_cycle(&self) -> usize {
+        self.inner.active_expire_pass(Duration::from_secs(1))
+    }
+
+    /// Number of expired keys reclaimed so far, lazily or actively (Redis's
+    /// `expired_keys` stat).
+    #[must_use]
+    pub fn expired_keys(&self) -> u64 {
+        self.inner.stats.expired_keys.load(Ordering::Relaxed)
+    }
+
+    /// Bytes used by the keyspace: the tables' bucket arrays, heap-held keys
+    /// and values, and the expiry tables. An approximation of Redis's
+    /// `used_memory` (allocator size classes are not counted yet).
+    #[must_use]
+    pub fn used_memory(&self) -> usize {
+        let keyspace = &self.inner.keyspace;
+        (0..keyspace.shard_count())
+            .map(|i| keyspace.read(i).used_bytes())
+            .sum::<usize>()
+            + keyspace.overhead_bytes()
+    }
+
+    /// A context for one command.
+    pub(crate) fn ctx(&self) -> Ctx<'_> {
+        self.inner.ctx()
+    }
+}
+
+impl Inner {
+    pub(crate) fn ctx(&self) -> Ctx<'_> {
+        Ctx::new(&*self.clock, &self.propagator, &self.stats.expired_keys)
+    }
+
+    fn active_expire_pass(&self, budget: Duration) -> usize {
+        let mut cursor = self.expire_cursor.lock();
+        let ctx = self.ctx();
+        active_expire_cycle(&self.keyspace, &ctx, &mut cursor, budget)
+    }
+}
+
+fn spawn_background(inner: Arc<Inner>, stop: Arc<StopSignal>) -> Option<JoinHandle<()>> {
+    let period = Duration::from_millis(1000 / u64::from(inner.config.hz.max(1)));
+    // Redis's slow cycle may use 25% of the time between runs.
+    let budget = period / 4;
+    std::thread::Builder::new()
+        .name("kvstore-expire".into())
+        .spawn(move || {
+            loop {
+                {
+                    let mut stopped = stop.stopped.lock();
+                    if !*stopped {
+                        stop.wake.wait_for(&mut stopped, period);
+                    }
+                    if *stopped {
+                        return;
+                    }
+                }
+                inner.active_expire_pass(budget);
+            }
+        })
+        .ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn store_is_send_sync_and_clone() {
+        fn assert_traits<T: Send + Sync + Clone + 'static>() {}
+        assert_traits::<Store>();
+    }
+
+    #[test]
+    fn dropping_the_last_handle_stops_the_thread() {
+        let store = Store::open(Config::builder().hz(500).build()).expect("open");
+        let weak = Arc::downgrade(&store.inner);
+        let clone = store.clone();
+        drop(store);
+        assert!(weak.upgrade().is_some(), "a handle is still alive");
+        drop(clone);
+        // The thread was joined, so its reference to Inner is gone too.
+        assert!(weak.upgrade().is_none());
+    }
+}

@@ -1,0 +1,711 @@
+//! Commands on keys of any kind: DEL, EXISTS, TYPE, RENAME, COPY, KEYS,
+//! SCAN, DBSIZE, FLUSHDB, RANDOMKEY, TOUCH, the EXPIRE family, PERSIST, TTL
+//! and OBJECT ENCODING (Redis's `db.c` and `expire.c` commands).
+
+use crate::glob::glob_match;
+use crate::keyspace::entry::FLAG_RAW;
+use crate::keyspace::table::Bucket;
+use crate::keyspace::{Ctx, Loc, Shard};
+use crate::value::{ValueType, encoding_name};
+use crate::{Error, Result, Store, rand};
+
+/// Conditions of the `EXPIRE` family (`NX`, `XX`, `GT`, `LT`). `XX` combines
+/// with `GT` or `LT`; other combinations are refused as Redis refuses them.
+///
+/// ```
+/// use kvstore::{ExpireCondition, Store};
+///
+/// let store = Store::new();
+/// store.set("k", "v")?;
+/// assert!(store.expire_with("k", 100, ExpireCondition::new().nx())?);
+/// assert!(!store.expire_with("k", 50, ExpireCondition::new().gt())?); // 50 < 100
+/// assert!(store.expire_with("k", 50, ExpireCondition::new().lt())?);
+/// # Ok::<(), kvstore::Error>(())
+/// ```
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[must_use]
+pub struct ExpireCondition {
+    nx: bool,
+    xx: bool,
+    gt: bool,
+    lt: bool,
+}
+
+impl ExpireCondition {
+    /// No condition: always set.
+    pub fn new() -> Self {
+        ExpireCondition::default()
+    }
+
+    /// `NX`: only if the key has no expiry.
+    pub fn nx(mut self) -> Self {
+        self.nx = true;
+        self
+    }
+
+    /// `XX`: only if the key has an expiry.
+    pub fn xx(mut self) -> Self {
+        self.xx = true;
+        self
+    }
+
+    /// `GT`: only if the new expiry is later (no expiry counts as infinite).
+    pub fn gt(mut self) -> Self {
+        self.gt = true;
+        self
+    }
+
+    /// `LT`: only if the new expiry is earlier (no expiry counts as infinite).
+    pub fn lt(mut self) -> Self {
+        self.lt = true;
+        self
+    }
+
+    pub(crate) fn validate(self) -> Result<()> {
+        if self.nx && (self.xx || self.gt || self.lt) {
+            return Err(Error::ExpireNxConflict);
+        }
+        if self.gt && self.lt {
+            return Err(Error::ExpireGtLtConflict);
+        }
+        Ok(())
+    }
+
+    /// Whether a key whose deadline is `current` may get deadline `when`.
+    fn allows(self, current: Option<i64>, when: i64) -> bool {
+        if self.nx && current.is_some() {
+            return false;
+        }
+        if self.xx && current.is_none() {
+            return false;
+        }
+        if self.gt && current.is_none_or(|c| when <= c) {
+            return false;
+        }
+        if self.lt && current.is_some_and(|c| when >= c) {
+            return false;
+        }
+        true
+    }
+}
+
+/// How an EXPIRE-family argument is read.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum ExpireUnit {
+    Seconds,
+    Milliseconds,
+}
+
+/// What `SCAN … TYPE` keeps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum TypeFilter {
+    Only(ValueType),
+    /// An unknown type name: Redis 7.0 then returns no keys at all.
+    Nothing,
+}
+
+/// Options of [`Store::scan`]: `MATCH`, `COUNT`, `TYPE`.
+///
+/// ```
+/// use kvstore::{ScanOptions, Store};
+///
+/// let store = Store::new();
+/// store.mset([("user:1", "a"), ("user:2", "b"), ("order:1", "c")])?;
+/// let mut cursor = 0;
+/// let mut users = Vec::new();
+/// loop {
+///     let page = store.scan(cursor, &ScanOptions::new().pattern("user:*").count(100))?;
+///     users.extend(page.keys);
+///     cursor = page.cursor;
+///     if cursor == 0 {
+///         break;
+///     }
+/// }
+/// users.sort();
+/// assert_eq!(users, [b"user:1".to_vec(), b"user:2".to_vec()]);
+/// # Ok::<(), kvstore::Error>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[must_use]
+pub struct ScanOptions {
+    pattern: Option<Vec<u8>>,
+    count: usize,
+    type_filter: Option<TypeFilter>,
+}
+
+impl Default for ScanOptions {
+    fn default() -> Self {
+        ScanOptions {
+            pattern: None,
+            count: 10,
+            type_filter: None,
+        }
+    }
+}
+
+impl ScanOptions {
+    /// All keys, about 10 per call (Redis's default `COUNT`).
+    pub fn new() -> Self {
+        ScanOptions::default()
+    }
+
+    /// `MATCH pattern`: only keys matching the glob-style pattern.
+    pub fn pattern(mut self, pattern: impl AsRef<[u8]>) -> Self {
+        let p = pattern.as_ref();
+        // "*" matches everything, including the empty key (Redis skips it).
+        self.pattern = (p != b"*").then(|| p.to_vec());
+        self
+    }
+
+    /// `COUNT n`: how much work one call does (at least 1). A hint, as in
+    /// Redis: a call may return more or fewer keys.
+    pub fn count(mut self, count: usize) -> Self {
+        self.count = count.max(1);
+        self
+    }
+
+    /// `TYPE type`: only keys holding this kind of value.
+    pub fn value_type(mut self, kind: ValueType) -> Self {
+        self.type_filter = Some(TypeFilter::Only(kind));
+        self
+    }
+
+    /// `TYPE name` as the command gives it: an unknown name matches nothing.
+    pub(crate) fn type_name(mut self, name: &[u8]) -> Self {
+        self.type_filter =
+            Some(ValueType::from_name(name).map_or(TypeFilter::Nothing, TypeFilter::Only));
+        self
+    }
+
+    fn keeps(&self, key: &[u8], kind: ValueType) -> bool {
+        let type_ok = match self.type_filter {
+            None => true,
+            Some(TypeFilter::Only(t)) => t == kind,
+            Some(TypeFilter::Nothing) => false,
+        };
+        type_ok
+            && self
+                .pattern
+                .as_deref()
+                .is_none_or(|p| glob_match(p, key, false))
+    }
+}
+
+/// One page of a [`Store::scan`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScanPage {
+    /// The cursor for the next call; 0 when the iteration is complete.
+    pub cursor: u64,
+    /// Keys of this page.
+    pub keys: Vec<Vec<u8>>,
+}
+
+impl Store {
+    /// `DEL key [key …]`: delete keys; returns how many existed.
+    pub fn del<K: AsRef<[u8]>>(&self, keys: impl IntoIterator<Item = K>) -> Result<usize> {
+        let keys: Vec<K> = keys.into_iter().collect();
+        let keyspace = &self.inner.keyspace;
+        let locs: Vec<Loc> = keys.iter().map(|k| keyspace.locate(k.as_ref())).collect();
+        let ctx = self.ctx();
+        let mut guards = keyspace.write_many(locs.iter().map(|l| l.shard));
+        let mut deleted: Vec<&[u8]> = Vec::new();
+        for (k, loc) in keys.iter().zip(&locs) {
+            if guards
+                .shard_mut(loc.shard)
+                .delete(k.as_ref(), loc.hash, &ctx)
+            {
+                deleted.push(k.as_ref());
+            }
+        }
+        let count = deleted.len();
+        if count > 0 && ctx.propagating() {
+            let mut argv: Vec<&[u8]> = Vec::with_capacity(count + 1);
+            argv.push(b"DEL");
+            argv.extend(deleted);
+            ctx.propagate(&argv);
+        }
+        Ok(count)
+    }
+
+    /// `UNLINK key [key …]`: as [`Store::del`] (memory is freed at once; the
+    /// values are small or freed by the calling thread either way).
+    pub fn unlink<K: AsRef<[u8]>>(&self, keys: impl IntoIterator<Item = K>) -> Result<usize> {
+        self.del(keys)
+    }
+
+    /// `EXISTS key [key …]`: how many of the keys exist, counting a key given
+    /// twice twice.
+    pub fn exists<K: AsRef<[u8]>>(&self, keys: impl IntoIterator<Item = K>) -> Result<usize> {
+        let keys: Vec<K> = keys.into_iter().collect();
+        let keyspace = &self.inner.keyspace;
+        let locs: Vec<Loc> = keys.iter().map(|k| keyspace.locate(k.as_ref())).collect();
+        let ctx = self.ctx();
+        let guards = keyspace.read_many(locs.iter().map(|l| l.shard));
+        Ok(keys
+            .iter()
+            .zip(&locs)
+            .filter(|(k, loc)| {
+                guards
+                    .shard(loc.shard)
+                    .get(k.as_ref(), loc.hash, &ctx)
+                    .is_some()
+            })
+            .count())
+    }
+
+    /// `TOUCH key [key …]`: as [`Store::exists`] (access times are not
+    /// tracked yet).
+    pub fn touch<K: AsRef<[u8]>>(&self, keys: impl IntoIterator<Item = K>) -> Result<usize> {
+        self.exists(keys)
+    }
+
+    /// `TYPE key`: the kind of value at `key`, `None` if it does not exist.
+    pub fn key_type(&self, key: impl AsRef<[u8]>) -> Result<Option<ValueType>> {
+        Ok(self.read_key(key.as_ref(), |slot| slot.map(|s| s.value().value_type())))
+    }
+
+    /// `OBJECT ENCODING key`: Redis's name for how the value is stored
+    /// (`int`, `embstr`, `raw` for strings), `None` if the key does not exist.
+    pub fn object_encoding(&self, key: impl AsRef<[u8]>) -> Result<Option<&'static str>> {
+        Ok(self.read_key(key.as_ref(), |slot| {
+            slot.map(|s| encoding_name(s.value(), s.has_flag(FLAG_RAW)))
+        }))
+    }
+
+    /// `RENAME key newkey`: move the value and its TTL to `newkey`,
+    /// replacing whatever was there.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::NoSuchKey`] if `key` does not exist.
+    pub fn rename(&self, key: impl AsRef<[u8]>, newkey: impl AsRef<[u8]>) -> Result<()> {
+        self.rename_generic(key.as_ref(), newkey.as_ref(), false)
+            .map(|_| ())
+    }
+
+    /// `RENAMENX key newkey`: rename only if `newkey` does not exist; returns
+    /// whether it was renamed.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::NoSuchKey`] if `key` does not exist.
+    pub fn renamenx(&self, key: impl AsRef<[u8]>, newkey: impl AsRef<[u8]>) -> Result<bool> {
+        self.rename_generic(key.as_ref(), newkey.as_ref(), true)
+    }
+
+    fn rename_generic(&self, src: &[u8], dst: &[u8], nx: bool) -> Result<bool> {
+        let keyspace = &self.inner.keyspace;
+        let (a, b) = (keyspace.locate(src), keyspace.locate(dst));
+        let ctx = self.ctx();
+        let mut guards = keyspace.write_many([a.shard, b.shard]);
+        let Some(index) = guards.shard_mut(a.shard).find_live(src, a.hash, &ctx) else {
+            return Err(Error::NoSuchKey);
+        };
+        if src == dst {
+            return Ok(!nx);
+        }
+        let dst_exists = guards.shard_mut(b.shard).find_live(dst, b.hash, &ctx);
+        if nx && dst_exists.is_some() {
+            return Ok(false);
+        }
+        let Some(moved) = guards.shard_mut(a.shard).take(index, a.hash) else {
+            return Err(Error::NoSuchKey);
+        };
+        let target = guards.shard_mut(b.shard);
+        if let Some(i) = dst_exists {
+            target.remove_at(i, b.hash);
+        }
+        target.attach(dst, b.hash, moved);
+        ctx.propagate(&[if nx { b"RENAMENX" } else { b"RENAME" }, src, dst]);
+        Ok(true)
+    }
+
+    /// `COPY source destination [REPLACE]`: copy the value and its TTL;
+    /// returns whether it was copied (not when the destination exists and
+    /// `replace` is false, or the source does not exist).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::SameObject`] when both keys are the same.
+    pub fn copy(
+        &self,
+        source: impl AsRef<[u8]>,
+        destination: impl AsRef<[u8]>,
+        replace: bool,
+    ) -> Result<bool> {
+        let (src, dst) = (source.as_ref(), destination.as_ref());
+        if src == dst {
+            return Err(Error::SameObject);
+        }
+        let keyspace = &self.inner.keyspace;
+        let (a, b) = (keyspace.locate(src), keyspace.locate(dst));
+        let ctx = self.ctx();
+        let mut guards = keyspace.write_many([a.shard, b.shard]);
+        let source_shard = guards.shard_mut(a.shard);
+        let Some(index) = source_shard.find_live(src, a.hash, &ctx) else {
+            return Ok(false);
+        };
+        let Some(copy) = source_shard.duplicate(index, a.hash) else {
+            return Ok(false);
+        };
+        let target = guards.shard_mut(b.shard);
+        if let Some(i) = target.find_live(dst, b.hash, &ctx) {
+            if !replace {
+                return Ok(false);
+            }
+            target.remove_at(i, b.hash);
+        }
+        target.attach(dst, b.hash, copy);
+        if replace {
+            ctx.propagate(&[b"COPY", src, dst, b"REPLACE"]);
+        } else {
+            ctx.propagate(&[b"COPY", src, dst]);
+        }
+        Ok(true)
+    }
+
+    /// `KEYS pattern`: every live key matching the glob-style pattern. Locks
+    /// the whole keyspace for reading while it runs, as Redis blocks while
+    /// KEYS runs: prefer [`Store::scan`] on big keyspaces.
+    pub fn keys(&self, pattern: impl AsRef<[u8]>) -> Result<Vec<Vec<u8>>> {
+        let pattern = pattern.as_ref();
+        // Redis skips matching for "*", so it also lists the empty key.
+        let all = pattern == b"*";
+        let ctx = self.ctx();
+        let guards = self.inner.keyspace.read_all();
+        let mut keys = Vec::new();
+        for (_, shard) in guards.iter() {
+            for slot in shard.table().iter() {
+                let key = slot.key();
+                if (all || glob_match(pattern, key, false))
+                    && shard.get(key, shard.hash(key), &ctx).is_some()
+                {
+                    keys.push(key.to_vec());
+                }
+            }
+        }
+        Ok(keys)
+    }
+
+    /// `SCAN cursor [MATCH pattern] [COUNT count] [TYPE type]`: one page of an
+    /// incremental iteration. Start with cursor 0; the iteration is complete
+    /// when the returned cursor is 0. A key present during the whole
+    /// iteration is returned at least once, even while the keyspace grows or
+    /// shrinks; a key may be returned more than once.
+    pub fn scan(&self, cursor: u64, options: &ScanOptions) -> Result<ScanPage> {
+        let keyspace = &self.inner.keyspace;
+        let shards = keyspace.shard_count() as u64;
+        let mut shard = cursor >> 32;
+        let mut pos = (cursor & u64::from(u32::MAX)) as u32;
+        let ctx = self.ctx();
+        let mut keys = Vec::new();
+        let mut visited = 0usize;
+        while shard < shards && visited < options.count {
+            let guard = keyspace.read(usize::try_from(shard).unwrap_or(usize::MAX));
+            let next = guard.table().scan(pos, options.count - visited, |slot| {
+                visited += 1;
+                let key = slot.key();
+                if options.keeps(key, slot.value().value_type())
+                    && guard.get(key, guard.hash(key), &ctx).is_some()
+                {
+                    keys.push(key.to_vec());
+                }
+            });
+            match next {
+                Some(p) => {
+                    return Ok(ScanPage {
+                        cursor: (shard << 32) | u64::from(p),
+                        keys,
+                    });
+                }
+                None => {
+                    shard += 1;
+                    pos = 0;
+                }
+            }
+        }
+        let cursor = if shard < shards { shard << 32 } else { 0 };
+        Ok(ScanPage { cursor, keys })
+    }
+
+    /// `DBSIZE`: the number of keys, including expired keys not yet
+    /// reclaimed, as Redis counts them.
+    #[must_use]
+    pub fn dbsize(&self) -> usize {
+        self.inner
+            .keyspace
+            .read_all()
+            .iter()
+            .map(|(_, s)| s.len())
+            .sum()
+    }
+
+    /// `FLUSHDB`: delete every key.
+    pub fn flushdb(&self) -> Result<()> {
+        let ctx = self.ctx();
+        let mut guards = self.inner.keyspace.write_all();
+        for (_, shard) in guards.iter_mut() {
+            shard.clear();
+        }
+        ctx.propagate(&[b"FLUSHDB"]);
+        Ok(())
+    }
+
+    /// `RANDOMKEY`: a random live key, `None` when there is none.
+    pub fn randomkey(&self) -> Result<Option<Vec<u8>>> {
+        let keyspace = &self.inner.keyspace;
+        let ctx = self.ctx();
+        // Expired keys found on the way are reclaimed, so this ends.
+        for _ in 0..1000 {
+            let sizes: Vec<usize> = (0..keyspace.shard_count())
+                .map(|i| keyspace.read(i).len())
+                .collect();
+            let total: usize = sizes.iter().sum();
+            if total == 0 {
+                return Ok(None);
+            }
+            let mut pick = usize::try_from(rand::below(total as u64)).unwrap_or(0);
+            let shard_id = sizes
+                .iter()
+                .position(|&n| {
+                    if pick < n {
+                        true
+                    } else {
+                        pick -= n;
+                        false
+                    }
+                })
+                .unwrap_or(0);
+            let mut shard = keyspace.write(shard_id);
+            let Some(index) = shard.table().bucket_near(rand::next_u64()) else {
+                continue;
+            };
+            let Some(key) = shard.slot(index).map(|s| s.key().to_vec()) else {
+                continue;
+            };
+            let hash = shard.hash(&key);
+            if shard.find_live(&key, hash, &ctx).is_some() {
+                return Ok(Some(key));
+            }
+        }
+        Ok(None)
+    }
+
+    /// `EXPIRE key seconds`: set a time to live; returns whether it was set
+    /// (false if the key does not exist). A time in the past deletes the key.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidExpireTime`] when the deadline overflows.
+    pub fn expire(&self, key: impl AsRef<[u8]>, seconds: i64) -> Result<bool> {
+        self.expire_generic(
+            key.as_ref(),
+            seconds,
+            ExpireUnit::Seconds,
+            true,
+            ExpireCondition::new(),
+            "expire",
+        )
+    }
+
+    /// `EXPIRE key seconds [NX|XX|GT|LT]`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::ExpireNxConflict`], [`Error::ExpireGtLtConflict`],
+    /// [`Error::InvalidExpireTime`].
+    pub fn expire_with(
+        &self,
+        key: impl AsRef<[u8]>,
+        seconds: i64,
+        condition: ExpireCondition,
+    ) -> Result<bool> {
+        self.expire_generic(
+            key.as_ref(),
+            seconds,
+            ExpireUnit::Seconds,
+            true,
+            condition,
+            "expire",
+        )
+    }
+
+    /// `PEXPIRE key milliseconds`.
+    ///
+    /// # Errors
+    ///
+    /// As [`Store::expire`].
+    pub fn pexpire(&self, key: impl AsRef<[u8]>, milliseconds: i64) -> Result<bool> {
+        self.expire_generic(
+            key.as_ref(),
+            milliseconds,
+            ExpireUnit::Milliseconds,
+            true,
+            ExpireCondition::new(),
+            "pexpire",
+        )
+    }
+
+    /// `EXPIREAT key unix-time-seconds`.
+    ///
+    /// # Errors
+    ///
+    /// As [`Store::expire`].
+    pub fn expireat(&self, key: impl AsRef<[u8]>, unix_seconds: i64) -> Result<bool> {
+        self.expire_generic(
+            key.as_ref(),
+            unix_seconds,
+            ExpireUnit::Seconds,
+            false,
+            ExpireCondition::new(),
+            "expireat",
+        )
+    }
+
+    /// `PEXPIREAT key unix-time-milliseconds`.
+    ///
+    /// # Errors
+    ///
+    /// As [`Store::expire`].
+    pub fn pexpireat(&self, key: impl AsRef<[u8]>, unix_milliseconds: i64) -> Result<bool> {
+        self.expire_generic(
+            key.as_ref(),
+            unix_milliseconds,
+            ExpireUnit::Milliseconds,
+            false,
+            ExpireCondition::new(),
+            "pexpireat",
+        )
+    }
+
+    /// The EXPIRE family with Redis's `expireGenericCommand` rules.
+    pub(crate) fn expire_generic(
+        &self,
+        key: &[u8],
+        when: i64,
+        unit: ExpireUnit,
+        relative: bool,
+        condition: ExpireCondition,
+        command: &'static str,
+    ) -> Result<bool> {
+        condition.validate()?;
+        self.write_key(key, |shard, loc, ctx| {
+            let invalid = Error::InvalidExpireTime(command);
+            let ms = match unit {
+                ExpireUnit::Seconds => when.checked_mul(1000).ok_or(invalid.clone())?,
+                ExpireUnit::Milliseconds => when,
+            };
+            let at = if relative {
+                ms.checked_add(ctx.now()).ok_or(invalid)?
+            } else {
+                ms
+            };
+            let Some(index) = shard.find_live(key, loc.hash, ctx) else {
+                return Ok(false);
+            };
+            let current = shard
+                .slot(index)
+                .and_then(|s| shard.deadline_of(s, loc.hash));
+            if !condition.allows(current, at) {
+                return Ok(false);
+            }
+            if at <= ctx.now() {
+                shard.remove_at(index, loc.hash);
+                ctx.propagate(&[b"DEL", key]);
+            } else {
+                shard.set_deadline(index, loc.hash, Some(at));
+                let mut buf = itoa::Buffer::new();
+                ctx.propagate(&[b"PEXPIREAT", key, buf.format(at).as_bytes()]);
+            }
+            Ok(true)
+        })
+    }
+
+    /// `PERSIST key`: remove the time to live; returns whether there was one.
+    pub fn persist(&self, key: impl AsRef<[u8]>) -> Result<bool> {
+        let key = key.as_ref();
+        self.write_key(key, |shard, loc, ctx| {
+            let Some(index) = shard.find_live(key, loc.hash, ctx) else {
+                return Ok(false);
+            };
+            if shard
+                .slot(index)
+                .and_then(|s| shard.deadline_of(s, loc.hash))
+                .is_none()
+            {
+                return Ok(false);
+            }
+            shard.set_deadline(index, loc.hash, None);
+            ctx.propagate(&[b"PERSIST", key]);
+            Ok(true)
+        })
+    }
+
+    /// `TTL key`: seconds to live (rounded), -1 without expiry, -2 when the
+    /// key does not exist.
+    pub fn ttl(&self, key: impl AsRef<[u8]>) -> Result<i64> {
+        Ok(self.ttl_generic(key.as_ref(), false, false))
+    }
+
+    /// `PTTL key`: as [`Store::ttl`] in milliseconds.
+    pub fn pttl(&self, key: impl AsRef<[u8]>) -> Result<i64> {
+        Ok(self.ttl_generic(key.as_ref(), true, false))
+    }
+
+    /// `EXPIRETIME key`: the Unix time in seconds at which the key expires,
+    /// -1 without expiry, -2 when the key does not exist.
+    pub fn expiretime(&self, key: impl AsRef<[u8]>) -> Result<i64> {
+        Ok(self.ttl_generic(key.as_ref(), false, true))
+    }
+
+    /// `PEXPIRETIME key`: as [`Store::expiretime`] in milliseconds.
+    pub fn pexpiretime(&self, key: impl AsRef<[u8]>) -> Result<i64> {
+        Ok(self.ttl_generic(key.as_ref(), true, true))
+    }
+
+    fn ttl_generic(&self, key: &[u8], ms: bool, absolute: bool) -> i64 {
+        let keyspace = &self.inner.keyspace;
+        let loc = keyspace.locate(key);
+        let ctx = self.ctx();
+        let shard = keyspace.read(loc.shard);
+        ttl_of(&shard, key, loc, &ctx, ms, absolute)
+    }
+}
+
+/// Redis's `ttlGenericCommand` on one locked shard.
+fn ttl_of(shard: &Shard, key: &[u8], loc: Loc, ctx: &Ctx<'_>, ms: bool, absolute: bool) -> i64 {
+    let Some(slot) = shard.get(key, loc.hash, ctx) else {
+        return -2;
+    };
+    let Some(at) = shard.deadline_of(slot, loc.hash) else {
+        return -1;
+    };
+    let t = if absolute {
+        at
+    } else {
+        at.saturating_sub(ctx.now())
+    }
+    .max(0);
+    if ms { t } else { t.saturating_add(500) / 1000 }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn expire_conditions_follow_redis() {
+        let c = ExpireCondition::new;
+        assert_eq!(c().nx().xx().validate(), Err(Error::ExpireNxConflict));
+        assert_eq!(c().nx().gt().validate(), Err(Error::ExpireNxConflict));
+        assert_eq!(c().gt().lt().validate(), Err(Error::ExpireGtLtConflict));
+        assert_eq!(c().xx().gt().validate(), Ok(()));
+        assert!(c().gt().allows(Some(10), 11));
+        assert!(!c().gt().allows(Some(10), 10));
+        assert!(!c().gt().allows(None, 10), "no TTL is infinite for GT");
+        assert!(c().lt().allows(None, 10), "no TTL is infinite for LT");
+        assert!(!c().lt().allows(Some(10), 10));
+        assert!(!c().xx().allows(None, 10));
+        assert!(!c().nx().allows(Some(1), 10));
+    }
+}

@@ -1,0 +1,206 @@
+//! Stored values: one variant per Redis value kind and encoding.
+
+use thin_vec::ThinVec;
+
+/// Longest string kept inside a [`Value`] without a heap allocation.
+pub(crate) const INLINE_VALUE: usize = 14;
+
+/// Longest string Redis keeps as `embstr` (`OBJ_ENCODING_EMBSTR_SIZE_LIMIT`).
+const EMBSTR_SIZE_LIMIT: usize = 44;
+
+/// A stored value, 16 bytes.
+///
+/// Strings that are canonical decimal integers are kept as [`Value::Int`]
+/// (Redis's `int` encoding); short strings inline; longer ones on the heap
+/// with room to grow (`APPEND` is amortised O(1), as with Redis's sds).
+#[repr(u8)]
+pub(crate) enum Value {
+    /// A string of at most [`INLINE_VALUE`] bytes.
+    Inline { len: u8, buf: [u8; INLINE_VALUE] },
+    /// A string that is the decimal form of an `i64` (Redis's `int` encoding).
+    Int(i64),
+    /// A longer string.
+    Heap(ThinVec<u8>),
+    /// A stand-in for a collection value, planted by unit tests to exercise
+    /// WRONGTYPE paths until the collection types exist.
+    #[cfg(test)]
+    TestList,
+}
+
+const _: () = assert!(std::mem::size_of::<Value>() == 16);
+
+/// The kind of a value, as `TYPE` names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ValueType {
+    /// `string`
+    String,
+    /// `list`
+    List,
+    /// `set`
+    Set,
+    /// `zset`
+    ZSet,
+    /// `hash`
+    Hash,
+}
+
+impl ValueType {
+    /// The name `TYPE` replies with.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ValueType::String => "string",
+            ValueType::List => "list",
+            ValueType::Set => "set",
+            ValueType::ZSet => "zset",
+            ValueType::Hash => "hash",
+        }
+    }
+
+    /// Parses a `TYPE` name (case-insensitively, as `SCAN … TYPE` does).
+    #[must_use]
+    pub fn from_name(name: &[u8]) -> Option<ValueType> {
+        [
+            ValueType::String,
+            ValueType::List,
+            ValueType::Set,
+            ValueType::ZSet,
+            ValueType::Hash,
+        ]
+        .into_iter()
+        .find(|t| t.as_str().as_bytes().eq_ignore_ascii_case(name))
+    }
+}
+
+/// A borrowed view of a stored value.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum ValueRef<'a> {
+    /// A string held as bytes.
+    Str(&'a [u8]),
+    /// A string held as an integer.
+    Int(i64),
+    #[cfg(test)]
+    TestList,
+}
+
+impl ValueRef<'_> {
+    pub(crate) fn value_type(self) -> ValueType {
+        match self {
+            ValueRef::Str(_) | ValueRef::Int(_) => ValueType::String,
+            #[cfg(test)]
+            ValueRef::TestList => ValueType::List,
+        }
+    }
+
+    /// Runs `f` on the bytes of a string value (an integer is formatted
+    /// first, on the stack), or fails with WRONGTYPE.
+    pub(crate) fn with_str<R>(self, f: impl FnOnce(&[u8]) -> R) -> crate::Result<R> {
+        match self {
+            ValueRef::Str(bytes) => Ok(f(bytes)),
+            ValueRef::Int(n) => Ok(f(itoa::Buffer::new().format(n).as_bytes())),
+            #[cfg(test)]
+            ValueRef::TestList => Err(crate::Error::WrongType),
+        }
+    }
+
+    /// An owned copy of a string value, or WRONGTYPE.
+    pub(crate) fn to_str_vec(self) -> crate::Result<Vec<u8>> {
+        self.with_str(<[u8]>::to_vec)
+    }
+}
+
+impl Value {
+    /// A string value, encoded as Redis's `tryObjectEncoding` would: an
+    /// integer when the bytes are a canonical `i64`.
+    pub(crate) fn from_bytes(bytes: &[u8]) -> Value {
+        match crate::number::parse_i64(bytes) {
+            Some(n) => Value::Int(n),
+            None => Value::from_raw_bytes(bytes),
+        }
+    }
+
+    /// A string value kept as bytes even when it looks like an integer (the
+    /// result of `APPEND` or `SETRANGE`, which Redis never re-encodes).
+    pub(crate) fn from_raw_bytes(bytes: &[u8]) -> Value {
+        match u8::try_from(bytes.len()) {
+            Ok(len) if bytes.len() <= INLINE_VALUE => {
+                let mut buf = [0u8; INLINE_VALUE];
+                buf[..bytes.len()].copy_from_slice(bytes);
+                Value::Inline { len, buf }
+            }
+            _ => Value::Heap(ThinVec::from(bytes)),
+        }
+    }
+
+    /// A string value owning `bytes`, kept as bytes.
+    pub(crate) fn from_raw_vec(bytes: ThinVec<u8>) -> Value {
+        if bytes.len() <= INLINE_VALUE {
+            Value::from_raw_bytes(&bytes)
+        } else {
+            Value::Heap(bytes)
+        }
+    }
+
+    pub(crate) fn as_ref(&self) -> ValueRef<'_> {
+        match self {
+            Value::Inline { len, buf } => ValueRef::Str(&buf[..usize::from(*len)]),
+            Value::Int(n) => ValueRef::Int(*n),
+            Value::Heap(bytes) => ValueRef::Str(bytes),
+            #[cfg(test)]
+            Value::TestList => ValueRef::TestList,
+        }
+    }
+
+    /// The bytes of a string value held as bytes (not of an integer).
+    pub(crate) fn str_bytes(&self) -> Option<&[u8]> {
+        match self.as_ref() {
+            ValueRef::Str(bytes) => Some(bytes),
+            _ => None,
+        }
+    }
+
+    /// Bytes this value holds on the heap (approximate allocation size).
+    pub(crate) fn heap_bytes(&self) -> usize {
+        match self {
+            Value::Heap(bytes) => heap_size(bytes),
+            _ => 0,
+        }
+    }
+
+    /// A deep copy (`COPY`).
+    pub(crate) fn duplicate(&self) -> Value {
+        match self {
+            Value::Inline { len, buf } => Value::Inline {
+                len: *len,
+                buf: *buf,
+            },
+            Value::Int(n) => Value::Int(*n),
+            Value::Heap(bytes) => Value::Heap(bytes.clone()),
+            #[cfg(test)]
+            Value::TestList => Value::TestList,
+        }
+    }
+}
+
+/// The heap footprint of a `ThinVec<u8>`: its header plus capacity.
+pub(crate) fn heap_size(bytes: &ThinVec<u8>) -> usize {
+    if bytes.capacity() == 0 {
+        0
+    } else {
+        2 * std::mem::size_of::<usize>() + bytes.capacity()
+    }
+}
+
+/// Redis's name for the encoding of a value (`OBJECT ENCODING`).
+///
+/// `raw` is set for strings last written by `APPEND`/`SETRANGE`, which Redis
+/// always leaves in its `raw` encoding.
+pub(crate) fn encoding_name(value: ValueRef<'_>, raw: bool) -> &'static str {
+    match value {
+        ValueRef::Int(_) => "int",
+        ValueRef::Str(bytes) if !raw && bytes.len() <= EMBSTR_SIZE_LIMIT => "embstr",
+        ValueRef::Str(_) => "raw",
+        #[cfg(test)]
+        ValueRef::TestList => "quicklist",
+    }
+}
