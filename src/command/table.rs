@@ -187,6 +187,14 @@ pub(crate) static COMMANDS: &[CommandSpec] = &[
         subcommands: &[],
     },
     CommandSpec {
+        name: "substr",
+        arity: 4,
+        flags: READONLY,
+        keys: keys(1, 1, 1),
+        handler: string::getrange,
+        subcommands: &[],
+    },
+    CommandSpec {
         name: "setrange",
         arity: 4,
         flags: WRITE | DENYOOM,

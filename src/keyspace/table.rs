@@ -221,6 +221,7 @@ impl<B: Bucket> Table<B> {
         'retry: loop {
             let total = cap + overflow_for(cap);
             let mut fresh: Vec<B> = Vec::with_capacity(total);
+            advise_huge_pages(&fresh);
             fresh.resize_with(total, B::empty);
             let old = mem::replace(&mut self.buckets, fresh);
             let old_cap = mem::replace(&mut self.cap, cap);
@@ -299,6 +300,32 @@ impl<B: Bucket> Table<B> {
         (start..n)
             .chain(0..start)
             .find(|&i| self.buckets[i].dist() != 0)
+    }
+}
+
+/// Big bucket arrays are read at random positions, so every lookup would also
+/// miss the TLB with 4 KiB pages. Asking for transparent huge pages (Linux)
+/// before the array is first touched removes most of those misses.
+fn advise_huge_pages<B>(buckets: &Vec<B>) {
+    #[cfg(target_os = "linux")]
+    {
+        const HUGE: usize = 2 * 1024 * 1024;
+        let bytes = buckets.capacity() * mem::size_of::<B>();
+        if bytes < 2 * HUGE {
+            return;
+        }
+        let start = buckets.as_ptr() as usize;
+        let aligned = start.next_multiple_of(HUGE);
+        let len = (start + bytes).saturating_sub(aligned) / HUGE * HUGE;
+        if len == 0 {
+            return;
+        }
+        // SAFETY: the range lies inside the vector's own allocation, and
+        // MADV_HUGEPAGE only changes how the kernel backs those pages; it
+        // never changes their contents or validity. Failure is harmless.
+        unsafe {
+            libc::madvise(aligned as *mut libc::c_void, len, libc::MADV_HUGEPAGE);
+        }
     }
 }
 

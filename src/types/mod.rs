@@ -7,6 +7,7 @@
 pub(crate) mod generic;
 pub(crate) mod lcs;
 pub(crate) mod string;
+pub(crate) mod typed;
 
 use crate::Store;
 use crate::keyspace::entry::Slot;
@@ -54,4 +55,98 @@ pub(crate) enum Lookup<'a> {
     Absent,
     /// Present but past its deadline: invisible, and due for reclaiming.
     Expired,
+}
+
+#[cfg(test)]
+impl Store {
+    /// Plants a stand-in collection value at `key` (WRONGTYPE tests).
+    pub(crate) fn plant_test_list(&self, key: &[u8]) {
+        self.write_key(key, |shard, loc, ctx| {
+            shard.upsert(key, loc.hash, crate::value::Value::TestList, false, ctx);
+        });
+    }
+}
+
+#[cfg(test)]
+mod wrongtype_tests {
+    use crate::types::string::{Expiry, GetExpiry, SetOptions};
+    use crate::{Error, Reply, Store, ValueType};
+
+    fn store_with_list() -> Store {
+        let store = Store::new();
+        store.plant_test_list(b"list");
+        store
+    }
+
+    #[test]
+    fn string_commands_refuse_other_kinds() {
+        let s = store_with_list();
+        let wrong = Err(Error::WrongType);
+        assert_eq!(s.get("list"), wrong);
+        assert_eq!(s.getset("list", "v"), wrong);
+        assert_eq!(s.getdel("list"), wrong);
+        assert_eq!(s.getex("list", GetExpiry::Set(Expiry::Ex(10))), wrong);
+        assert_eq!(s.set_with("list", "v", SetOptions::new().get()).map(|o| o.written), Err(Error::WrongType));
+        assert_eq!(s.incr("list"), Err(Error::WrongType));
+        assert_eq!(s.decrby("list", 3), Err(Error::WrongType));
+        assert_eq!(s.incrbyfloat("list", "1.5"), Err(Error::WrongType));
+        assert_eq!(s.append("list", "x"), Err(Error::WrongType));
+        assert_eq!(s.strlen("list"), Err(Error::WrongType));
+        assert_eq!(s.getrange("list", 0, -1), Err(Error::WrongType));
+        assert_eq!(s.setrange("list", 0, "x"), Err(Error::WrongType));
+        assert_eq!(s.lcs("list", "missing"), Err(Error::LcsWrongType));
+        assert_eq!(s.lcs_len("missing", "list"), Err(Error::LcsWrongType));
+        // None of the refused writes changed the value or its type.
+        assert_eq!(s.key_type("list"), Ok(Some(ValueType::List)));
+        assert_eq!(s.object_encoding("list"), Ok(Some("quicklist")));
+    }
+
+    #[test]
+    fn commands_that_ignore_the_kind() {
+        let s = store_with_list();
+        // MGET answers nil for non-strings; SETNX sees the key exists.
+        assert_eq!(s.mget(["list"]), Ok(vec![None]));
+        assert_eq!(s.setnx("list", "v"), Ok(false));
+        assert_eq!(s.exists(["list", "list"]), Ok(2));
+        assert!(s.expire("list", 100).unwrap_or(false));
+        assert!(s.copy("list", "list2", false).unwrap_or(false));
+        assert_eq!(s.key_type("list2"), Ok(Some(ValueType::List)));
+        assert!(s.ttl("list2").unwrap_or(-1) > 0, "COPY keeps the TTL");
+        assert_eq!(s.rename("list2", "list3"), Ok(()));
+        assert_eq!(s.key_type("list3"), Ok(Some(ValueType::List)));
+        // SET overwrites any kind, as in Redis.
+        assert_eq!(s.set("list", "now a string"), Ok(()));
+        assert_eq!(s.key_type("list"), Ok(Some(ValueType::String)));
+        assert_eq!(s.ttl("list"), Ok(-1));
+        // MSET too.
+        assert_eq!(s.mset([("list3", "x")]), Ok(()));
+        assert_eq!(s.get("list3"), Ok(Some(b"x".to_vec())));
+    }
+
+    #[test]
+    fn execute_reports_wrongtype_text() {
+        let s = store_with_list();
+        for argv in [
+            &["GET", "list"][..],
+            &["INCR", "list"],
+            &["APPEND", "list", "x"],
+            &["SET", "list", "v", "GET"],
+            &["GETEX", "list", "PERSIST"],
+        ] {
+            let Reply::Error(e) = s.execute(argv) else {
+                panic!("{argv:?} should fail");
+            };
+            assert_eq!(e.to_string(), "WRONGTYPE Operation against a key holding the wrong kind of value");
+        }
+        assert_eq!(s.execute(&["TYPE", "list"]), Reply::Simple("list"));
+        assert_eq!(
+            s.execute(&["LCS", "list", "x"]),
+            Reply::Error(Error::LcsWrongType)
+        );
+        // Redis checks LCS types before options.
+        assert_eq!(
+            s.execute(&["LCS", "list", "x", "BOGUS"]),
+            Reply::Error(Error::LcsWrongType)
+        );
+    }
 }

@@ -1,0 +1,182 @@
+//! Shared by the benchmarks and the memory example: the peers we compare
+//! against, behind one adapter trait (as redb's bench-compare does), and the
+//! dataset of the issue: keys `key:%08d`, 16-byte values.
+
+#![allow(dead_code)]
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use dashmap::DashMap;
+use parking_lot::RwLock;
+
+/// Number of keys of the standard dataset.
+pub const KEYS: usize = 1_000_000;
+
+/// A key-value system under test.
+pub trait System: Send + Sync {
+    fn name(&self) -> &'static str;
+    fn get(&self, key: &[u8]) -> Option<Vec<u8>>;
+    fn set(&self, key: &[u8], value: &[u8]);
+    /// The system's own memory accounting, if it has one.
+    fn used_memory(&self) -> Option<usize> {
+        None
+    }
+}
+
+pub struct KvStore(pub kvstore::Store);
+
+impl System for KvStore {
+    fn name(&self) -> &'static str {
+        "kvstore"
+    }
+    fn get(&self, key: &[u8]) -> Option<Vec<u8>> {
+        self.0.get(key).ok().flatten()
+    }
+    fn set(&self, key: &[u8], value: &[u8]) {
+        let _ = self.0.set(key, value);
+    }
+    fn used_memory(&self) -> Option<usize> {
+        Some(self.0.used_memory())
+    }
+}
+
+pub struct RwLockMap(pub RwLock<HashMap<Vec<u8>, Vec<u8>, ahash::RandomState>>);
+
+impl System for RwLockMap {
+    fn name(&self) -> &'static str {
+        "RwLock<HashMap>"
+    }
+    fn get(&self, key: &[u8]) -> Option<Vec<u8>> {
+        self.0.read().get(key).cloned()
+    }
+    fn set(&self, key: &[u8], value: &[u8]) {
+        let mut map = self.0.write();
+        match map.get_mut(key) {
+            Some(v) => {
+                v.clear();
+                v.extend_from_slice(value);
+            }
+            None => {
+                map.insert(key.to_vec(), value.to_vec());
+            }
+        }
+    }
+}
+
+pub struct Dash(pub DashMap<Vec<u8>, Vec<u8>, ahash::RandomState>);
+
+impl System for Dash {
+    fn name(&self) -> &'static str {
+        "dashmap"
+    }
+    fn get(&self, key: &[u8]) -> Option<Vec<u8>> {
+        self.0.get(key).map(|v| v.clone())
+    }
+    fn set(&self, key: &[u8], value: &[u8]) {
+        match self.0.get_mut(key) {
+            Some(mut v) => {
+                v.clear();
+                v.extend_from_slice(value);
+            }
+            None => {
+                self.0.insert(key.to_vec(), value.to_vec());
+            }
+        }
+    }
+}
+
+pub struct Kevy(pub kevy_embedded::Store);
+
+impl System for Kevy {
+    fn name(&self) -> &'static str {
+        "kevy-embedded"
+    }
+    fn get(&self, key: &[u8]) -> Option<Vec<u8>> {
+        self.0.get(key).ok().flatten()
+    }
+    fn set(&self, key: &[u8], value: &[u8]) {
+        let _ = self.0.set(key, value);
+    }
+    fn used_memory(&self) -> Option<usize> {
+        usize::try_from(self.0.used_memory()).ok()
+    }
+}
+
+/// Builds an empty system by name.
+pub fn build(name: &str) -> Option<Arc<dyn System>> {
+    Some(match name {
+        "kvstore" => Arc::new(KvStore(kvstore::Store::new())),
+        "RwLock<HashMap>" => Arc::new(RwLockMap(RwLock::new(HashMap::default()))),
+        "dashmap" => Arc::new(Dash(DashMap::default())),
+        "kevy-embedded" => Arc::new(Kevy(
+            kevy_embedded::Store::open(kevy_embedded::Config::default().without_aof()).ok()?,
+        )),
+        _ => return None,
+    })
+}
+
+pub const SYSTEMS: [&str; 4] = ["kvstore", "RwLock<HashMap>", "dashmap", "kevy-embedded"];
+
+/// Writes `key:%08d` into a 12-byte buffer.
+#[inline]
+pub fn key(i: usize, buf: &mut [u8; 12]) -> &[u8] {
+    buf[..4].copy_from_slice(b"key:");
+    let mut n = i;
+    for d in buf[4..].iter_mut().rev() {
+        *d = b'0' + (n % 10) as u8;
+        n /= 10;
+    }
+    &buf[..]
+}
+
+/// A 16-byte value derived from `i` (never an integer, so every system stores
+/// the same bytes).
+#[inline]
+pub fn value(i: usize, buf: &mut [u8; 16]) -> &[u8] {
+    buf[..8].copy_from_slice(b"value:v-");
+    let mut n = i;
+    for d in buf[8..].iter_mut().rev() {
+        *d = b'a' + (n % 26) as u8;
+        n /= 26;
+    }
+    &buf[..]
+}
+
+/// Loads the standard dataset.
+pub fn load(system: &dyn System, keys: usize) {
+    let (mut k, mut v) = ([0u8; 12], [0u8; 16]);
+    for i in 0..keys {
+        system.set(key(i, &mut k), value(i, &mut v));
+    }
+}
+
+/// A per-thread xorshift generator (cheap enough not to show in the figures).
+pub struct Rng(u64);
+
+impl Rng {
+    pub fn new(seed: u64) -> Self {
+        Rng(seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1)
+    }
+    #[inline]
+    pub fn next(&mut self) -> u64 {
+        let mut x = self.0;
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        self.0 = x;
+        x
+    }
+    #[inline]
+    pub fn below(&mut self, n: usize) -> usize {
+        ((u128::from(self.next()) * n as u128) >> 64) as usize
+    }
+}
+
+/// Resident set size of this process in bytes (Linux).
+pub fn rss_bytes() -> usize {
+    std::fs::read_to_string("/proc/self/statm")
+        .ok()
+        .and_then(|s| s.split_whitespace().nth(1)?.parse::<usize>().ok())
+        .map_or(0, |pages| pages * 4096)
+}

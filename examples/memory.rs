@@ -1,0 +1,51 @@
+//! Bytes per key for 1,000,000 keys `key:%08d` with 16-byte values, for
+//! kvstore and its peers: the store's own accounting (where it has one) and
+//! the growth of the process's resident set. Each system is measured in a
+//! fresh child process so that one's freed memory does not flatter another.
+//!
+//! ```text
+//! cargo run --release --example memory
+//! ```
+
+#[path = "../benches/common/mod.rs"]
+mod common;
+
+use common::{KEYS, SYSTEMS, build, load, rss_bytes};
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    if let Some(name) = args.get(1) {
+        measure(name);
+        return;
+    }
+    let Ok(exe) = std::env::current_exe() else {
+        eprintln!("cannot find this executable");
+        return;
+    };
+    println!("| system | used_memory / key | RSS growth / key |");
+    println!("|---|---|---|");
+    for name in SYSTEMS {
+        match std::process::Command::new(&exe).arg(name).output() {
+            Ok(out) => print!("{}", String::from_utf8_lossy(&out.stdout)),
+            Err(e) => eprintln!("{name}: {e}"),
+        }
+    }
+}
+
+fn measure(name: &str) {
+    let Some(system) = build(name) else {
+        eprintln!("unknown system {name}");
+        return;
+    };
+    let before_rss = rss_bytes();
+    let before_used = system.used_memory();
+    load(&*system, KEYS);
+    let rss = rss_bytes().saturating_sub(before_rss) as f64 / KEYS as f64;
+    let used = match (system.used_memory(), before_used) {
+        (Some(after), Some(before)) => format!("{:.1} B", after.saturating_sub(before) as f64 / KEYS as f64),
+        _ => "-".to_owned(),
+    };
+    println!("| {name} | {used} | {rss:.1} B |");
+    // Keep the data alive until measured.
+    drop(system);
+}
