@@ -42,7 +42,9 @@ fn measure(name: &str) {
     load(&*system, KEYS);
     let rss = rss_bytes().saturating_sub(before_rss) as f64 / KEYS as f64;
     let used = match (system.used_memory(), before_used) {
-        (Some(after), Some(before)) => format!("{:.1} B", after.saturating_sub(before) as f64 / KEYS as f64),
+        (Some(after), Some(before)) => {
+            format!("{:.1} B", after.saturating_sub(before) as f64 / KEYS as f64)
+        }
         _ => "-".to_owned(),
     };
     println!("| {name} | {used} | {rss:.1} B |");

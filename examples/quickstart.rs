@@ -41,7 +41,10 @@ fn main() -> Result<(), kvstore::Error> {
     store.append("greeting", ", world")?;
     println!("GET greeting      -> {}", text(store.get("greeting")?));
     println!("INCRBY visits 10  -> {}", store.incrby("visits", 10)?);
-    println!("INCRBYFLOAT price -> {}", text(Some(store.incrbyfloat("price", "10.1")?)));
+    println!(
+        "INCRBYFLOAT price -> {}",
+        text(Some(store.incrbyfloat("price", "10.1")?))
+    );
     match store.incr("greeting") {
         Err(e) => println!("INCR greeting     -> error: {e}"),
         Ok(n) => println!("INCR greeting     -> {n}"),
@@ -58,7 +61,10 @@ fn main() -> Result<(), kvstore::Error> {
     // Atomic multi-key commands, even across shards.
     store.mset([("user:1", "ada"), ("user:2", "grace"), ("user:3", "linus")])?;
     let names = store.mget(["user:1", "user:2", "missing"])?;
-    println!("MGET              -> {:?}", names.into_iter().map(text).collect::<Vec<_>>());
+    println!(
+        "MGET              -> {:?}",
+        names.into_iter().map(text).collect::<Vec<_>>()
+    );
 
     // SCAN walks the keyspace incrementally.
     let mut cursor = 0;
@@ -81,7 +87,11 @@ fn main() -> Result<(), kvstore::Error> {
         &["SET", "k", "v", "NX", "XX"],
         &["GET"],
     ] {
-        println!("{:<17} -> {}", argv.join(" "), describe(&store.execute(argv)));
+        println!(
+            "{:<17} -> {}",
+            argv.join(" "),
+            describe(&store.execute(argv))
+        );
     }
 
     // What a persistence log would have recorded: relative TTLs became
@@ -96,7 +106,10 @@ fn main() -> Result<(), kvstore::Error> {
 }
 
 fn text(value: Option<Vec<u8>>) -> String {
-    value.map_or_else(|| "(nil)".to_owned(), |v| String::from_utf8_lossy(&v).into_owned())
+    value.map_or_else(
+        || "(nil)".to_owned(),
+        |v| String::from_utf8_lossy(&v).into_owned(),
+    )
 }
 
 fn describe(reply: &Reply) -> String {

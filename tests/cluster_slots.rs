@@ -137,7 +137,11 @@ fn documented_examples() {
     assert_eq!(key_slot(b""), 0);
     assert_eq!(key_slot(b"foo"), 12182);
     assert_eq!(key_slot(b"123456789"), crc16_xmodem(b"123456789") % 16384);
-    assert_eq!(crc16_xmodem(b"123456789"), 0x31C3, "CRC16/XMODEM check value");
+    assert_eq!(
+        crc16_xmodem(b"123456789"),
+        0x31C3,
+        "CRC16/XMODEM check value"
+    );
     assert_eq!(
         key_slot(b"{user1000}.following"),
         key_slot(b"{user1000}.followers")
@@ -157,7 +161,10 @@ fn bytes(max: usize) -> impl Strategy<Value = Vec<u8>> {
 }
 
 fn bytes_without(forbidden: u8, max: usize) -> impl Strategy<Value = Vec<u8>> {
-    prop::collection::vec(any::<u8>().prop_filter("forbidden byte", move |b| *b != forbidden), 0..max)
+    prop::collection::vec(
+        any::<u8>().prop_filter("forbidden byte", move |b| *b != forbidden),
+        0..max,
+    )
 }
 
 proptest! {

@@ -110,7 +110,9 @@ fn set_forms() {
     ok(store.execute(&["SET", "k", "v", "PXAT", &abs]));
     expect(&rec, &[&["SET", "k", "v", "PXAT", &abs]]);
 
-    store.set_with("k", "w", SetOptions::new().keepttl()).unwrap();
+    store
+        .set_with("k", "w", SetOptions::new().keepttl())
+        .unwrap();
     expect(&rec, &[&["SET", "k", "w", "KEEPTTL"]]);
     assert_eq!(store.pttl("k").unwrap(), 10_000);
 
@@ -279,7 +281,10 @@ fn numbers_and_strings() {
 
     store.append("s", "ab").unwrap();
     store.setrange("s", 1, "Z").unwrap();
-    expect(&rec, &[&["APPEND", "s", "ab"], &["SETRANGE", "s", "1", "Z"]]);
+    expect(
+        &rec,
+        &[&["APPEND", "s", "ab"], &["SETRANGE", "s", "1", "Z"]],
+    );
 
     assert_eq!(store.getdel("s").unwrap(), Some(b"aZ".to_vec()));
     expect(&rec, &[&["DEL", "s"]]);
@@ -310,7 +315,10 @@ fn multi_key_commands() {
     assert!(store.copy("c3", "c4", false).unwrap());
     assert!(!store.copy("c3", "c4", false).unwrap());
     assert!(store.copy("c3", "c4", true).unwrap());
-    expect(&rec, &[&["COPY", "c3", "c4"], &["COPY", "c3", "c4", "REPLACE"]]);
+    expect(
+        &rec,
+        &[&["COPY", "c3", "c4"], &["COPY", "c3", "c4", "REPLACE"]],
+    );
 
     store.flushdb().unwrap();
     expect(&rec, &[&["FLUSHDB"]]);
@@ -324,8 +332,18 @@ fn failed_and_read_only_commands_propagate_nothing() {
     rec.take();
 
     // Blocked conditions.
-    assert!(!store.set_with("k", "x", SetOptions::new().nx()).unwrap().written);
-    assert!(!store.set_with("nope", "x", SetOptions::new().xx()).unwrap().written);
+    assert!(
+        !store
+            .set_with("k", "x", SetOptions::new().nx())
+            .unwrap()
+            .written
+    );
+    assert!(
+        !store
+            .set_with("nope", "x", SetOptions::new().xx())
+            .unwrap()
+            .written
+    );
     assert!(!store.setnx("k", "x").unwrap());
     // Errors.
     assert!(store.incr("k").is_err());
@@ -338,7 +356,11 @@ fn failed_and_read_only_commands_propagate_nothing() {
     assert!(store.renamenx("nope", "x").is_err());
     assert!(store.copy("k", "k", false).is_err());
     assert!(store.incrbyfloat("k", "1").is_err());
-    assert!(store.expire_with("k", 10, ExpireCondition::new().nx().xx()).is_err());
+    assert!(
+        store
+            .expire_with("k", 10, ExpireCondition::new().nx().xx())
+            .is_err()
+    );
     for argv in [
         &["SET", "k", "v", "NX", "XX"][..],
         &["SET", "k", "v", "EX", "abc"],
@@ -470,7 +492,16 @@ fn removed_observer_hears_nothing() {
 
 const KEYS: &[&str] = &["a", "b", "c", "{t}1", "{t}2", "n"];
 const VALUES: &[&str] = &[
-    "", "0", "1", "-7", "42", "007", "x", "hello", "1.5", "9223372036854775807",
+    "",
+    "0",
+    "1",
+    "-7",
+    "42",
+    "007",
+    "x",
+    "hello",
+    "1.5",
+    "9223372036854775807",
     "a-value-longer-than-forty-four-bytes-to-be-raw-encoded!",
 ];
 

@@ -214,6 +214,39 @@ impl Slot {
 
     /// Replaces the value, keeping the key, position and flags.
     pub(crate) fn set_value(&mut self, value: Value, hash: u64) {
+        // Fast paths: the bucket keeps its shape.
+        match self {
+            Slot::Packed { km, vlen, buf, .. } => {
+                let k = usize::from(*km & KLEN_MASK);
+                if let Some(bytes) = value.str_bytes()
+                    && k + bytes.len() <= PACKED
+                {
+                    buf[k..k + bytes.len()].copy_from_slice(bytes);
+                    *vlen = small_len(bytes.len());
+                    return;
+                }
+            }
+            Slot::Short { km, value: old, .. } => {
+                let k = usize::from(*km & KLEN_MASK);
+                let packable = value.str_bytes().is_some_and(|b| k + b.len() <= PACKED);
+                if !packable {
+                    *old = value;
+                    return;
+                }
+            }
+            Slot::Long {
+                key, value: old, ..
+            } => {
+                let packable = value
+                    .str_bytes()
+                    .is_some_and(|b| key.len() + b.len() <= PACKED);
+                if !packable {
+                    *old = value;
+                    return;
+                }
+            }
+            Slot::Empty => return,
+        }
         let dist = self.dist();
         let flags = self.flags();
         let old = mem::replace(self, Slot::Empty);

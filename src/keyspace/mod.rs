@@ -298,6 +298,9 @@ impl Shard {
             return;
         };
         let had = slot.has_flag(FLAG_EXPIRES);
+        if !had && at.is_none() {
+            return;
+        }
         slot.set_flag(FLAG_EXPIRES, at.is_some());
         let key = OwnedKeyBuf::from(slot.key());
         match (had, at) {

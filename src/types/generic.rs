@@ -298,23 +298,26 @@ impl Store {
         let (a, b) = (keyspace.locate(src), keyspace.locate(dst));
         let ctx = self.ctx();
         let mut guards = keyspace.write_many([a.shard, b.shard]);
+        // Look the destination up first: reclaiming an expired key may move
+        // buckets, and the source's index must stay valid until it is taken.
+        let dst_exists = guards
+            .shard_mut(b.shard)
+            .find_live(dst, b.hash, &ctx)
+            .is_some();
         let Some(index) = guards.shard_mut(a.shard).find_live(src, a.hash, &ctx) else {
             return Err(Error::NoSuchKey);
         };
         if src == dst {
             return Ok(!nx);
         }
-        let dst_exists = guards.shard_mut(b.shard).find_live(dst, b.hash, &ctx);
-        if nx && dst_exists.is_some() {
+        if nx && dst_exists {
             return Ok(false);
         }
         let Some(moved) = guards.shard_mut(a.shard).take(index, a.hash) else {
             return Err(Error::NoSuchKey);
         };
         let target = guards.shard_mut(b.shard);
-        if let Some(i) = dst_exists {
-            target.remove_at(i, b.hash);
-        }
+        target.delete(dst, b.hash, &ctx);
         target.attach(dst, b.hash, moved);
         ctx.propagate(&[if nx { b"RENAMENX" } else { b"RENAME" }, src, dst]);
         Ok(true)
@@ -692,6 +695,42 @@ fn ttl_of(shard: &Shard, key: &[u8], loc: Loc, ctx: &Ctx<'_>, ms: bool, absolute
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::{Config, ManualClock};
+
+    /// Reclaiming an expired destination can shrink the table and move
+    /// buckets; RENAME must still move the right key, at every table size.
+    #[test]
+    fn rename_onto_an_expired_key_in_the_same_shard() {
+        for n in 1..150 {
+            let clock = ManualClock::new(1_000);
+            let config = Config::builder()
+                .shards(1)
+                .clock(clock.clone())
+                .active_expire(false)
+                .build();
+            let store = Store::open(config).unwrap_or_default();
+            for i in 0..n {
+                store.set(format!("k{i}"), format!("v{i}")).unwrap_or(());
+            }
+            assert!(
+                store
+                    .set_with("dst", "old", crate::SetOptions::new().px(10))
+                    .is_ok()
+            );
+            clock.advance(std::time::Duration::from_millis(20));
+            assert_eq!(store.rename("k0", "dst"), Ok(()), "n={n}");
+            assert_eq!(store.get("dst"), Ok(Some(b"v0".to_vec())), "n={n}");
+            assert_eq!(store.get("k0"), Ok(None));
+            for i in 1..n {
+                assert_eq!(
+                    store.get(format!("k{i}")),
+                    Ok(Some(format!("v{i}").into_bytes())),
+                    "n={n} i={i}"
+                );
+            }
+            assert_eq!(store.dbsize(), n);
+        }
+    }
 
     #[test]
     fn expire_conditions_follow_redis() {

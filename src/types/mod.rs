@@ -86,7 +86,11 @@ mod wrongtype_tests {
         assert_eq!(s.getset("list", "v"), wrong);
         assert_eq!(s.getdel("list"), wrong);
         assert_eq!(s.getex("list", GetExpiry::Set(Expiry::Ex(10))), wrong);
-        assert_eq!(s.set_with("list", "v", SetOptions::new().get()).map(|o| o.written), Err(Error::WrongType));
+        assert_eq!(
+            s.set_with("list", "v", SetOptions::new().get())
+                .map(|o| o.written),
+            Err(Error::WrongType)
+        );
         assert_eq!(s.incr("list"), Err(Error::WrongType));
         assert_eq!(s.decrby("list", 3), Err(Error::WrongType));
         assert_eq!(s.incrbyfloat("list", "1.5"), Err(Error::WrongType));
@@ -136,7 +140,10 @@ mod wrongtype_tests {
             let Reply::Error(e) = s.execute(argv) else {
                 panic!("{argv:?} should fail");
             };
-            assert_eq!(e.to_string(), "WRONGTYPE Operation against a key holding the wrong kind of value");
+            assert_eq!(
+                e.to_string(),
+                "WRONGTYPE Operation against a key holding the wrong kind of value"
+            );
         }
         assert_eq!(s.execute(&["TYPE", "list"]), Reply::Simple("list"));
         assert_eq!(

@@ -39,7 +39,8 @@ impl Store {
     /// # Ok::<(), kvstore::Error>(())
     /// ```
     pub fn set_value<T: Serialize + ?Sized>(&self, key: impl AsRef<[u8]>, value: &T) -> Result<()> {
-        let bytes = bincode::serde::encode_to_vec(value, config()).map_err(|e| Error::Codec(e.to_string()))?;
+        let bytes = bincode::serde::encode_to_vec(value, config())
+            .map_err(|e| Error::Codec(e.to_string()))?;
         self.set(key, bytes)
     }
 
@@ -54,8 +55,8 @@ impl Store {
         let Some(bytes) = self.get(key)? else {
             return Ok(None);
         };
-        let (value, used) =
-            bincode::serde::decode_from_slice::<T, _>(&bytes, config()).map_err(|e| Error::Codec(e.to_string()))?;
+        let (value, used) = bincode::serde::decode_from_slice::<T, _>(&bytes, config())
+            .map_err(|e| Error::Codec(e.to_string()))?;
         if used != bytes.len() {
             return Err(Error::Codec(format!(
                 "{} trailing bytes after the value",
@@ -76,13 +77,24 @@ mod tests {
     fn wrong_bytes_are_codec_errors_not_panics() {
         let store = Store::new();
         store.set("k", "not bincode at all").unwrap_or(());
-        assert!(matches!(store.get_value::<Vec<u64>>("k"), Err(Error::Codec(_))));
+        assert!(matches!(
+            store.get_value::<Vec<u64>>("k"),
+            Err(Error::Codec(_))
+        ));
         // A length prefix claiming 2^60 elements must not allocate them.
-        store.set("huge", [0xfd, 0, 0, 0, 0, 0, 0, 0, 0x10]).unwrap_or(());
-        assert!(matches!(store.get_value::<Vec<u64>>("huge"), Err(Error::Codec(_))));
+        store
+            .set("huge", [0xfd, 0, 0, 0, 0, 0, 0, 0, 0x10])
+            .unwrap_or(());
+        assert!(matches!(
+            store.get_value::<Vec<u64>>("huge"),
+            Err(Error::Codec(_))
+        ));
         assert_eq!(store.get_value::<u32>("missing"), Ok(None));
         store.set_value("n", &7u8).unwrap_or(());
-        assert!(matches!(store.get_value::<()>("n"), Err(Error::Codec(_))), "trailing bytes");
+        assert!(
+            matches!(store.get_value::<()>("n"), Err(Error::Codec(_))),
+            "trailing bytes"
+        );
     }
 
     #[test]
