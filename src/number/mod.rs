@@ -1,5 +1,6 @@
 //! Number parsing and formatting with Redis's exact rules (its `util.c`).
 
+pub(crate) mod bignum;
 pub(crate) mod f80;
 
 /// Redis's `string2ll`: a strict base-10 `i64`.
