@@ -43,7 +43,7 @@ fn run(system: &dyn System, workload: Workload, threads: usize, ops: u64, seed: 
     std::thread::scope(|s| {
         for t in 0..threads {
             s.spawn(move || {
-                let mut rng = Rng::new(seed ^ (t as u64 + 1) * 0x5151);
+                let mut rng = Rng::new(seed ^ ((t as u64 + 1) * 0x5151));
                 let (mut k, mut v) = ([0u8; 12], [0u8; 16]);
                 for _ in 0..per_thread {
                     let i = rng.below(KEYS);

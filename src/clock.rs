@@ -43,7 +43,7 @@ impl Clock for SystemClock {
 ///
 /// let clock = ManualClock::new(1_000_000);
 /// let store = Store::open(Config::builder().clock(clock.clone()).build())?;
-/// store.set_ex("session", "data", 10)?;
+/// store.setex("session", 10, "data")?;
 /// clock.advance(Duration::from_secs(11));
 /// assert_eq!(store.get("session")?, None);
 /// # Ok::<(), kvstore::Error>(())

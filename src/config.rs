@@ -55,7 +55,6 @@ impl Default for Config {
 
 impl Config {
     /// A builder starting from the defaults.
-    #[must_use]
     pub fn builder() -> ConfigBuilder {
         ConfigBuilder {
             config: Config::default(),

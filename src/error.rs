@@ -59,10 +59,12 @@ pub enum Error {
     ExpireNxConflict,
     /// `EXPIRE … GT LT`.
     ExpireGtLtConflict,
-    /// An option an `EXPIRE`-family command does not know.
-    UnsupportedOption(String),
+    /// An option an `EXPIRE`-family command does not know (as sent).
+    UnsupportedOption(Vec<u8>),
     /// `COPY … DB n` with a database other than 0: the store has one database.
     DbIndexOutOfRange,
+    /// An argument that must fit a C `int` does not.
+    IntOutOfRange,
     /// `LCS` on a key that holds something else than a string.
     LcsWrongType,
     /// `LCS … LEN IDX`.
@@ -76,16 +78,16 @@ pub enum Error {
     WrongArity(String),
     /// No command of that name exists.
     UnknownCommand {
-        /// The name as sent (truncated to 128 bytes for display, as Redis does).
-        name: String,
+        /// The name as sent, cut as Redis cuts it (at 128 bytes or a NUL).
+        name: Vec<u8>,
         /// The first arguments, already formatted as Redis does
         /// (`'a' 'b' `, at most 128 bytes).
-        args: String,
+        args: Vec<u8>,
     },
     /// A container command (such as `OBJECT`) got a subcommand it does not know.
     UnknownSubcommand {
-        /// The subcommand as sent.
-        subcommand: String,
+        /// The subcommand as sent, cut as Redis cuts it.
+        subcommand: Vec<u8>,
         /// The container command's name, upper-case (`OBJECT`).
         command: &'static str,
     },
@@ -96,9 +98,53 @@ pub enum Error {
 
 impl std::error::Error for Error {}
 
+impl Error {
+    /// The error text exactly as Redis sends it (without the leading `-`).
+    ///
+    /// Identical to the `Display` text, except that bytes that came from the
+    /// client (an unknown command's name, an unknown option) are kept as
+    /// sent, where `Display` must replace invalid UTF-8.
+    #[must_use]
+    pub fn message(&self) -> Vec<u8> {
+        let quoted = |before: &str, raw: &[u8], after: &str| {
+            let mut out = Vec::with_capacity(before.len() + raw.len() + after.len());
+            out.extend_from_slice(before.as_bytes());
+            out.extend_from_slice(raw);
+            out.extend_from_slice(after.as_bytes());
+            out
+        };
+        match self {
+            Error::UnsupportedOption(opt) => quoted("ERR Unsupported option ", opt, ""),
+            Error::UnknownCommand { name, args } => {
+                let mut out = quoted(
+                    "ERR unknown command '",
+                    name,
+                    "', with args beginning with: ",
+                );
+                out.extend_from_slice(args);
+                out
+            }
+            Error::UnknownSubcommand {
+                subcommand,
+                command,
+            } => quoted(
+                "ERR unknown subcommand '",
+                subcommand,
+                &format!("'. Try {command} HELP."),
+            ),
+            other => other.to_string().into_bytes(),
+        }
+    }
+}
+
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
+            Error::UnsupportedOption(_)
+            | Error::UnknownCommand { .. }
+            | Error::UnknownSubcommand { .. } => {
+                f.write_str(&String::from_utf8_lossy(&self.message()))
+            }
             Error::WrongType => {
                 f.write_str("WRONGTYPE Operation against a key holding the wrong kind of value")
             }
@@ -124,8 +170,10 @@ impl fmt::Display for Error {
             Error::ExpireGtLtConflict => {
                 f.write_str("ERR GT and LT options at the same time are not compatible")
             }
-            Error::UnsupportedOption(opt) => write!(f, "ERR Unsupported option {opt}"),
             Error::DbIndexOutOfRange => f.write_str("ERR DB index is out of range"),
+            Error::IntOutOfRange => f.write_str(
+                "ERR value is out of range, value must between -2147483648 and 2147483647",
+            ),
             Error::LcsWrongType => f.write_str("ERR The specified keys must contain string values"),
             Error::LcsLenAndIdx => {
                 f.write_str("ERR If you want both the length and indexes, please just use IDX.")
@@ -137,30 +185,20 @@ impl fmt::Display for Error {
             Error::WrongArity(cmd) => {
                 write!(f, "ERR wrong number of arguments for '{cmd}' command")
             }
-            Error::UnknownCommand { name, args } => write!(
-                f,
-                "ERR unknown command '{name}', with args beginning with: {args}"
-            ),
-            Error::UnknownSubcommand {
-                subcommand,
-                command,
-            } => write!(
-                f,
-                "ERR unknown subcommand '{subcommand}'. Try {command} HELP."
-            ),
             Error::Codec(why) => write!(f, "ERR value cannot be decoded: {why}"),
         }
     }
 }
 
-/// Turns client-supplied bytes into text that is safe inside an error line:
-/// invalid UTF-8 is replaced and CR/LF become spaces, as Redis does in
-/// `addReplyErrorLength` so that no error can break the protocol.
-pub(crate) fn sanitize(bytes: &[u8], max: usize) -> String {
-    let bytes = &bytes[..bytes.len().min(max)];
-    String::from_utf8_lossy(bytes)
-        .chars()
-        .map(|c| if c == '\r' || c == '\n' { ' ' } else { c })
+/// Client-supplied bytes as Redis prints them into an error with `%.*s`:
+/// up to the first NUL byte, at most `max` bytes, and with CR/LF turned into
+/// spaces (Redis's `addReplyErrorFormat`) so no error can break the protocol.
+pub(crate) fn client_text(bytes: &[u8], max: usize) -> Vec<u8> {
+    bytes
+        .iter()
+        .take_while(|&&b| b != 0)
+        .take(max)
+        .map(|&b| if b == b'\r' || b == b'\n' { b' ' } else { b })
         .collect()
 }
 
@@ -180,19 +218,23 @@ mod tests {
         );
         assert_eq!(
             Error::UnknownSubcommand {
-                subcommand: "foo".into(),
+                subcommand: b"foo".to_vec(),
                 command: "OBJECT"
             }
             .to_string(),
             "ERR unknown subcommand 'foo'. Try OBJECT HELP."
         );
+        let raw = Error::UnsupportedOption(vec![0xff]);
+        assert_eq!(raw.message(), b"ERR Unsupported option \xff");
+        assert_eq!(raw.to_string(), "ERR Unsupported option \u{fffd}");
     }
 
     #[test]
-    fn sanitize_removes_line_breaks_and_truncates() {
-        assert_eq!(sanitize(b"a\r\nb", 128), "a  b");
-        assert_eq!(sanitize(b"abcdef", 3), "abc");
-        assert_eq!(sanitize(&[0xff, b'x'], 10), "\u{fffd}x");
+    fn client_text_is_cut_like_a_c_string() {
+        assert_eq!(client_text(b"a\r\nb", 128), b"a  b");
+        assert_eq!(client_text(b"abcdef", 3), b"abc");
+        assert_eq!(client_text(b"ab\0cd", 10), b"ab");
+        assert_eq!(client_text(&[0xff, b'x'], 10), [0xff, b'x']);
     }
 
     #[test]

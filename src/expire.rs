@@ -95,7 +95,7 @@ fn expire_some(
         walked += 1;
         if let Some(e) = table.get(i) {
             sampled += 1;
-            if e.at() <= now {
+            if e.at() < now {
                 doomed.push(e.key().to_vec());
             }
         }

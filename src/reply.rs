@@ -93,7 +93,7 @@ impl Reply {
         match self {
             Reply::Simple(s) => simple(out, b'+', s.as_bytes()),
             Reply::Status(s) => simple(out, b'+', s.as_bytes()),
-            Reply::Error(e) => simple(out, b'-', e.to_string().as_bytes()),
+            Reply::Error(e) => simple(out, b'-', &e.message()),
             Reply::Integer(n) => header(out, b':', *n),
             Reply::Bulk(b) => bulk(out, b'$', b),
             Reply::Null if resp3 => out.extend_from_slice(b"_\r\n"),

@@ -49,7 +49,7 @@ fn slots_file() -> PathBuf {
 
 fn decode_hex(hex: &str, line_no: usize) -> Vec<u8> {
     assert!(
-        hex.len() % 2 == 0,
+        hex.len().is_multiple_of(2),
         "slots.tsv line {line_no}: odd-length hex key {hex:?}"
     );
     (0..hex.len())

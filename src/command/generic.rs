@@ -1,6 +1,6 @@
 //! Argument parsing for the keyspace commands.
 
-use super::args::{c_str, int, is};
+use super::args::{c_str, int, int32, is};
 use super::string::len_reply;
 use crate::number::parse_scan_cursor;
 use crate::types::generic::{ExpireCondition, ExpireUnit, ScanOptions};
@@ -45,7 +45,7 @@ pub(super) fn copy(store: &Store, argv: &[&[u8]]) -> Reply {
             if is(opt, "replace") {
                 replace = true;
             } else if let (true, Some(&db)) = (is(opt, "db"), argv.get(i + 1)) {
-                let db = int(db)?;
+                let db = int32(db)?;
                 // One database: DB 0 is this one; any other index does not exist.
                 if db != 0 {
                     return Err(Error::DbIndexOutOfRange);
@@ -197,7 +197,7 @@ pub(super) fn object_help(_store: &Store, _argv: &[&[u8]]) -> Reply {
         "    Return the kind of internal representation used in order to store the value",
         "    associated with a <key>.",
         "HELP",
-        "    Print this help.",
+        "    Prints this help.",
     ];
     Reply::Array(lines.into_iter().map(Reply::Simple).collect())
 }

@@ -12,7 +12,7 @@ mod table;
 use std::collections::HashMap;
 use std::sync::LazyLock;
 
-use crate::error::sanitize;
+use crate::error::client_text;
 use crate::{Error, Reply, Store};
 
 /// A command handler: `argv` includes the command name and has already
@@ -164,7 +164,7 @@ fn dispatch(store: &Store, argv: &[&[u8]]) -> Reply {
     });
     let Some(sub_spec) = found else {
         return Reply::Error(Error::UnknownSubcommand {
-            subcommand: sanitize(sub, 128),
+            subcommand: client_text(sub, 128),
             command: container_name(spec),
         });
     };
@@ -186,18 +186,18 @@ fn container_name(spec: &CommandSpec) -> &'static str {
 /// quoted, at most 128 bytes of arguments in all.
 fn unknown_command(argv: &[&[u8]]) -> Error {
     let name = argv.first().copied().unwrap_or_default();
-    let mut args = String::new();
+    let mut args = Vec::new();
     for arg in argv.iter().skip(1) {
         if args.len() >= 128 {
             break;
         }
         let room = 128 - args.len();
-        args.push('\'');
-        args.push_str(&sanitize(arg, room));
-        args.push_str("' ");
+        args.push(b'\'');
+        args.extend_from_slice(&client_text(arg, room));
+        args.extend_from_slice(b"' ");
     }
     Error::UnknownCommand {
-        name: sanitize(name, 128),
+        name: client_text(name, 128),
         args,
     }
 }
@@ -220,9 +220,13 @@ pub(crate) mod args {
     }
 
     /// An option as Redis prints it with `%s`: up to the first NUL byte.
-    pub(crate) fn c_str(arg: &[u8]) -> String {
-        let end = arg.iter().position(|&b| b == 0).unwrap_or(arg.len());
-        crate::error::sanitize(&arg[..end], usize::MAX)
+    pub(crate) fn c_str(arg: &[u8]) -> Vec<u8> {
+        crate::error::client_text(arg, usize::MAX)
+    }
+
+    /// An argument that must fit a C `int` (Redis's `getIntFromObjectOrReply`).
+    pub(crate) fn int32(arg: &[u8]) -> Result<i32> {
+        i32::try_from(int(arg)?).map_err(|_| Error::IntOutOfRange)
     }
 }
 
@@ -275,6 +279,6 @@ mod tests {
         assert!(args::is(b"nX", "nx"));
         assert!(args::is(b"nx\0junk", "nx"));
         assert!(!args::is(b"nxx", "nx"));
-        assert_eq!(args::c_str(b"ab\0cd"), "ab");
+        assert_eq!(args::c_str(b"ab\0cd"), b"ab");
     }
 }

@@ -9,6 +9,9 @@ pub(super) fn get(store: &Store, argv: &[&[u8]]) -> Reply {
     store.get(argv[1]).into()
 }
 
+/// Builds an [`Expiry`] of one kind (`Expiry::Ex`, …) from its argument.
+type ExpiryKind = fn(i64) -> Expiry;
+
 /// Which command `parse_set_options` parses: `SET` or `GETEX`.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Parsing {
@@ -26,8 +29,8 @@ struct ExtendedOptions<'a> {
     get: bool,
     keep_ttl: bool,
     persist: bool,
-    /// (unit-and-base, raw argument)
-    expire: Option<(fn(i64) -> Expiry, &'a [u8])>,
+    /// The expiry kind and its still unparsed argument.
+    expire: Option<(ExpiryKind, &'a [u8])>,
 }
 
 fn parse_extended<'a>(options: &[&'a [u8]], parsing: Parsing) -> Result<ExtendedOptions<'a>> {
@@ -37,7 +40,7 @@ fn parse_extended<'a>(options: &[&'a [u8]], parsing: Parsing) -> Result<Extended
     while let Some(&opt) = options.get(i) {
         let next = options.get(i + 1).copied();
         let has_expire = o.expire.is_some();
-        let expire_kind: Option<fn(i64) -> Expiry> = if is(opt, "ex") {
+        let expire_kind: Option<ExpiryKind> = if is(opt, "ex") {
             Some(Expiry::Ex)
         } else if is(opt, "px") {
             Some(Expiry::Px)
@@ -123,12 +126,7 @@ pub(super) fn psetex(store: &Store, argv: &[&[u8]]) -> Reply {
     set_with_ttl(store, argv, Expiry::Px, "psetex")
 }
 
-fn set_with_ttl(
-    store: &Store,
-    argv: &[&[u8]],
-    kind: fn(i64) -> Expiry,
-    command: &'static str,
-) -> Reply {
+fn set_with_ttl(store: &Store, argv: &[&[u8]], kind: ExpiryKind, command: &'static str) -> Reply {
     let run = || -> Result<Reply> {
         let ttl = int(argv[2])?;
         store.set_generic(
@@ -153,12 +151,13 @@ pub(super) fn getdel(store: &Store, argv: &[&[u8]]) -> Reply {
 pub(super) fn getex(store: &Store, argv: &[&[u8]]) -> Reply {
     let run = || -> Result<Option<Vec<u8>>> {
         let o = parse_extended(&argv[2..], Parsing::GetEx)?;
-        let expiry = match o.expiry()? {
-            Some(e) => GetExpiry::Set(e),
-            None if o.persist => GetExpiry::Persist,
-            None => GetExpiry::Keep,
-        };
-        store.getex(argv[1], expiry)
+        store.getex_generic(argv[1], || {
+            Ok(match o.expiry()? {
+                Some(e) => GetExpiry::Set(e),
+                None if o.persist => GetExpiry::Persist,
+                None => GetExpiry::Keep,
+            })
+        })
     };
     run().into()
 }
@@ -175,7 +174,7 @@ fn pairs<'a>(argv: &[&'a [u8]]) -> impl Iterator<Item = (&'a [u8], &'a [u8])> {
 }
 
 pub(super) fn mset(store: &Store, argv: &[&[u8]]) -> Reply {
-    if argv.len() % 2 == 0 {
+    if argv.len().is_multiple_of(2) {
         return Reply::Error(Error::WrongArity("mset".into()));
     }
     match store.mset(pairs(argv)) {
@@ -185,7 +184,7 @@ pub(super) fn mset(store: &Store, argv: &[&[u8]]) -> Reply {
 }
 
 pub(super) fn msetnx(store: &Store, argv: &[&[u8]]) -> Reply {
-    if argv.len() % 2 == 0 {
+    if argv.len().is_multiple_of(2) {
         return Reply::Error(Error::WrongArity("msetnx".into()));
     }
     store.msetnx(pairs(argv)).into()

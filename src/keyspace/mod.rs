@@ -137,9 +137,11 @@ impl Shard {
             .map(ExpireSlot::at)
     }
 
+    /// Redis's `keyIsExpired`: a key is alive at its deadline and expired
+    /// only once the clock is past it.
     fn is_expired(&self, slot: &Slot, hash: u64, ctx: &Ctx<'_>) -> bool {
         self.deadline_of(slot, hash)
-            .is_some_and(|at| at <= ctx.now())
+            .is_some_and(|at| at < ctx.now())
     }
 
     /// The live slot of `key`: expired keys are invisible.
@@ -263,10 +265,7 @@ impl Shard {
     /// A deep copy of the key at `index` (`COPY`).
     pub(crate) fn duplicate(&self, index: usize, hash: u64) -> Option<Detached> {
         let slot = self.main.get(index)?;
-        let value = match slot.duplicate_value() {
-            Some(v) => v,
-            None => return None,
-        };
+        let value = slot.duplicate_value()?;
         Some(Detached {
             value,
             flags: slot.flags(),
@@ -541,7 +540,19 @@ mod tests {
         shard.set_deadline(i, loc.hash, Some(1500));
         assert_eq!(shard.volatile_len(), 1);
         assert!(shard.get(b"k", loc.hash, &ctx).is_some());
+        assert!(
+            shard
+                .get(b"k", loc.hash, &Ctx::new(&clock, &prop, &expired))
+                .is_some()
+        );
         clock.set(1500);
+        assert!(
+            shard
+                .get(b"k", loc.hash, &Ctx::new(&clock, &prop, &expired))
+                .is_some(),
+            "alive at its deadline"
+        );
+        clock.set(1501);
         let ctx = Ctx::new(&clock, &prop, &expired);
         assert!(shard.get(b"k", loc.hash, &ctx).is_none());
         assert_eq!(shard.len(), 1, "still stored until reclaimed");

@@ -182,9 +182,7 @@ impl<B: Bucket> Table<B> {
     /// Removes and returns the bucket at `index` (backward-shift deletion).
     /// Indexes of other buckets may change.
     pub(crate) fn remove_at(&mut self, index: usize) -> Option<B> {
-        if self.get(index).is_none() {
-            return None;
-        }
+        self.get(index)?;
         let removed = mem::replace(&mut self.buckets[index], B::empty());
         let mut hole = index;
         while let Some(next) = self.buckets.get(hole + 1) {

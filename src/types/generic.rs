@@ -3,9 +3,10 @@
 //! and OBJECT ENCODING (Redis's `db.c` and `expire.c` commands).
 
 use crate::glob::glob_match;
+use crate::keyspace::Loc;
 use crate::keyspace::entry::FLAG_RAW;
 use crate::keyspace::table::Bucket;
-use crate::keyspace::{Ctx, Loc, Shard};
+use crate::types::Lookup;
 use crate::value::{ValueType, encoding_name};
 use crate::{Error, Result, Store, rand};
 
@@ -172,6 +173,8 @@ impl ScanOptions {
 
     /// `TYPE name` as the command gives it: an unknown name matches nothing.
     pub(crate) fn type_name(mut self, name: &[u8]) -> Self {
+        // Redis compares with strcasecmp: the name ends at a NUL byte.
+        let name = name.split(|&b| b == 0).next().unwrap_or_default();
         self.type_filter =
             Some(ValueType::from_name(name).map_or(TypeFilter::Nothing, TypeFilter::Only));
         self
@@ -237,19 +240,10 @@ impl Store {
     /// twice twice.
     pub fn exists<K: AsRef<[u8]>>(&self, keys: impl IntoIterator<Item = K>) -> Result<usize> {
         let keys: Vec<K> = keys.into_iter().collect();
-        let keyspace = &self.inner.keyspace;
-        let locs: Vec<Loc> = keys.iter().map(|k| keyspace.locate(k.as_ref())).collect();
-        let ctx = self.ctx();
-        let guards = keyspace.read_many(locs.iter().map(|l| l.shard));
-        Ok(keys
-            .iter()
-            .zip(&locs)
-            .filter(|(k, loc)| {
-                guards
-                    .shard(loc.shard)
-                    .get(k.as_ref(), loc.hash, &ctx)
-                    .is_some()
-            })
+        Ok(self
+            .read_keys(&keys, |slot| slot.is_some())
+            .into_iter()
+            .filter(|&e| e)
             .count())
     }
 
@@ -404,16 +398,32 @@ impl Store {
         let mut keys = Vec::new();
         let mut visited = 0usize;
         while shard < shards && visited < options.count {
-            let guard = keyspace.read(usize::try_from(shard).unwrap_or(usize::MAX));
+            let shard_id = usize::try_from(shard).unwrap_or(usize::MAX);
+            let guard = keyspace.read(shard_id);
+            let mut expired = Vec::new();
             let next = guard.table().scan(pos, options.count - visited, |slot| {
                 visited += 1;
                 let key = slot.key();
-                if options.keeps(key, slot.value().value_type())
-                    && guard.get(key, guard.hash(key), &ctx).is_some()
-                {
-                    keys.push(key.to_vec());
+                let hash = guard.hash(key);
+                match guard.lookup(key, hash, &ctx) {
+                    Lookup::Live(_) if options.keeps(key, slot.value().value_type()) => {
+                        keys.push(key.to_vec());
+                    }
+                    Lookup::Expired => expired.push((
+                        Loc {
+                            shard: shard_id,
+                            hash,
+                        },
+                        key.to_vec(),
+                    )),
+                    _ => {}
                 }
             });
+            drop(guard);
+            // Redis's SCAN deletes the expired keys it meets.
+            let expired: Vec<(Loc, &[u8])> =
+                expired.iter().map(|(l, k)| (*l, k.as_slice())).collect();
+            self.reclaim_expired(&expired);
             match next {
                 Some(p) => {
                     return Ok(ScanPage {
@@ -458,8 +468,9 @@ impl Store {
     pub fn randomkey(&self) -> Result<Option<Vec<u8>>> {
         let keyspace = &self.inner.keyspace;
         let ctx = self.ctx();
-        // Expired keys found on the way are reclaimed, so this ends.
-        for _ in 0..1000 {
+        // Each round returns a live key or reclaims an expired one, as
+        // Redis's dbRandomKey does, so this ends when the keys run out.
+        loop {
             let sizes: Vec<usize> = (0..keyspace.shard_count())
                 .map(|i| keyspace.read(i).len())
                 .collect();
@@ -491,7 +502,6 @@ impl Store {
                 return Ok(Some(key));
             }
         }
-        Ok(None)
     }
 
     /// `EXPIRE key seconds`: set a time to live; returns whether it was set
@@ -666,30 +676,30 @@ impl Store {
         Ok(self.ttl_generic(key.as_ref(), true, true))
     }
 
+    /// Redis's `ttlGenericCommand`.
     fn ttl_generic(&self, key: &[u8], ms: bool, absolute: bool) -> i64 {
-        let keyspace = &self.inner.keyspace;
-        let loc = keyspace.locate(key);
-        let ctx = self.ctx();
-        let shard = keyspace.read(loc.shard);
-        ttl_of(&shard, key, loc, &ctx, ms, absolute)
+        self.read_key_in_shard(key, |shard, ctx, slot| {
+            let Some(slot) = slot else {
+                return -2;
+            };
+            let Some(at) = shard.deadline_of(slot, shard.hash(key)) else {
+                return -1;
+            };
+            let t = if absolute {
+                at
+            } else {
+                at.saturating_sub(ctx.now())
+            }
+            .max(0);
+            if ms {
+                t
+            } else {
+                // Rounded to the nearest second without overflowing near
+                // i64::MAX (Redis's (t + 500) / 1000 computes as if unsigned).
+                i64::try_from((i128::from(t) + 500) / 1000).unwrap_or(i64::MAX)
+            }
+        })
     }
-}
-
-/// Redis's `ttlGenericCommand` on one locked shard.
-fn ttl_of(shard: &Shard, key: &[u8], loc: Loc, ctx: &Ctx<'_>, ms: bool, absolute: bool) -> i64 {
-    let Some(slot) = shard.get(key, loc.hash, ctx) else {
-        return -2;
-    };
-    let Some(at) = shard.deadline_of(slot, loc.hash) else {
-        return -1;
-    };
-    let t = if absolute {
-        at
-    } else {
-        at.saturating_sub(ctx.now())
-    }
-    .max(0);
-    if ms { t } else { t.saturating_add(500) / 1000 }
 }
 
 #[cfg(test)]

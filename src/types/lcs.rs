@@ -131,18 +131,14 @@ impl Store {
     /// Both strings, read atomically, copied so the locks are released before
     /// the quadratic work.
     pub(crate) fn lcs_inputs(&self, key1: &[u8], key2: &[u8]) -> Result<(Vec<u8>, Vec<u8>)> {
-        let keyspace = &self.inner.keyspace;
-        let (l1, l2) = (keyspace.locate(key1), keyspace.locate(key2));
-        let ctx = self.ctx();
-        let guards = keyspace.read_many([l1.shard, l2.shard]);
-        let read = |key: &[u8], loc: crate::keyspace::Loc| -> Result<Vec<u8>> {
-            match guards.shard(loc.shard).get(key, loc.hash, &ctx) {
+        let mut values = self
+            .read_keys(&[key1, key2], |slot| match slot {
                 None => Ok(Vec::new()),
                 Some(slot) => slot.value().to_str_vec().map_err(|_| Error::LcsWrongType),
-            }
-        };
-        let a = read(key1, l1);
-        let b = read(key2, l2);
+            })
+            .into_iter();
+        let a = values.next().unwrap_or(Ok(Vec::new()));
+        let b = values.next().unwrap_or(Ok(Vec::new()));
         Ok((a?, b?))
     }
 }

@@ -19,20 +19,78 @@ impl Store {
     /// under the write lock (and its deletion propagated), as Redis deletes
     /// an expired key on access.
     pub(crate) fn read_key<R>(&self, key: &[u8], f: impl FnOnce(Option<&Slot>) -> R) -> R {
+        self.read_key_in_shard(key, |_, _, slot| f(slot))
+    }
+
+    /// As [`Store::read_key`], also giving `f` the shard and the key's hash
+    /// (to read the key's deadline).
+    pub(crate) fn read_key_in_shard<R>(
+        &self,
+        key: &[u8],
+        f: impl FnOnce(&Shard, &Ctx<'_>, Option<&Slot>) -> R,
+    ) -> R {
         let keyspace = &self.inner.keyspace;
         let loc = keyspace.locate(key);
         let ctx = self.ctx();
         let shard = keyspace.read(loc.shard);
         let (result, expired) = match shard.lookup(key, loc.hash, &ctx) {
-            Lookup::Live(slot) => (f(Some(slot)), false),
-            Lookup::Absent => (f(None), false),
-            Lookup::Expired => (f(None), true),
+            Lookup::Live(slot) => (f(&shard, &ctx, Some(slot)), false),
+            Lookup::Absent => (f(&shard, &ctx, None), false),
+            Lookup::Expired => (f(&shard, &ctx, None), true),
         };
         drop(shard);
         if expired {
             keyspace.write(loc.shard).find_live(key, loc.hash, &ctx);
         }
         result
+    }
+
+    /// Runs `f` on the live slot of each key (or `None`), with all their
+    /// shards read-locked together so the answers form one atomic view; keys
+    /// found expired are reclaimed afterwards, as [`Store::read_key`] does.
+    pub(crate) fn read_keys<K: AsRef<[u8]>, R>(
+        &self,
+        keys: &[K],
+        mut f: impl FnMut(Option<&Slot>) -> R,
+    ) -> Vec<R> {
+        let keyspace = &self.inner.keyspace;
+        let locs: Vec<Loc> = keys.iter().map(|k| keyspace.locate(k.as_ref())).collect();
+        let ctx = self.ctx();
+        let guards = keyspace.read_many(locs.iter().map(|l| l.shard));
+        let mut expired = Vec::new();
+        let results = keys
+            .iter()
+            .zip(&locs)
+            .map(
+                |(k, loc)| match guards.shard(loc.shard).lookup(k.as_ref(), loc.hash, &ctx) {
+                    Lookup::Live(slot) => f(Some(slot)),
+                    Lookup::Absent => f(None),
+                    Lookup::Expired => {
+                        expired.push((*loc, k.as_ref()));
+                        f(None)
+                    }
+                },
+            )
+            .collect();
+        drop(guards);
+        self.reclaim_expired(&expired);
+        results
+    }
+
+    /// Deletes keys a read found past their deadline (the read held only
+    /// read locks); each is checked again under the write lock.
+    pub(crate) fn reclaim_expired(&self, keys: &[(Loc, &[u8])]) {
+        if keys.is_empty() {
+            return;
+        }
+        let ctx = self.ctx();
+        let mut guards = self
+            .inner
+            .keyspace
+            .write_many(keys.iter().map(|(l, _)| l.shard));
+        for (loc, key) in keys {
+            guards.shard_mut(loc.shard).find_live(key, loc.hash, &ctx);
+        }
     }
 
     /// Runs `f` with the write-locked shard of `key`.

@@ -399,12 +399,18 @@ impl Store {
     ///
     /// [`Error::InvalidExpireTime`]; [`Error::WrongType`].
     pub fn getex(&self, key: impl AsRef<[u8]>, expiry: GetExpiry) -> Result<Option<Vec<u8>>> {
-        let key = key.as_ref();
+        self.getex_generic(key.as_ref(), || Ok(expiry))
+    }
+
+    /// GETEX with Redis's order of checks: a missing key answers nil and a
+    /// non-string WRONGTYPE before the expiry (`expiry`, parsed late) is
+    /// looked at.
+    pub(crate) fn getex_generic(
+        &self,
+        key: &[u8],
+        expiry: impl FnOnce() -> Result<GetExpiry>,
+    ) -> Result<Option<Vec<u8>>> {
         self.write_key(key, |shard, loc, ctx| {
-            let deadline = match expiry {
-                GetExpiry::Set(e) => Some(e.deadline(ctx.now(), "getex")?),
-                _ => None,
-            };
             let Some(index) = shard.find_live(key, loc.hash, ctx) else {
                 return Ok(None);
             };
@@ -413,6 +419,11 @@ impl Store {
             };
             let value = slot.value().to_str_vec()?;
             let had_ttl = slot.has_flag(FLAG_EXPIRES);
+            let expiry = expiry()?;
+            let deadline = match expiry {
+                GetExpiry::Set(e) => Some(e.deadline(ctx.now(), "getex")?),
+                _ => None,
+            };
             match (expiry, deadline) {
                 (_, Some(at)) if at <= ctx.now() => {
                     shard.remove_at(index, loc.hash);
@@ -440,20 +451,7 @@ impl Store {
         keys: impl IntoIterator<Item = K>,
     ) -> Result<Vec<Option<Vec<u8>>>> {
         let keys: Vec<K> = keys.into_iter().collect();
-        let keyspace = &self.inner.keyspace;
-        let locs: Vec<_> = keys.iter().map(|k| keyspace.locate(k.as_ref())).collect();
-        let ctx = self.ctx();
-        let guards = keyspace.read_many(locs.iter().map(|l| l.shard));
-        Ok(keys
-            .iter()
-            .zip(&locs)
-            .map(|(k, loc)| {
-                guards
-                    .shard(loc.shard)
-                    .get(k.as_ref(), loc.hash, &ctx)
-                    .and_then(|slot| slot.value().to_str_vec().ok())
-            })
-            .collect())
+        Ok(self.read_keys(&keys, |slot| slot.and_then(|s| s.value().to_str_vec().ok())))
     }
 
     /// `MSET key value [key value …]`: set every pair, atomically (no reader
@@ -609,7 +607,8 @@ impl Store {
     /// # let store = kvstore::Store::new();
     /// store.set("price", "10.5")?;
     /// assert_eq!(store.incrbyfloat("price", "0.1")?, b"10.6".to_vec());
-    /// assert_eq!(store.incrbyfloat("price", "5.0e3")?, b"5010.6".to_vec());
+    /// assert_eq!(store.incrbyfloat("price", "2.0e1")?, b"30.6".to_vec());
+    /// assert_eq!(store.incrbyfloat("price", "-0.6")?, b"30".to_vec());
     /// # Ok::<(), kvstore::Error>(())
     /// ```
     pub fn incrbyfloat(

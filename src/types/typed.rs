@@ -105,12 +105,14 @@ mod tests {
         assert_eq!(store.get("k"), Ok(Some(vec![1, 2, b'a', b'b'])));
     }
 
+    type Map = BTreeMap<String, (i64, Option<f64>, Vec<u8>)>;
+
     proptest! {
         #[test]
         fn round_trips(v in proptest::collection::btree_map(any::<String>(), any::<(i64, Option<f64>, Vec<u8>)>(), 0..8)) {
             let store = Store::new();
             store.set_value("k", &v).map_err(|e| TestCaseError::fail(e.to_string()))?;
-            let back: Option<BTreeMap<String, (i64, Option<f64>, Vec<u8>)>> =
+            let back: Option<Map> =
                 store.get_value("k").map_err(|e| TestCaseError::fail(e.to_string()))?;
             let back = back.ok_or_else(|| TestCaseError::fail("missing"))?;
             prop_assert_eq!(back.len(), v.len());

@@ -9,7 +9,7 @@
 //! back with the same parser, so both sides are compared at the wire level.
 
 use std::fmt;
-use std::io::{self, BufRead, BufReader, Read, Write};
+use std::io::{self, BufRead, BufReader, Write};
 use std::net::{Ipv4Addr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -416,7 +416,7 @@ impl Drop for RedisServer {
 /// Why the differential tests cannot run here, if they cannot: no
 /// `redis-server` on `PATH`, or one that is not Redis 7.0 (whose replies
 /// `kvstore` reproduces). `KVSTORE_DIFF_ANY_VERSION=1` accepts any version.
-pub fn unavailable_reason() -> Result<PathBuf, String> {
+pub fn locate_redis_server() -> Result<PathBuf, String> {
     let Some(bin) = find_redis_server() else {
         return Err("redis-server not found on PATH".to_owned());
     };
