@@ -6,39 +6,13 @@
 //! Expected error texts and glob answers below were recorded from a real
 //! redis-server 7.0.15.
 
-use std::sync::mpsc;
-use std::thread;
 use std::time::Duration;
 
-use kvstore::{Config, Error, Reply, ScanOptions, Store};
+mod common;
 
-/// Runs `work` on its own thread; fails if it panics or does not finish
-/// within `limit` (a hang, not slowness: the limit is generous).
-fn with_watchdog<T: Send + 'static>(
-    what: &str,
-    limit: Duration,
-    work: impl FnOnce() -> T + Send + 'static,
-) -> T {
-    let (tx, rx) = mpsc::channel();
-    let handle = thread::Builder::new()
-        .name(format!("watched: {what}"))
-        .spawn(move || {
-            let out = work();
-            let _ = tx.send(());
-            out
-        })
-        .expect("spawn");
-    match rx.recv_timeout(limit) {
-        Ok(()) => handle.join().expect("watched work panicked"),
-        Err(mpsc::RecvTimeoutError::Disconnected) => match handle.join() {
-            Ok(_) => unreachable!("finished without reporting"),
-            Err(panic) => std::panic::resume_unwind(panic),
-        },
-        Err(mpsc::RecvTimeoutError::Timeout) => {
-            panic!("{what}: not finished after {limit:?}: hang suspected")
-        }
-    }
-}
+use common::commands::COMMANDS;
+use common::watchdog::with_watchdog;
+use kvstore::{Config, Error, Reply, ScanOptions, Store};
 
 fn store() -> Store {
     Store::open(Config::builder().active_expire(false).build()).expect("open")
@@ -302,55 +276,6 @@ fn empty_argv_and_unknown_commands() {
 // ---------------------------------------------------------------------------
 // Every command, random arguments
 // ---------------------------------------------------------------------------
-
-/// Redis 7.0's commands of this store with their arity (COMMAND INFO).
-const COMMANDS: &[(&str, i32)] = &[
-    ("get", 2),
-    ("set", -3),
-    ("setnx", 3),
-    ("setex", 4),
-    ("psetex", 4),
-    ("getset", 3),
-    ("getdel", 2),
-    ("getex", -2),
-    ("mget", -2),
-    ("mset", -3),
-    ("msetnx", -3),
-    ("incr", 2),
-    ("decr", 2),
-    ("incrby", 3),
-    ("decrby", 3),
-    ("incrbyfloat", 3),
-    ("append", 3),
-    ("strlen", 2),
-    ("getrange", 4),
-    ("substr", 4),
-    ("setrange", 4),
-    ("lcs", -3),
-    ("del", -2),
-    ("unlink", -2),
-    ("exists", -2),
-    ("touch", -2),
-    ("type", 2),
-    ("rename", 3),
-    ("renamenx", 3),
-    ("copy", -3),
-    ("keys", 2),
-    ("scan", -2),
-    ("dbsize", 1),
-    ("flushdb", -1),
-    ("randomkey", 1),
-    ("expire", -3),
-    ("pexpire", -3),
-    ("expireat", -3),
-    ("pexpireat", -3),
-    ("persist", 2),
-    ("ttl", 2),
-    ("pttl", 2),
-    ("expiretime", 2),
-    ("pexpiretime", 2),
-    ("object", -2),
-];
 
 fn arity_ok(arity: i32, argc: usize) -> bool {
     let argc = argc as i32;

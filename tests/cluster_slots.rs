@@ -1,6 +1,8 @@
 //! Redis Cluster hash slots: `kvstore::cluster::key_slot` against the
 //! `CLUSTER KEYSLOT` answers recorded from a real Redis 7.0 server
-//! (`../shared/slots.tsv`), and the hash-tag rules as properties.
+//! (`../shared/slots.tsv`, the workspace's file; `tests/data/slots.tsv` is the
+//! repository's copy of it, so a checkout elsewhere still runs every row),
+//! and the hash-tag rules as properties.
 
 use std::path::PathBuf;
 
@@ -40,11 +42,30 @@ fn reference_slot(key: &[u8]) -> u16 {
     crc16_xmodem(hashed) % 16384
 }
 
-fn slots_file() -> PathBuf {
+/// The workspace's vectors beside the crate, when the checkout has them.
+fn shared_file() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("..")
         .join("shared")
         .join("slots.tsv")
+}
+
+/// The repository's copy of the vectors.
+fn committed_file() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests")
+        .join("data")
+        .join("slots.tsv")
+}
+
+/// The shared file when present (it is the reference), else the copy.
+fn slots_file() -> PathBuf {
+    let shared = shared_file();
+    if shared.exists() {
+        shared
+    } else {
+        committed_file()
+    }
 }
 
 fn decode_hex(hex: &str, line_no: usize) -> Vec<u8> {
@@ -67,8 +88,9 @@ fn load_vectors() -> Vec<(Vec<u8>, u16)> {
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| {
         panic!(
             "cannot read the CLUSTER KEYSLOT test vectors at {}: {e}. \
-             shared/slots.tsv is part of the workspace (it sits beside the crate \
-             as ../shared/slots.tsv); restore it rather than skipping this test",
+             the vectors are ../shared/slots.tsv in the workspace and \
+             tests/data/slots.tsv in the repository; restore them rather than \
+             skipping this test",
             path.display()
         )
     });
@@ -205,4 +227,19 @@ proptest! {
     fn keys_without_braces_hash_whole(key in bytes_without(b'{', 40)) {
         prop_assert_eq!(key_slot(&key), crc16_xmodem(&key) % 16384);
     }
+}
+
+/// The repository's copy must not drift from the workspace's reference.
+#[test]
+fn committed_copy_matches_the_shared_vectors() {
+    let shared = shared_file();
+    if !shared.exists() {
+        println!("skipped: {} is not beside this checkout", shared.display());
+        return;
+    }
+    let read = |p: PathBuf| std::fs::read(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
+    assert!(
+        read(shared) == read(committed_file()),
+        "tests/data/slots.tsv differs from ../shared/slots.tsv: copy the shared file over it"
+    );
 }

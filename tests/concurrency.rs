@@ -6,11 +6,13 @@
 //! and the thread count of the process).
 
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::mpsc;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread;
 use std::time::{Duration, Instant};
 
+mod common;
+
+use common::watchdog::with_watchdog;
 use kvstore::{Config, Reply, Store};
 
 static SERIAL: Mutex<()> = Mutex::new(());
@@ -19,35 +21,6 @@ fn serial() -> MutexGuard<'static, ()> {
     SERIAL
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner())
-}
-
-/// Runs `work` on its own thread and fails the test if it has not finished
-/// within `limit` (a deadlock, not a slow machine: the limit is generous).
-/// A panic inside `work` is passed on.
-fn with_watchdog<T: Send + 'static>(
-    what: &str,
-    limit: Duration,
-    work: impl FnOnce() -> T + Send + 'static,
-) -> T {
-    let (tx, rx) = mpsc::channel();
-    let handle = thread::Builder::new()
-        .name(format!("watched: {what}"))
-        .spawn(move || {
-            let out = work();
-            let _ = tx.send(());
-            out
-        })
-        .expect("spawn");
-    match rx.recv_timeout(limit) {
-        Ok(()) => handle.join().expect("watched work panicked"),
-        Err(mpsc::RecvTimeoutError::Disconnected) => match handle.join() {
-            Ok(_) => unreachable!("finished without reporting"),
-            Err(panic) => std::panic::resume_unwind(panic),
-        },
-        Err(mpsc::RecvTimeoutError::Timeout) => {
-            panic!("{what}: not finished after {limit:?}: deadlock suspected")
-        }
-    }
 }
 
 /// A small deterministic generator (xorshift64*), one per thread.

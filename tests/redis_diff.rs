@@ -39,6 +39,8 @@
 
 mod common;
 
+use common::commands::COMMANDS;
+
 use std::collections::{BTreeSet, HashSet, VecDeque};
 use std::fmt::Write as _;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
@@ -232,7 +234,7 @@ fn help_without_missing_subcommands(lines: &[Resp]) -> Vec<Resp> {
 /// The command's name for the coverage summary (unknown ones together).
 fn coverage_name(argv: &[Vec<u8>]) -> String {
     let name = String::from_utf8_lossy(&lower_name(argv)).into_owned();
-    let known = name == "flushdb" || ARITIES.iter().any(|(n, _)| *n == name);
+    let known = COMMANDS.iter().any(|(n, _)| *n == name);
     if known {
         name
     } else {
@@ -789,59 +791,10 @@ const UNKNOWN_COMMANDS: &[&[u8]] = &[
     b"\xff\xfe",
     b"bad\r\nname",
     b"nul\x00cmd",
-    b"get\x00",
+    b"nosuch\x00get",
     b"objectx",
     b"OBJECT|ENCODING",
     b"\xc3\xa9t\xc3\xa9",
-];
-
-/// Every command of `src/command/table.rs` with its arity (for arity errors).
-/// Keep in sync with the table when commands are added.
-const ARITIES: &[(&str, i32)] = &[
-    ("get", 2),
-    ("set", -3),
-    ("setnx", 3),
-    ("setex", 4),
-    ("psetex", 4),
-    ("getset", 3),
-    ("getdel", 2),
-    ("getex", -2),
-    ("mget", -2),
-    ("mset", -3),
-    ("msetnx", -3),
-    ("incr", 2),
-    ("decr", 2),
-    ("incrby", 3),
-    ("decrby", 3),
-    ("incrbyfloat", 3),
-    ("append", 3),
-    ("strlen", 2),
-    ("getrange", 4),
-    ("substr", 4),
-    ("setrange", 4),
-    ("lcs", -3),
-    ("del", -2),
-    ("unlink", -2),
-    ("exists", -2),
-    ("touch", -2),
-    ("type", 2),
-    ("rename", 3),
-    ("renamenx", 3),
-    ("copy", -3),
-    ("keys", 2),
-    ("scan", -2),
-    ("dbsize", 1),
-    ("randomkey", 1),
-    ("expire", -3),
-    ("pexpire", -3),
-    ("expireat", -3),
-    ("pexpireat", -3),
-    ("persist", 2),
-    ("ttl", 2),
-    ("pttl", 2),
-    ("expiretime", 2),
-    ("pexpiretime", 2),
-    ("object", -2),
 ];
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -1503,7 +1456,13 @@ impl Gen {
     }
 
     fn gen_wrong_arity(&mut self) -> Vec<Argv> {
-        let &(name, arity) = self.rng.pick(ARITIES);
+        // FLUSHDB has forms of its own in the generator.
+        let &(name, arity) = loop {
+            let pick = self.rng.pick(COMMANDS);
+            if pick.0 != "flushdb" {
+                break pick;
+            }
+        };
         let argc = if arity >= 0 {
             let arity = arity as u64;
             let mut argc = self.rng.below(arity + 3);
@@ -2441,13 +2400,19 @@ fn regression_object_help_text() {
 
 /// Redis formats client bytes in error texts with `%s`, which stops at the
 /// first NUL byte.
+///
+/// Names that are a real command or subcommand up to the NUL (`get\0`,
+/// `ENCODING\0x`) are left out on purpose: Redis hashes the whole name but
+/// compares only up to the NUL, so whether it finds the command depends on
+/// its random hash seed, and its reply changes from one server start to the
+/// next. We always answer "unknown", one of Redis's two answers.
 #[test]
 fn regression_error_text_stops_at_nul_byte() {
     assert_same_replies(&[
-        cmd!["get\u{0}"],
+        cmd!["nosuchcommand\u{0}tail"],
         cmd!["foo", "a\u{0}b", "c"],
         cmd!["OBJECT", "enc\u{0}oding", "k"],
-        cmd!["OBJECT", "ENCODING\u{0}x", "k"],
+        cmd!["OBJECT", "nosuch\u{0}x", "k"],
     ]);
 }
 

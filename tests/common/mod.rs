@@ -4,5 +4,7 @@
 //! and none uses every helper, hence the `dead_code` allowance.
 #![allow(dead_code)]
 
+pub mod commands;
 pub mod redis;
 pub mod rng;
+pub mod watchdog;
