@@ -9,7 +9,6 @@
 
 use std::time::{Duration, Instant};
 
-use crate::keyspace::entry::ExpireSlot;
 use crate::keyspace::table::Bucket;
 use crate::keyspace::{Ctx, Keyspace};
 
@@ -103,18 +102,11 @@ fn expire_some(
     let mut deleted = 0;
     for key in doomed {
         let hash = shard.hash(&key);
-        // find_live sees the deadline has passed, deletes and propagates DEL.
-        if let Some(i) = shard.table().find(&key, hash)
-            && shard.slot(i).is_some()
-            && shard.find_live(&key, hash, ctx).is_none()
-        {
+        // Still under the same write lock, so the key is there and expired:
+        // find_live deletes it, counts it and propagates DEL.
+        if shard.find_live(&key, hash, ctx).is_none() {
             deleted += 1;
         }
     }
     (sampled, deleted)
 }
-
-/// Keeps the unused import of the bucket type meaningful for readers: expires
-/// buckets are `ExpireSlot`s.
-#[allow(dead_code)]
-fn _expire_bucket_type(_: &ExpireSlot) {}

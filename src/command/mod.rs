@@ -29,15 +29,6 @@ pub(crate) mod flags {
     pub(crate) const DENYOOM: u32 = 1 << 2;
     /// O(1) or O(log n).
     pub(crate) const FAST: u32 = 1 << 3;
-    /// May block the caller (blocking pops).
-    #[allow(dead_code)]
-    pub(crate) const BLOCKING: u32 = 1 << 4;
-    /// A pub/sub command.
-    #[allow(dead_code)]
-    pub(crate) const PUBSUB: u32 = 1 << 5;
-    /// Administrative.
-    #[allow(dead_code)]
-    pub(crate) const ADMIN: u32 = 1 << 6;
 }
 
 /// Positions of the keys in a command's argv, as Redis's legacy
@@ -77,7 +68,8 @@ impl CommandSpec {
         }
     }
 
-    /// The keys of `argv`, per the key spec.
+    /// The keys of `argv`, per the key spec (for cluster slot checks and
+    /// `COMMAND GETKEYS`, which arrive with the RESP server).
     #[allow(dead_code)]
     pub(crate) fn keys<'a>(&self, argv: &[&'a [u8]]) -> Vec<&'a [u8]> {
         let KeySpec { first, last, step } = self.keys;
@@ -118,12 +110,6 @@ pub(crate) fn lookup(name: &[u8]) -> Option<&'static CommandSpec> {
     lower.copy_from_slice(name);
     lower.make_ascii_lowercase();
     LOOKUP.get(&*lower).copied()
-}
-
-/// Every command of the table (for `COMMAND` and the documentation tests).
-#[allow(dead_code)]
-pub(crate) fn all() -> &'static [CommandSpec] {
-    table::COMMANDS
 }
 
 impl Store {

@@ -33,6 +33,11 @@ pub(crate) struct Loc {
 }
 
 /// One shard: a range of slots with its own tables and lock.
+///
+/// Methods that return a bucket index (`find_live`) hand out positions that
+/// stay valid only until the next insertion or removal in this shard (either
+/// can move buckets or resize the table): use an index right away, and look a
+/// key up again after changing the shard.
 pub(crate) struct Shard {
     main: Table<Slot>,
     expires: Table<ExpireSlot>,
@@ -194,15 +199,6 @@ impl Shard {
         Some(result)
     }
 
-    /// Replaces the value at `index`, keeping the key and its TTL; the
-    /// string-encoding flag is cleared.
-    pub(crate) fn replace_value(&mut self, index: usize, hash: u64, value: Value) {
-        self.update(index, |slot| {
-            slot.set_value(value, hash);
-            slot.set_flag(entry::FLAG_RAW, false);
-        });
-    }
-
     /// Adds a key that is not in the table.
     pub(crate) fn insert(&mut self, key: &[u8], hash: u64, value: Value, flags: u8) {
         // The EXPIRES flag is only ever set together with a deadline.
@@ -211,30 +207,49 @@ impl Shard {
         self.main.insert_new(hash, slot);
     }
 
-    /// Sets `key` to `value`, replacing any value; the TTL is cleared unless
-    /// `keep_ttl`. Returns whether the key existed (expired keys count as
-    /// absent).
-    pub(crate) fn upsert(
+    /// Writes `value` at `key`: over the live key at `index` (from
+    /// [`Shard::find_live`]), or as a new key. `flags` are the new value's
+    /// encoding flags (`FLAG_RAW`); `ttl` says what happens to the deadline.
+    pub(crate) fn put(
         &mut self,
         key: &[u8],
         hash: u64,
+        index: Option<usize>,
         value: Value,
-        keep_ttl: bool,
-        ctx: &Ctx<'_>,
-    ) -> bool {
-        match self.find_live(key, hash, ctx) {
-            Some(index) => {
-                self.replace_value(index, hash, value);
-                if !keep_ttl {
-                    self.set_deadline(index, hash, None);
-                }
-                true
+        flags: u8,
+        ttl: Ttl,
+    ) {
+        let index = match index {
+            Some(i) => {
+                self.update(i, |slot| {
+                    slot.set_value(value, hash);
+                    slot.set_flag(entry::FLAG_RAW, flags & entry::FLAG_RAW != 0);
+                });
+                i
             }
             None => {
-                self.insert(key, hash, value, 0);
-                false
+                self.insert(key, hash, value, flags);
+                match ttl {
+                    Ttl::Set(_) => match self.main.find(key, hash) {
+                        Some(i) => i,
+                        None => return,
+                    },
+                    Ttl::Keep | Ttl::Clear => return,
+                }
             }
+        };
+        match ttl {
+            Ttl::Keep => {}
+            Ttl::Clear => self.set_deadline(index, hash, None),
+            Ttl::Set(at) => self.set_deadline(index, hash, Some(at)),
         }
+    }
+
+    /// `SET` semantics: writes `value` at `key` whatever was there, clearing
+    /// its TTL.
+    pub(crate) fn overwrite(&mut self, key: &[u8], hash: u64, value: Value, ctx: &Ctx<'_>) {
+        let index = self.find_live(key, hash, ctx);
+        self.put(key, hash, index, value, 0, Ttl::Clear);
     }
 
     /// Removes the key at `index` with its TTL and returns its value.
@@ -347,6 +362,17 @@ impl Shard {
     pub(crate) fn hash(&self, key: &[u8]) -> u64 {
         self.main.hash(key)
     }
+}
+
+/// What a write does to a key's time to live.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Ttl {
+    /// Keep the deadline the key has (`KEEPTTL`, `INCR`, `APPEND`).
+    Keep,
+    /// Remove any deadline (plain `SET`).
+    Clear,
+    /// Set this deadline (Unix ms).
+    Set(i64),
 }
 
 /// A key's value with its flags and deadline, out of the table.

@@ -120,7 +120,7 @@ impl Store {
     /// Plants a stand-in collection value at `key` (WRONGTYPE tests).
     pub(crate) fn plant_test_list(&self, key: &[u8]) {
         self.write_key(key, |shard, loc, ctx| {
-            shard.upsert(key, loc.hash, crate::value::Value::TestList, false, ctx);
+            shard.overwrite(key, loc.hash, crate::value::Value::TestList, ctx);
         });
     }
 }

@@ -2,7 +2,7 @@
 
 use thin_vec::ThinVec;
 
-use crate::keyspace::Shard;
+use crate::keyspace::Ttl;
 use crate::keyspace::entry::{FLAG_EXPIRES, FLAG_RAW};
 use crate::number::f80::F80;
 use crate::number::parse_i64;
@@ -320,19 +320,12 @@ impl Store {
                     previous,
                 });
             }
-            store_string(
-                shard,
-                key,
-                loc.hash,
-                Value::from_bytes(value),
-                index,
-                options.keep_ttl,
-            );
-            if let Some(at) = deadline
-                && let Some(i) = shard.table().find(key, loc.hash)
-            {
-                shard.set_deadline(i, loc.hash, Some(at));
-            }
+            let ttl = match (deadline, options.keep_ttl) {
+                (Some(at), _) => Ttl::Set(at),
+                (None, true) => Ttl::Keep,
+                (None, false) => Ttl::Clear,
+            };
+            shard.put(key, loc.hash, index, Value::from_bytes(value), 0, ttl);
             if ctx.propagating() {
                 let mut buf = itoa::Buffer::new();
                 match (deadline, options.keep_ttl) {
@@ -508,11 +501,10 @@ impl Store {
             }
         }
         for ((k, v), loc) in pairs.iter().zip(&locs) {
-            guards.shard_mut(loc.shard).upsert(
+            guards.shard_mut(loc.shard).overwrite(
                 k.as_ref(),
                 loc.hash,
                 Value::from_bytes(v.as_ref()),
-                false,
                 &ctx,
             );
         }
@@ -576,7 +568,7 @@ impl Store {
                 Some(other) => other.with_str(parse_i64)?.ok_or(Error::NotInteger)?,
             };
             let new = current.checked_add(delta).ok_or(Error::IncrOverflow)?;
-            store_string(shard, key, loc.hash, Value::Int(new), index, true);
+            shard.put(key, loc.hash, index, Value::Int(new), 0, Ttl::Keep);
             if ctx.propagating() {
                 let mut buf = itoa::Buffer::new();
                 match kind {
@@ -631,14 +623,8 @@ impl Store {
             }
             let text = sum.to_human_string().ok_or(Error::NanOrInfinity)?;
             // Redis stores the result as a plain string, never int-encoded.
-            store_string(
-                shard,
-                key,
-                loc.hash,
-                Value::from_raw_bytes(text.as_bytes()),
-                index,
-                true,
-            );
+            let value = Value::from_raw_bytes(text.as_bytes());
+            shard.put(key, loc.hash, index, value, 0, Ttl::Keep);
             ctx.propagate(&[b"SET", key, text.as_bytes(), b"KEEPTTL"]);
             Ok(text.into_bytes())
         })
@@ -735,46 +721,21 @@ impl Store {
             }
             bytes[offset..end].copy_from_slice(patch);
             let len = bytes.len();
-            let value = Value::from_raw_vec(bytes);
-            match index {
-                Some(i) => shard.replace_value(i, loc.hash, value),
-                None => shard.insert(key, loc.hash, value, 0),
-            }
-            mark_raw(shard, key, loc.hash);
+            // Redis leaves SETRANGE's result in its `raw` encoding.
+            shard.put(
+                key,
+                loc.hash,
+                index,
+                Value::from_raw_vec(bytes),
+                FLAG_RAW,
+                Ttl::Keep,
+            );
             if ctx.propagating() {
                 let mut buf = itoa::Buffer::new();
                 ctx.propagate(&[b"SETRANGE", key, buf.format(offset).as_bytes(), patch]);
             }
             Ok(len)
         })
-    }
-}
-
-/// Stores a string value at `key`, replacing the value at `index` if the key
-/// is live there; the TTL is kept only if `keep_ttl`.
-fn store_string(
-    shard: &mut Shard,
-    key: &[u8],
-    hash: u64,
-    value: Value,
-    index: Option<usize>,
-    keep_ttl: bool,
-) {
-    match index {
-        Some(i) => {
-            shard.replace_value(i, hash, value);
-            if !keep_ttl {
-                shard.set_deadline(i, hash, None);
-            }
-        }
-        None => shard.insert(key, hash, value, 0),
-    }
-}
-
-/// Flags the string at `key` as Redis's `raw` encoding.
-fn mark_raw(shard: &mut Shard, key: &[u8], hash: u64) {
-    if let Some(i) = shard.table().find(key, hash) {
-        shard.update(i, |slot| slot.set_flag(FLAG_RAW, true));
     }
 }
 
