@@ -22,8 +22,8 @@ impl Store {
         self.read_key_in_shard(key, |_, _, slot| f(slot))
     }
 
-    /// As [`Store::read_key`], also giving `f` the shard and the key's hash
-    /// (to read the key's deadline).
+    /// As [`Store::read_key`], also giving `f` the shard and the command's
+    /// context (to read the key's deadline against the command's time).
     pub(crate) fn read_key_in_shard<R>(
         &self,
         key: &[u8],
@@ -40,7 +40,7 @@ impl Store {
         };
         drop(shard);
         if expired {
-            keyspace.write(loc.shard).find_live(key, loc.hash, &ctx);
+            self.reclaim_expired(&[(loc, key)]);
         }
         result
     }
