@@ -11,6 +11,7 @@ use std::time::Duration;
 mod common;
 
 use common::commands::COMMANDS;
+use common::rng::Rng;
 use common::watchdog::with_watchdog;
 use kvstore::{Config, Error, Reply, ScanOptions, Store};
 
@@ -286,23 +287,6 @@ fn arity_ok(arity: i32, argc: usize) -> bool {
     }
 }
 
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        let mut x = self.0;
-        x ^= x >> 12;
-        x ^= x << 25;
-        x ^= x >> 27;
-        self.0 = x;
-        x.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-}
-
 /// A pool of nasty arguments, built once (the 1 MB ones are shared).
 fn argument_pool() -> Vec<Vec<u8>> {
     let mut pool: Vec<Vec<u8>> = [
@@ -393,10 +377,10 @@ fn pick_arg<'a>(
     big: &'a [u8],
     commands: &[(&'a str, i32)],
 ) -> &'a [u8] {
-    match rng.below(100) {
+    match rng.index(100) {
         0 => big,
-        1..=3 => commands[rng.below(commands.len())].0.as_bytes(),
-        _ => &pool[rng.below(pool.len())],
+        1..=3 => commands[rng.index(commands.len())].0.as_bytes(),
+        _ => &pool[rng.index(pool.len())],
     }
 }
 
@@ -426,7 +410,7 @@ fn every_command_with_random_arguments_answers() {
         .expect("open");
         let pool = argument_pool();
         let big = vec![b'a'; 1 << 20];
-        let mut rng = Rng(0x1234_5678_9abc_def1);
+        let mut rng = Rng::new(0x1234_5678_9abc_def1);
         let mut errors = 0usize;
         let mut calls = 0usize;
         for round in 0..60 {

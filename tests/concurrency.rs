@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 
 mod common;
 
+use common::rng::Rng;
 use common::watchdog::with_watchdog;
 use kvstore::{Config, Reply, Store};
 
@@ -21,28 +22,6 @@ fn serial() -> MutexGuard<'static, ()> {
     SERIAL
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner())
-}
-
-/// A small deterministic generator (xorshift64*), one per thread.
-struct Rng(u64);
-
-impl Rng {
-    fn new(seed: u64) -> Rng {
-        Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1)
-    }
-
-    fn next(&mut self) -> u64 {
-        let mut x = self.0;
-        x ^= x >> 12;
-        x ^= x << 25;
-        x ^= x >> 27;
-        self.0 = x;
-        x.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
 }
 
 fn store_without_thread(shards: usize) -> Store {
@@ -252,10 +231,10 @@ fn mset_is_never_seen_half_applied() {
 /// One random multi-key command on `keys`.
 fn random_command(store: &Store, rng: &mut Rng, keys: &[String]) {
     fn pick(rng: &mut Rng, keys: &[String]) -> String {
-        keys[rng.below(keys.len())].clone()
+        keys[rng.index(keys.len())].clone()
     }
-    let op = rng.below(12);
-    let n = 1 + rng.below(6);
+    let op = rng.index(12);
+    let n = 1 + rng.index(6);
     let many =
         |rng: &mut Rng, n: usize| -> Vec<String> { (0..n).map(|_| pick(rng, keys)).collect() };
     match op {
@@ -279,7 +258,7 @@ fn random_command(store: &Store, rng: &mut Rng, keys: &[String]) {
         }
         4 => {
             let ks = many(rng, 2);
-            match store.copy(&ks[0], &ks[1], rng.below(2) == 0) {
+            match store.copy(&ks[0], &ks[1], rng.index(2) == 0) {
                 Ok(_) | Err(kvstore::Error::SameObject) => {}
                 Err(e) => panic!("COPY: {e}"),
             }
@@ -298,7 +277,7 @@ fn random_command(store: &Store, rng: &mut Rng, keys: &[String]) {
         8 => {
             // The same commands through the command layer.
             let ks = many(rng, n);
-            let mut argv: Vec<&str> = vec![["DEL", "EXISTS", "MGET", "UNLINK"][rng.below(4)]];
+            let mut argv: Vec<&str> = vec![["DEL", "EXISTS", "MGET", "UNLINK"][rng.index(4)]];
             argv.extend(ks.iter().map(String::as_str));
             assert!(!store.execute(&argv).is_error());
         }
@@ -313,11 +292,11 @@ fn random_command(store: &Store, rng: &mut Rng, keys: &[String]) {
         10 => {
             let k = pick(rng, keys);
             let _ = store.incr(&k);
-            let _ = store.pexpire(&k, 1 + rng.below(5) as i64);
+            let _ = store.pexpire(&k, 1 + rng.index(5) as i64);
         }
         _ => {
             // Rarely, whole-keyspace commands (every shard locked).
-            match rng.below(50) {
+            match rng.index(50) {
                 0 => {
                     store.keys("*").unwrap();
                 }
@@ -332,7 +311,10 @@ fn random_command(store: &Store, rng: &mut Rng, keys: &[String]) {
                 }
                 _ => {
                     store
-                        .scan(rng.next() & 0xffff_ffff_ffff, &kvstore::ScanOptions::new())
+                        .scan(
+                            rng.next_u64() & 0xffff_ffff_ffff,
+                            &kvstore::ScanOptions::new(),
+                        )
                         .unwrap();
                 }
             }
