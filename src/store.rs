@@ -154,6 +154,12 @@ impl Store {
     /// Runs one active expire pass now (what the background thread does
     /// `hz` times a second) and returns how many expired keys it reclaimed.
     /// Useful with [`Config`]'s `active_expire(false)` and a manual clock.
+    ///
+    /// Like Redis's cycle it samples: a pass looks at a few keys with a TTL
+    /// per shard and keeps going on a shard only while more than 10% of its
+    /// sample was expired, so a pass may reclaim nothing while a few expired
+    /// keys remain among many live ones (they stay invisible to every
+    /// command, and a later pass or an access reclaims them).
     pub fn active_expire_cycle(&self) -> usize {
         self.inner.active_expire_pass(Duration::from_secs(1))
     }
