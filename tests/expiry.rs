@@ -9,6 +9,8 @@
 use std::collections::HashSet;
 use std::time::{Duration, Instant};
 
+mod common;
+
 use kvstore::{
     Config, ExpireCondition, Expiry, GetExpiry, ManualClock, Reply, ScanOptions, SetOptions, Store,
     ValueType,
@@ -17,16 +19,7 @@ use kvstore::{
 const T0: i64 = 1_700_000_000_000;
 
 fn manual_store(shards: usize) -> (Store, ManualClock) {
-    let clock = ManualClock::new(T0);
-    let store = Store::open(
-        Config::builder()
-            .clock(clock.clone())
-            .active_expire(false)
-            .shards(shards)
-            .build(),
-    )
-    .expect("open");
-    (store, clock)
+    common::manual_store(T0, shards)
 }
 
 fn scan_all(store: &Store, options: &ScanOptions) -> Vec<Vec<u8>> {

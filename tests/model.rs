@@ -11,9 +11,10 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
+mod common;
+
 use kvstore::{
-    Config, Error, ExpireCondition, Expiry, GetExpiry, ManualClock, Reply, ScanOptions, SetOptions,
-    Store,
+    Error, ExpireCondition, Expiry, GetExpiry, ManualClock, Reply, ScanOptions, SetOptions, Store,
 };
 use proptest::prelude::*;
 
@@ -1296,15 +1297,7 @@ impl Case {
         let subjects = paths
             .iter()
             .map(|&path| {
-                let clock = ManualClock::new(T0);
-                let store = Store::open(
-                    Config::builder()
-                        .clock(clock.clone())
-                        .active_expire(false)
-                        .shards(shards)
-                        .build(),
-                )
-                .expect("open");
+                let (store, clock) = common::manual_store(T0, shards);
                 Subject { path, store, clock }
             })
             .collect();

@@ -7,6 +7,8 @@ use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+mod common;
+
 use kvstore::{
     Config, ExpireCondition, Expiry, GetExpiry, ManualClock, Reply, SetOptions, Store,
     WriteObserver,
@@ -45,14 +47,7 @@ impl Recorder {
 }
 
 fn setup() -> (Store, ManualClock, Arc<Recorder>) {
-    let clock = ManualClock::new(T0);
-    let store = Store::open(
-        Config::builder()
-            .clock(clock.clone())
-            .active_expire(false)
-            .build(),
-    )
-    .expect("open");
+    let (store, clock) = common::manual_store(T0, 64);
     let rec = Arc::new(Recorder {
         clock: clock.clone(),
         log: Mutex::new(Vec::new()),
@@ -696,15 +691,7 @@ fn snapshot(store: &Store) -> Vec<(Vec<u8>, Vec<u8>, i64, &'static str)> {
 /// (each command at the clock time it was propagated), and compares them.
 fn check_replay(ops: &[W], shards: usize) -> Result<(), TestCaseError> {
     let (a, clock_a, rec) = setup();
-    let clock_b = ManualClock::new(T0);
-    let b = Store::open(
-        Config::builder()
-            .clock(clock_b.clone())
-            .active_expire(false)
-            .shards(shards)
-            .build(),
-    )
-    .expect("open");
+    let (b, clock_b) = common::manual_store(T0, shards);
     for op in ops {
         apply(&a, &clock_a, op);
     }

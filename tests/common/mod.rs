@@ -8,3 +8,18 @@ pub mod commands;
 pub mod redis;
 pub mod rng;
 pub mod watchdog;
+
+use kvstore::{Config, ManualClock, Store};
+
+/// A store on a manual clock standing at `start_ms`, with `shards` shards and
+/// no background expiry (tests drive time and reclaiming themselves).
+pub fn manual_store(start_ms: i64, shards: usize) -> (Store, ManualClock) {
+    let clock = ManualClock::new(start_ms);
+    let config = Config::builder()
+        .clock(clock.clone())
+        .active_expire(false)
+        .shards(shards)
+        .build();
+    let store = Store::open(config).expect("open");
+    (store, clock)
+}
