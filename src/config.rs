@@ -26,6 +26,9 @@ pub struct Config {
     pub(crate) active_expire: bool,
     pub(crate) hz: u32,
     pub(crate) max_string_len: usize,
+    pub(crate) list_max_listpack_size: i64,
+    pub(crate) hash_max_listpack_entries: usize,
+    pub(crate) hash_max_listpack_value: usize,
 }
 
 impl fmt::Debug for Config {
@@ -36,6 +39,9 @@ impl fmt::Debug for Config {
             .field("active_expire", &self.active_expire)
             .field("hz", &self.hz)
             .field("max_string_len", &self.max_string_len)
+            .field("list_max_listpack_size", &self.list_max_listpack_size)
+            .field("hash_max_listpack_entries", &self.hash_max_listpack_entries)
+            .field("hash_max_listpack_value", &self.hash_max_listpack_value)
             .finish()
     }
 }
@@ -49,6 +55,9 @@ impl Default for Config {
             active_expire: true,
             hz: 10,
             max_string_len: DEFAULT_MAX_STRING_LEN,
+            list_max_listpack_size: -2,
+            hash_max_listpack_entries: 512,
+            hash_max_listpack_value: 64,
         }
     }
 }
@@ -105,6 +114,33 @@ impl ConfigBuilder {
     /// `proto-max-bulk-len`). Default: 512 MB.
     pub fn max_string_len(mut self, bytes: usize) -> Self {
         self.config.max_string_len = bytes;
+        self
+    }
+
+    /// Redis's `list-max-listpack-size`: how big one packed list chunk may
+    /// grow. Negative values bound its bytes: -1 = 4 KB, -2 = 8 KB, -3 =
+    /// 16 KB, -4 = 32 KB, -5 = 64 KB (values below -5 act as -5); positive
+    /// values bound its entries (and 8 KB still bounds its bytes, as in
+    /// Redis). A list fitting in one chunk is stored `listpack`, a longer one
+    /// `quicklist`. Default: -2.
+    pub fn list_max_listpack_size(mut self, fill: i64) -> Self {
+        self.config.list_max_listpack_size = fill;
+        self
+    }
+
+    /// Redis's `hash-max-listpack-entries`: the most fields a hash keeps in
+    /// the packed `listpack` encoding before converting to `hashtable`.
+    /// Default: 512.
+    pub fn hash_max_listpack_entries(mut self, entries: usize) -> Self {
+        self.config.hash_max_listpack_entries = entries;
+        self
+    }
+
+    /// Redis's `hash-max-listpack-value`: the longest field or value, in
+    /// bytes, a packed hash may hold before converting to `hashtable`.
+    /// Default: 64.
+    pub fn hash_max_listpack_value(mut self, bytes: usize) -> Self {
+        self.config.hash_max_listpack_value = bytes;
         self
     }
 

@@ -91,6 +91,16 @@ pub enum Error {
         /// The container command's name, upper-case (`OBJECT`).
         command: &'static str,
     },
+    /// A blocking command's timeout is malformed; the field is Redis's text
+    /// after `ERR ` (`timeout is negative`, …).
+    Timeout(&'static str),
+    /// The store was shut down ([`Store::shutdown`](crate::Store::shutdown))
+    /// while the caller was blocked, or before it blocked.
+    Shutdown,
+    // -- List errors (src/types/list.rs) --
+    // -- end of list errors --
+    // -- Hash errors (src/types/hash.rs) --
+    // -- end of hash errors --
     /// A typed value ([`Store::get_value`](crate::Store::get_value)) could not
     /// be encoded or decoded; the field says why.
     Codec(String),
@@ -185,6 +195,14 @@ impl fmt::Display for Error {
             Error::WrongArity(cmd) => {
                 write!(f, "ERR wrong number of arguments for '{cmd}' command")
             }
+            Error::Timeout(why) => write!(f, "ERR {why}"),
+            Error::Shutdown => {
+                f.write_str("UNBLOCKED the store was shut down while the client was blocked")
+            }
+            // -- List errors --
+            // -- end of list errors --
+            // -- Hash errors --
+            // -- end of hash errors --
             Error::Codec(why) => write!(f, "ERR value cannot be decoded: {why}"),
         }
     }

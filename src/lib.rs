@@ -35,10 +35,12 @@
 #![deny(missing_docs)]
 #![deny(clippy::print_stdout, clippy::print_stderr)]
 
+mod blocking;
 mod clock;
 pub mod cluster;
 mod command;
 mod config;
+mod encoding;
 mod error;
 mod expire;
 pub mod glob;

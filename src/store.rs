@@ -46,6 +46,7 @@ pub(crate) struct Inner {
     pub(crate) propagator: Propagator,
     pub(crate) config: Config,
     pub(crate) stats: Stats,
+    pub(crate) blocking: crate::blocking::Blocking,
     expire_cursor: Mutex<ExpireCursor>,
 }
 
@@ -119,6 +120,7 @@ impl Store {
             clock: config.clock.clone(),
             propagator: Propagator::default(),
             stats: Stats::default(),
+            blocking: crate::blocking::Blocking::default(),
             config,
         });
         let stop = Arc::new(StopSignal::default());

@@ -2,6 +2,10 @@
 
 use thin_vec::ThinVec;
 
+use crate::encoding::hashtable::HashTable;
+use crate::encoding::listpack::Listpack;
+use crate::encoding::quicklist::QuickList;
+
 /// Longest string kept inside a [`Value`] without a heap allocation.
 pub(crate) const INLINE_VALUE: usize = 14;
 
@@ -21,10 +25,14 @@ pub(crate) enum Value {
     Int(i64),
     /// A longer string.
     Heap(ThinVec<u8>),
-    /// A stand-in for a collection value, planted by unit tests to exercise
-    /// WRONGTYPE paths until the collection types exist.
-    #[cfg(test)]
-    TestList,
+    /// A small list, packed (Redis 7.2's `listpack` list encoding).
+    ListPacked(Listpack),
+    /// A list past the packed thresholds (`quicklist`).
+    List(Box<QuickList>),
+    /// A small hash: fields and values alternating in one listpack.
+    HashPacked(Listpack),
+    /// A hash past the packed thresholds (`hashtable`).
+    Hash(Box<HashTable>),
 }
 
 const _: () = assert!(std::mem::size_of::<Value>() == 16);
@@ -79,16 +87,32 @@ pub(crate) enum ValueRef<'a> {
     Str(&'a [u8]),
     /// A string held as an integer.
     Int(i64),
-    #[cfg(test)]
-    TestList,
+    /// A list, in either encoding.
+    List(ListRef<'a>),
+    /// A hash, in either encoding.
+    Hash(HashRef<'a>),
+}
+
+/// A borrowed list, in its encoding.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum ListRef<'a> {
+    Packed(&'a Listpack),
+    Quick(&'a QuickList),
+}
+
+/// A borrowed hash, in its encoding.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum HashRef<'a> {
+    Packed(&'a Listpack),
+    Table(&'a HashTable),
 }
 
 impl ValueRef<'_> {
     pub(crate) fn value_type(self) -> ValueType {
         match self {
             ValueRef::Str(_) | ValueRef::Int(_) => ValueType::String,
-            #[cfg(test)]
-            ValueRef::TestList => ValueType::List,
+            ValueRef::List(_) => ValueType::List,
+            ValueRef::Hash(_) => ValueType::Hash,
         }
     }
 
@@ -98,8 +122,7 @@ impl ValueRef<'_> {
         match self {
             ValueRef::Str(bytes) => Ok(f(bytes)),
             ValueRef::Int(n) => Ok(f(itoa::Buffer::new().format(n).as_bytes())),
-            #[cfg(test)]
-            ValueRef::TestList => Err(crate::Error::WrongType),
+            ValueRef::List(_) | ValueRef::Hash(_) => Err(crate::Error::WrongType),
         }
     }
 
@@ -146,8 +169,10 @@ impl Value {
             Value::Inline { len, buf } => ValueRef::Str(&buf[..usize::from(*len)]),
             Value::Int(n) => ValueRef::Int(*n),
             Value::Heap(bytes) => ValueRef::Str(bytes),
-            #[cfg(test)]
-            Value::TestList => ValueRef::TestList,
+            Value::ListPacked(lp) => ValueRef::List(ListRef::Packed(lp)),
+            Value::List(ql) => ValueRef::List(ListRef::Quick(ql)),
+            Value::HashPacked(lp) => ValueRef::Hash(HashRef::Packed(lp)),
+            Value::Hash(table) => ValueRef::Hash(HashRef::Table(table)),
         }
     }
 
@@ -163,7 +188,10 @@ impl Value {
     pub(crate) fn heap_bytes(&self) -> usize {
         match self {
             Value::Heap(bytes) => heap_size(bytes),
-            _ => 0,
+            Value::ListPacked(lp) | Value::HashPacked(lp) => lp.heap_bytes(),
+            Value::List(ql) => boxed_size::<QuickList>() + ql.heap_bytes(),
+            Value::Hash(table) => boxed_size::<HashTable>() + table.heap_bytes(),
+            Value::Inline { .. } | Value::Int(_) => 0,
         }
     }
 
@@ -176,8 +204,10 @@ impl Value {
             },
             Value::Int(n) => Value::Int(*n),
             Value::Heap(bytes) => Value::Heap(bytes.clone()),
-            #[cfg(test)]
-            Value::TestList => Value::TestList,
+            Value::ListPacked(lp) => Value::ListPacked(lp.clone()),
+            Value::List(ql) => Value::List(ql.clone()),
+            Value::HashPacked(lp) => Value::HashPacked(lp.clone()),
+            Value::Hash(table) => Value::Hash(table.clone()),
         }
     }
 }
@@ -191,6 +221,11 @@ pub(crate) fn heap_size(bytes: &ThinVec<u8>) -> usize {
     }
 }
 
+/// The heap footprint of a `Box<T>`.
+pub(crate) fn boxed_size<T>() -> usize {
+    std::mem::size_of::<T>()
+}
+
 /// Redis's name for the encoding of a value (`OBJECT ENCODING`).
 ///
 /// `raw` is set for strings last written by `APPEND`/`SETRANGE`, which Redis
@@ -200,7 +235,8 @@ pub(crate) fn encoding_name(value: ValueRef<'_>, raw: bool) -> &'static str {
         ValueRef::Int(_) => "int",
         ValueRef::Str(bytes) if !raw && bytes.len() <= EMBSTR_SIZE_LIMIT => "embstr",
         ValueRef::Str(_) => "raw",
-        #[cfg(test)]
-        ValueRef::TestList => "quicklist",
+        ValueRef::List(ListRef::Packed(_)) | ValueRef::Hash(HashRef::Packed(_)) => "listpack",
+        ValueRef::List(ListRef::Quick(_)) => "quicklist",
+        ValueRef::Hash(HashRef::Table(_)) => "hashtable",
     }
 }

@@ -6,6 +6,8 @@
 //! typed API and `execute` share one implementation and one propagation path.
 
 mod generic;
+mod hash;
+mod list;
 mod string;
 mod table;
 
@@ -29,6 +31,8 @@ pub(crate) mod flags {
     pub(crate) const DENYOOM: u32 = 1 << 2;
     /// O(1) or O(log n).
     pub(crate) const FAST: u32 = 1 << 3;
+    /// May block the caller (`BLPOP`, …).
+    pub(crate) const BLOCKING: u32 = 1 << 4;
 }
 
 /// Positions of the keys in a command's argv, as Redis's legacy

@@ -182,6 +182,21 @@ impl F80 {
         }
     }
 
+    /// The nearest `f64` (for range checks; precision beyond `f64` is lost).
+    pub(crate) fn to_f64(self) -> f64 {
+        let magnitude = if self.is_inf() {
+            f64::INFINITY
+        } else if self.is_nan() {
+            f64::NAN
+        } else {
+            // Two steps so a tiny scale does not underflow before multiplying.
+            let scale = self.scale();
+            let half = scale / 2;
+            self.mant as f64 * 2f64.powi(half as i32) * 2f64.powi((scale - half) as i32)
+        };
+        if self.neg { -magnitude } else { magnitude }
+    }
+
     /// False for infinities and NaNs.
     pub(crate) fn is_finite(self) -> bool {
         self.exp != EXP_SPECIAL

@@ -5,7 +5,9 @@
 //! canonical command, return.
 
 pub(crate) mod generic;
+pub(crate) mod hash;
 pub(crate) mod lcs;
+pub(crate) mod list;
 pub(crate) mod string;
 pub(crate) mod typed;
 
@@ -120,7 +122,8 @@ impl Store {
     /// Plants a stand-in collection value at `key` (WRONGTYPE tests).
     pub(crate) fn plant_test_list(&self, key: &[u8]) {
         self.write_key(key, |shard, loc, ctx| {
-            shard.overwrite(key, loc.hash, crate::value::Value::TestList, ctx);
+            let list = crate::encoding::listpack::Listpack::from_items(["x"]);
+            shard.overwrite(key, loc.hash, crate::value::Value::ListPacked(list), ctx);
         });
     }
 }
@@ -160,7 +163,7 @@ mod wrongtype_tests {
         assert_eq!(s.lcs_len("missing", "list"), Err(Error::LcsWrongType));
         // None of the refused writes changed the value or its type.
         assert_eq!(s.key_type("list"), Ok(Some(ValueType::List)));
-        assert_eq!(s.object_encoding("list"), Ok(Some("quicklist")));
+        assert_eq!(s.object_encoding("list"), Ok(Some("listpack")));
     }
 
     #[test]

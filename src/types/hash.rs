@@ -1,0 +1,1 @@
+//! Hash commands (Redis's `t_hash.c`).
