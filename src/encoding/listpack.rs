@@ -485,14 +485,19 @@ impl Listpack {
     }
 }
 
-/// Grows `buf` for `extra` more bytes by at most 1/8 of its size beyond what
-/// is needed, so a listpack grown one entry at a time reallocates O(log n)
-/// times yet wastes little memory.
+/// Below this size a listpack grows to exactly what it needs, as Redis's
+/// does: small collections are the many, and reallocating a few hundred
+/// bytes costs less than carrying slack in each of them.
+const EXACT_GROWTH_LIMIT: usize = 512;
+
+/// Grows `buf` for `extra` more bytes: exactly while small, then by at most
+/// 1/8 beyond what is needed, so a big listpack grown one entry at a time
+/// reallocates O(log n) times yet wastes little memory.
 fn reserve_for(buf: &mut ThinVec<u8>, extra: usize) {
     let needed = buf.len() + extra;
     if needed > buf.capacity() {
-        let target = needed + needed / 8;
-        buf.reserve_exact(target - buf.len());
+        let slack = if needed <= EXACT_GROWTH_LIMIT { 0 } else { needed / 8 };
+        buf.reserve_exact(needed + slack - buf.len());
     }
 }
 
