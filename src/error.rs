@@ -100,6 +100,26 @@ pub enum Error {
     // -- List errors (src/types/list.rs) --
     // -- end of list errors --
     // -- Hash errors (src/types/hash.rs) --
+    /// `HINCRBY` on a field whose value is not an integer.
+    HashNotInteger,
+    /// `HINCRBYFLOAT` on a field whose value is not a number.
+    HashNotFloat,
+    /// `HINCRBYFLOAT` with an infinite increment.
+    HashIncrNanOrInfinity,
+    /// `HRANDFIELD` with a count of `i64::MIN`.
+    HashCountRange,
+    /// `HRANDFIELD … WITHVALUES` with a count past ±`i64::MAX / 2`, or a
+    /// negative count too large to answer (see [`Store::hrandfield_count`](crate::Store::hrandfield_count)).
+    HashCountOutOfRange,
+    /// A field-expiry command without `FIELDS` where it belongs.
+    HashFieldsMissing,
+    /// A field-expiry command whose `numfields` is not a positive integer.
+    HashNumFieldsNotPositive,
+    /// A field-expiry command whose `numfields` differs from the number of
+    /// fields given.
+    HashNumFieldsMismatch,
+    /// A negative time given to `HEXPIRE` and friends.
+    HashExpireNegative,
     // -- end of hash errors --
     /// A typed value ([`Store::get_value`](crate::Store::get_value)) could not
     /// be encoded or decoded; the field says why.
@@ -202,6 +222,23 @@ impl fmt::Display for Error {
             // -- List errors --
             // -- end of list errors --
             // -- Hash errors --
+            Error::HashNotInteger => f.write_str("ERR hash value is not an integer"),
+            Error::HashNotFloat => f.write_str("ERR hash value is not a float"),
+            Error::HashIncrNanOrInfinity => f.write_str("ERR value is NaN or Infinity"),
+            Error::HashCountRange => f.write_str(
+                "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807",
+            ),
+            Error::HashCountOutOfRange => f.write_str("ERR value is out of range"),
+            Error::HashFieldsMissing => f.write_str(
+                "ERR Mandatory argument FIELDS is missing or not at the right position",
+            ),
+            Error::HashNumFieldsNotPositive => {
+                f.write_str("ERR Parameter `numFields` should be greater than 0")
+            }
+            Error::HashNumFieldsMismatch => {
+                f.write_str("ERR The `numfields` parameter must match the number of arguments")
+            }
+            Error::HashExpireNegative => f.write_str("ERR invalid expire time, must be >= 0"),
             // -- end of hash errors --
             Error::Codec(why) => write!(f, "ERR value cannot be decoded: {why}"),
         }

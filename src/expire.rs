@@ -23,6 +23,8 @@ const ACCEPTABLE_STALE_PERCENT: usize = 10;
 pub(crate) struct ExpireCursor {
     next_shard: usize,
     positions: Vec<usize>,
+    /// Where each shard's walk of its hash-field-TTL index continues.
+    hash_positions: Vec<usize>,
 }
 
 impl ExpireCursor {
@@ -30,6 +32,7 @@ impl ExpireCursor {
         ExpireCursor {
             next_shard: 0,
             positions: vec![0; shards],
+            hash_positions: vec![0; shards],
         }
     }
 }
@@ -56,6 +59,14 @@ pub(crate) fn active_expire_cycle(
             }
             if started.elapsed() >= budget {
                 return reclaimed;
+            }
+        }
+        // Hash fields past their deadline (Redis 7.4's field expiry): keep
+        // going on a shard while a round deletes fields.
+        loop {
+            let (visited, deleted) = expire_hash_fields(keyspace, shard_id, ctx, cursor);
+            if visited == 0 || deleted == 0 || started.elapsed() >= budget {
+                break;
             }
         }
         if started.elapsed() >= budget {
@@ -109,4 +120,20 @@ fn expire_some(
         }
     }
     (sampled, deleted)
+}
+
+/// One round of active hash field expiry in one shard: visits up to
+/// [`KEYS_PER_LOOP`] hashes with field deadlines. Returns (visited, fields
+/// deleted).
+fn expire_hash_fields(
+    keyspace: &Keyspace,
+    shard_id: usize,
+    ctx: &Ctx<'_>,
+    cursor: &mut ExpireCursor,
+) -> (usize, usize) {
+    let mut shard = keyspace.write(shard_id);
+    let Some(pos) = cursor.hash_positions.get_mut(shard_id) else {
+        return (0, 0);
+    };
+    crate::types::hash_expire::reclaim_hash_fields(&mut shard, ctx, pos, KEYS_PER_LOOP)
 }

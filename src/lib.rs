@@ -60,6 +60,8 @@ pub use propagate::{ObserverId, WriteObserver};
 pub use reply::{Protocol, Reply};
 pub use store::Store;
 pub use types::generic::{ExpireCondition, ScanOptions, ScanPage};
+pub use types::hash::HashScanPage;
+pub use types::hash_expire::HASH_FIELD_MAX_DEADLINE_MS;
 pub use types::lcs::{LcsIdx, LcsMatch};
 pub use types::string::{Expiry, GetExpiry, SetOptions, SetOutcome};
 pub use value::ValueType;

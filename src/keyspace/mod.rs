@@ -41,7 +41,11 @@ pub(crate) struct Loc {
 pub(crate) struct Shard {
     main: Table<Slot>,
     expires: Table<ExpireSlot>,
-    /// Heap bytes owned by the buckets of both tables.
+    /// Keys whose hash has fields with a time to live, each with a lower
+    /// bound of its fields' deadlines (active field expiry samples it).
+    /// Entries may be stale (key deleted or overwritten): users check.
+    hash_ttls: Table<ExpireSlot>,
+    /// Heap bytes owned by the buckets of all three tables.
     heap_bytes: usize,
 }
 
@@ -109,6 +113,7 @@ impl Shard {
         Shard {
             main: Table::new(hasher.clone()),
             expires: Table::new(hasher.clone()),
+            hash_ttls: Table::new(hasher.clone()),
             heap_bytes: 0,
         }
     }
@@ -127,7 +132,10 @@ impl Shard {
 
     /// Bytes used by this shard's tables and heap data.
     pub(crate) fn used_bytes(&self) -> usize {
-        self.main.allocated_bytes() + self.expires.allocated_bytes() + self.heap_bytes
+        self.main.allocated_bytes()
+            + self.expires.allocated_bytes()
+            + self.hash_ttls.allocated_bytes()
+            + self.heap_bytes
     }
 
     /// The deadline of the key in slot `slot`, if it has one.
@@ -202,9 +210,65 @@ impl Shard {
     /// Adds a key that is not in the table.
     pub(crate) fn insert(&mut self, key: &[u8], hash: u64, value: Value, flags: u8) {
         // The EXPIRES flag is only ever set together with a deadline.
+        let field_ttl = match &value {
+            Value::Hash(table) => table.min_deadline(),
+            _ => None,
+        };
         let slot = Slot::new(key, value, flags & !FLAG_EXPIRES, hash);
         self.heap_bytes += slot.heap_bytes();
         self.main.insert_new(hash, slot);
+        // A hash with field TTLs arriving under this name (RENAME, COPY,
+        // MOVE) must be found by active field expiry.
+        if let Some(at) = field_ttl {
+            self.note_hash_ttl(key, hash, at);
+        }
+    }
+
+    /// Records that the hash at `key` has fields with deadlines, the
+    /// earliest no sooner than `at` (lowers the recorded bound).
+    pub(crate) fn note_hash_ttl(&mut self, key: &[u8], hash: u64, at: i64) {
+        if let Some(e) = self
+            .hash_ttls
+            .find(key, hash)
+            .and_then(|i| self.hash_ttls.get_mut(i))
+        {
+            if at < e.at() {
+                e.set_at(at);
+            }
+            return;
+        }
+        let e = ExpireSlot::new(key, at, hash);
+        self.heap_bytes += e.heap_bytes();
+        self.hash_ttls.insert_new(hash, e);
+    }
+
+    /// Sets (`Some`) the recorded field-deadline bound of `key`, or drops
+    /// the key from the index (`None`).
+    pub(crate) fn set_hash_ttl(&mut self, key: &[u8], hash: u64, at: Option<i64>) {
+        let Some(i) = self.hash_ttls.find(key, hash) else {
+            if let Some(at) = at {
+                self.note_hash_ttl(key, hash, at);
+            }
+            return;
+        };
+        match at {
+            Some(at) => {
+                if let Some(e) = self.hash_ttls.get_mut(i) {
+                    e.set_at(at);
+                }
+            }
+            None => {
+                if let Some(e) = self.hash_ttls.remove_at(i) {
+                    self.heap_bytes = self.heap_bytes.wrapping_sub(e.heap_bytes());
+                    self.hash_ttls.shrink_if_sparse();
+                }
+            }
+        }
+    }
+
+    /// The index of keys whose hash has field deadlines.
+    pub(crate) fn hash_ttls(&self) -> &Table<ExpireSlot> {
+        &self.hash_ttls
     }
 
     /// Writes `value` at `key`: over the live key at `index` (from
@@ -348,6 +412,7 @@ impl Shard {
     pub(crate) fn clear(&mut self) {
         self.main.clear();
         self.expires.clear();
+        self.hash_ttls.clear();
         self.heap_bytes = 0;
     }
 

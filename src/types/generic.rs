@@ -73,7 +73,7 @@ impl ExpireCondition {
     }
 
     /// Whether a key whose deadline is `current` may get deadline `when`.
-    fn allows(self, current: Option<i64>, when: i64) -> bool {
+    pub(crate) fn allows(self, current: Option<i64>, when: i64) -> bool {
         if self.nx && current.is_some() {
             return false;
         }
@@ -178,6 +178,18 @@ impl ScanOptions {
         self.type_filter =
             Some(ValueType::from_name(name).map_or(TypeFilter::Nothing, TypeFilter::Only));
         self
+    }
+
+    /// Whether `item` matches the `MATCH` pattern (`HSCAN` and friends).
+    pub(crate) fn matches(&self, item: &[u8]) -> bool {
+        self.pattern
+            .as_deref()
+            .is_none_or(|p| glob_match(p, item, false))
+    }
+
+    /// The `COUNT` hint.
+    pub(crate) fn count_hint(&self) -> usize {
+        self.count
     }
 
     fn keeps(&self, key: &[u8], kind: ValueType) -> bool {

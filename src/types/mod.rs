@@ -6,6 +6,7 @@
 
 pub(crate) mod generic;
 pub(crate) mod hash;
+pub(crate) mod hash_expire;
 pub(crate) mod lcs;
 pub(crate) mod list;
 pub(crate) mod string;
