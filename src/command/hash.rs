@@ -158,7 +158,10 @@ pub(super) fn hscan(store: &Store, argv: &[&[u8]]) -> Reply {
         let cursor = parse_scan_cursor(argv[2]).ok_or(Error::InvalidCursor)?;
         let page = store.hscan_generic(argv[1], cursor, || scan_options(&argv[3..]))?;
         let cursor = itoa::Buffer::new().format(page.cursor).as_bytes().to_vec();
-        Ok(Reply::Array(vec![Reply::Bulk(cursor), flat_pairs(page.fields)]))
+        Ok(Reply::Array(vec![
+            Reply::Bulk(cursor),
+            flat_pairs(page.fields),
+        ]))
     };
     run().into()
 }

@@ -89,9 +89,7 @@ impl FieldSlot {
                 let f = usize::from(fm & FLEN_MASK);
                 buf.get(f..f + usize::from(*vlen)).unwrap_or_default()
             }
-            FieldSlot::Heap { flen, data, .. } => {
-                data.get(*flen as usize..).unwrap_or_default()
-            }
+            FieldSlot::Heap { flen, data, .. } => data.get(*flen as usize..).unwrap_or_default(),
         }
     }
 
@@ -333,10 +331,7 @@ impl HashTable {
             had_ttl = slot.has_ttl();
             let flags = if keep_ttl { slot.flags() } else { 0 };
             let fresh = replace_value(slot, field, value, flags, h);
-            self.heap = self
-                .heap
-                .wrapping_add(fresh.0)
-                .wrapping_sub(fresh.1);
+            self.heap = self.heap.wrapping_add(fresh.0).wrapping_sub(fresh.1);
         }
         if had_ttl && !keep_ttl {
             self.remove_deadline(field);
@@ -365,7 +360,11 @@ impl HashTable {
     /// returns whether the field exists.
     pub(crate) fn set_deadline(&mut self, field: &[u8], at: Option<i64>) -> bool {
         let h = self.fields.hash(field);
-        let Some(slot) = self.fields.find(field, h).and_then(|i| self.fields.get_mut(i)) else {
+        let Some(slot) = self
+            .fields
+            .find(field, h)
+            .and_then(|i| self.fields.get_mut(i))
+        else {
             return false;
         };
         let had = slot.has_ttl();
@@ -540,7 +539,7 @@ mod tests {
 
     fn field(n: u16) -> Vec<u8> {
         // Short and long fields, to hit both bucket shapes.
-        if n % 3 == 0 {
+        if n.is_multiple_of(3) {
             format!("a-rather-long-field-name-{n:05}").into_bytes()
         } else {
             format!("f{n}").into_bytes()
@@ -570,13 +569,10 @@ mod tests {
         // A scan in small steps returns every field at least once.
         let mut seen = HashSet::new();
         let mut pos = 0;
-        loop {
-            match t.scan(pos, 3, i64::MIN, |f, _| {
-                seen.insert(f.to_vec());
-            }) {
-                Some(p) => pos = p,
-                None => break,
-            }
+        while let Some(p) = t.scan(pos, 3, i64::MIN, |f, _| {
+            seen.insert(f.to_vec());
+        }) {
+            pos = p;
         }
         assert_eq!(seen.len(), model.len());
         let recount: usize = t

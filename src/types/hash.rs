@@ -280,8 +280,10 @@ impl Store {
         pairs: impl IntoIterator<Item = (impl AsRef<[u8]>, impl AsRef<[u8]>)>,
     ) -> Result<usize> {
         let pairs: Vec<_> = pairs.into_iter().collect();
-        let pairs: Vec<(&[u8], &[u8])> =
-            pairs.iter().map(|(f, v)| (f.as_ref(), v.as_ref())).collect();
+        let pairs: Vec<(&[u8], &[u8])> = pairs
+            .iter()
+            .map(|(f, v)| (f.as_ref(), v.as_ref()))
+            .collect();
         self.hset_pairs(key.as_ref(), &pairs, "hset")
     }
 
@@ -360,11 +362,7 @@ impl Store {
     /// # Errors
     ///
     /// [`Error::WrongType`].
-    pub fn hget(
-        &self,
-        key: impl AsRef<[u8]>,
-        field: impl AsRef<[u8]>,
-    ) -> Result<Option<Vec<u8>>> {
+    pub fn hget(&self, key: impl AsRef<[u8]>, field: impl AsRef<[u8]>) -> Result<Option<Vec<u8>>> {
         let field = field.as_ref();
         self.hash_read(key.as_ref(), |h, now| {
             Ok(h.and_then(|h| h.get(field, now)).map(Elem::to_vec))

@@ -16,8 +16,8 @@
 use crate::encoding::hashtable::HashTable;
 use crate::keyspace::table::Bucket;
 use crate::keyspace::{Ctx, Shard};
-use crate::types::hash::{as_hash, hash_remove, lp_find, reclaim_field, stored_len, to_table};
 use crate::types::generic::ExpireCondition;
+use crate::types::hash::{as_hash, hash_remove, lp_find, reclaim_field, stored_len, to_table};
 use crate::value::{HashRef, Value};
 use crate::{Error, Result, Store};
 
@@ -474,7 +474,13 @@ fn persist_fields(value: &mut Value, key: &[u8], fields: &[&[u8]], ctx: &Ctx<'_>
 /// One field's HTTL-family answer.
 fn field_ttl(h: HashRef<'_>, field: &[u8], now: i64, kind: TtlKind) -> i64 {
     let deadline = match h {
-        HashRef::Packed(lp) => return if lp_find(lp, field).is_some() { NO_TTL } else { NO_FIELD },
+        HashRef::Packed(lp) => {
+            return if lp_find(lp, field).is_some() {
+                NO_TTL
+            } else {
+                NO_FIELD
+            };
+        }
         HashRef::Table(t) => {
             if t.get(field).is_none() {
                 return NO_FIELD;

@@ -54,7 +54,9 @@ fn pick(h: HashRef<'_>, now: i64, count: i64) -> Result<Vec<Pair>> {
             // Small: pick by index from a copy.
             HashRef::Packed(_) => {
                 let all = h.pairs(now);
-                (0..n).map(|_| all[random_below(all.len())].clone()).collect()
+                (0..n)
+                    .map(|_| all[random_below(all.len())].clone())
+                    .collect()
             }
             HashRef::Table(_) => (0..n).filter_map(|_| pick_one(h, now)).collect(),
         });
