@@ -98,6 +98,20 @@ pub enum Error {
     /// while the caller was blocked, or before it blocked.
     Shutdown,
     // -- List errors (src/types/list.rs) --
+    /// `LSET` index outside the list.
+    IndexOutOfRange,
+    /// `LPOS … RANK 0`.
+    RankZero,
+    /// `LPOS … COUNT` negative or not an integer.
+    LposCountNegative,
+    /// `LPOS … MAXLEN` negative or not an integer.
+    LposMaxlenNegative,
+    /// `LMPOP`/`BLMPOP` numkeys not a positive integer.
+    NumkeysNotPositive,
+    /// `LMPOP`/`BLMPOP` COUNT not a positive integer.
+    CountNotPositive,
+    /// A list element past Redis's `LIST_MAX_ITEM_SIZE` (4 GB - 1 KB).
+    ElementTooLarge,
     // -- end of list errors --
     // -- Hash errors (src/types/hash.rs) --
     /// `HINCRBY` on a field whose value is not an integer.
@@ -220,6 +234,16 @@ impl fmt::Display for Error {
                 f.write_str("UNBLOCKED the store was shut down while the client was blocked")
             }
             // -- List errors --
+            Error::IndexOutOfRange => f.write_str("ERR index out of range"),
+            Error::RankZero => f.write_str(
+                "ERR RANK can't be zero: use 1 to start from the first match, 2 from the \
+                 second ... or use negative to start from the end of the list",
+            ),
+            Error::LposCountNegative => f.write_str("ERR COUNT can't be negative"),
+            Error::LposMaxlenNegative => f.write_str("ERR MAXLEN can't be negative"),
+            Error::NumkeysNotPositive => f.write_str("ERR numkeys should be greater than 0"),
+            Error::CountNotPositive => f.write_str("ERR count should be greater than 0"),
+            Error::ElementTooLarge => f.write_str("ERR Element too large"),
             // -- end of list errors --
             // -- Hash errors --
             Error::HashNotInteger => f.write_str("ERR hash value is not an integer"),

@@ -63,5 +63,6 @@ pub use types::generic::{ExpireCondition, ScanOptions, ScanPage};
 pub use types::hash::HashScanPage;
 pub use types::hash_expire::HASH_FIELD_MAX_DEADLINE_MS;
 pub use types::lcs::{LcsIdx, LcsMatch};
+pub use types::list::{Direction, InsertPosition, LposOptions};
 pub use types::string::{Expiry, GetExpiry, SetOptions, SetOutcome};
 pub use value::ValueType;

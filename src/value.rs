@@ -195,6 +195,11 @@ impl Value {
         }
     }
 
+    /// Whether this is a list, in either encoding.
+    pub(crate) fn is_list(&self) -> bool {
+        matches!(self, Value::ListPacked(_) | Value::List(_))
+    }
+
     /// A deep copy (`COPY`).
     pub(crate) fn duplicate(&self) -> Value {
         match self {

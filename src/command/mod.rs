@@ -77,6 +77,9 @@ impl CommandSpec {
     #[allow(dead_code)]
     pub(crate) fn keys<'a>(&self, argv: &[&'a [u8]]) -> Vec<&'a [u8]> {
         let KeySpec { first, last, step } = self.keys;
+        if first < 0 {
+            return numkeys_keys(argv, usize::try_from(first.unsigned_abs()).unwrap_or(0));
+        }
         if first <= 0 || step <= 0 {
             return Vec::new();
         }
@@ -91,6 +94,28 @@ impl CommandSpec {
             .filter_map(|i| argv.get(usize::try_from(i).ok()?).copied())
             .collect()
     }
+}
+
+impl KeySpec {
+    /// Keys counted by a numkeys argument at index `at`, the keys right
+    /// after it (`LMPOP`, `BLMPOP`); stored as a negative `first`.
+    pub(crate) const fn numkeys(at: i32) -> KeySpec {
+        KeySpec {
+            first: -at,
+            last: 0,
+            step: 0,
+        }
+    }
+}
+
+/// The keys of a numkeys-style command whose count is at `argv[at]`.
+fn numkeys_keys<'a>(argv: &[&'a [u8]], at: usize) -> Vec<&'a [u8]> {
+    let n = argv
+        .get(at)
+        .and_then(|a| crate::number::parse_i64(a))
+        .and_then(|n| usize::try_from(n).ok())
+        .unwrap_or(0);
+    argv.iter().skip(at + 1).take(n).copied().collect()
 }
 
 /// Longest command name we look up; longer names are unknown.

@@ -322,10 +322,15 @@ impl Store {
         let Some(moved) = guards.shard_mut(a.shard).take(index, a.hash) else {
             return Err(Error::NoSuchKey);
         };
+        let is_list = moved.value.is_list();
         let target = guards.shard_mut(b.shard);
         target.delete(dst, b.hash, &ctx);
         target.attach(dst, b.hash, moved);
         ctx.propagate(&[if nx { b"RENAMENX" } else { b"RENAME" }, src, dst]);
+        drop(guards);
+        if is_list {
+            self.signal_ready(dst);
+        }
         Ok(true)
     }
 
@@ -364,11 +369,16 @@ impl Store {
             }
             target.remove_at(i, b.hash);
         }
+        let is_list = copy.value.is_list();
         target.attach(dst, b.hash, copy);
         if replace {
             ctx.propagate(&[b"COPY", src, dst, b"REPLACE"]);
         } else {
             ctx.propagate(&[b"COPY", src, dst]);
+        }
+        drop(guards);
+        if is_list {
+            self.signal_ready(dst);
         }
         Ok(true)
     }

@@ -9,6 +9,8 @@ pub(crate) mod hash;
 pub(crate) mod hash_expire;
 pub(crate) mod lcs;
 pub(crate) mod list;
+pub(crate) mod list_blocking;
+pub(crate) mod list_ops;
 pub(crate) mod string;
 pub(crate) mod typed;
 
