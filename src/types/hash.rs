@@ -48,9 +48,15 @@ impl Store {
 
 /// The offset of `field`'s entry in a packed hash.
 pub(crate) fn lp_find(lp: &Listpack, field: &[u8]) -> Option<usize> {
+    // Parse the field once, not once per integer entry met.
+    let as_int = crate::number::parse_i64(field);
     let mut at = lp.first()?;
     loop {
-        if lp.get(at).eq_bytes(field) {
+        let found = match lp.get(at) {
+            Elem::Str(s) => s == field,
+            Elem::Int(n) => as_int == Some(n),
+        };
+        if found {
             return Some(at);
         }
         at = lp.next(lp.next(at)?)?;
@@ -199,17 +205,31 @@ fn current_value<'a>(value: &'a Value, field: &[u8]) -> Option<Elem<'a>> {
     }
 }
 
+/// A time before every deadline, for hashes without field deadlines (a
+/// field is expired only once the clock is past its deadline).
+const NO_FIELD_EXPIRED: i64 = i64::MIN;
+
 impl Store {
     /// Runs `f` on the hash at `key` (`None` when missing) under a read lock,
-    /// with the command's time.
+    /// with the command's time (or, for a hash without field deadlines, a
+    /// time before every deadline, so the clock is not read).
     pub(crate) fn hash_read<R>(
         &self,
         key: &[u8],
         f: impl FnOnce(Option<HashRef<'_>>, i64) -> Result<R>,
     ) -> Result<R> {
         self.read_key_in_shard(key, |_, ctx, slot| match slot {
-            None => f(None, ctx.now()),
-            Some(slot) => f(Some(as_hash(slot.value())?), ctx.now()),
+            None => f(None, NO_FIELD_EXPIRED),
+            Some(slot) => {
+                let hash = as_hash(slot.value())?;
+                // Reading the clock costs more than a packed HGET: only a
+                // hash with field deadlines needs it.
+                let now = match hash {
+                    HashRef::Table(t) if t.min_deadline().is_some() => ctx.now(),
+                    _ => NO_FIELD_EXPIRED,
+                };
+                f(Some(hash), now)
+            }
         })
     }
 
