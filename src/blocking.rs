@@ -359,8 +359,11 @@ pub(crate) fn parse_timeout(arg: &[u8]) -> Result<Duration> {
         .ok_or_else(not_float)?
         .to_f64();
     let ms = (seconds * 1000.0).ceil();
-    if ms > i64::MAX as f64 {
-        return Err(Error::Timeout("timeout is out of range"));
+    // `i64::MAX as f64` is 2^63, itself out of range: hence `>=`.
+    if ms >= i64::MAX as f64 {
+        // Redis 7.0 casts the milliseconds to `long long`, which turns an
+        // out-of-range value (`inf`, `1e30`) negative: it answers this.
+        return Err(Error::Timeout("timeout is negative"));
     }
     if ms < 0.0 {
         return Err(Error::Timeout("timeout is negative"));

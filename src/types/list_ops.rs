@@ -167,11 +167,13 @@ pub(crate) fn range(list: ListRef<'_>, start: usize, count: usize) -> Vec<Vec<u8
 }
 
 /// Replaces the element at a Redis index; returns whether it was in range.
+/// As Redis 7.2, the growth check runs first, even for an index out of
+/// range.
 pub(crate) fn set(value: &mut Value, fill: Fill, index: i64, elem: &[u8]) -> bool {
+    grow_check(value, fill, &[elem]);
     let Some(pos) = position(value_len(value), index) else {
         return false;
     };
-    grow_check(value, fill, &[elem]);
     match value {
         Value::ListPacked(lp) => {
             if let Some(at) = lp.seek(pos as i64) {
