@@ -60,7 +60,10 @@ impl RedisServer {
 
     /// Sends `commands` pipelined in batches and reads (and discards) one
     /// single-line reply per command.
-    pub fn pipeline(&mut self, commands: impl IntoIterator<Item = Vec<Vec<u8>>>) -> Result<(), String> {
+    pub fn pipeline(
+        &mut self,
+        commands: impl IntoIterator<Item = Vec<Vec<u8>>>,
+    ) -> Result<(), String> {
         let mut out = Vec::new();
         let mut pending = 0;
         for argv in commands {
@@ -84,7 +87,9 @@ impl RedisServer {
         let mut line = String::new();
         for _ in 0..*pending {
             line.clear();
-            self.reader.read_line(&mut line).map_err(|e| e.to_string())?;
+            self.reader
+                .read_line(&mut line)
+                .map_err(|e| e.to_string())?;
             if line.starts_with('-') {
                 return Err(line.trim().to_owned());
             }
@@ -99,14 +104,18 @@ impl RedisServer {
             .write_all(b"*2\r\n$4\r\nINFO\r\n$6\r\nmemory\r\n")
             .map_err(|e| e.to_string())?;
         let mut header = String::new();
-        self.reader.read_line(&mut header).map_err(|e| e.to_string())?;
+        self.reader
+            .read_line(&mut header)
+            .map_err(|e| e.to_string())?;
         let len: usize = header
             .trim_start_matches('$')
             .trim()
             .parse()
             .map_err(|_| header.clone())?;
         let mut body = vec![0u8; len + 2];
-        self.reader.read_exact(&mut body).map_err(|e| e.to_string())?;
+        self.reader
+            .read_exact(&mut body)
+            .map_err(|e| e.to_string())?;
         String::from_utf8_lossy(&body)
             .lines()
             .find_map(|l| l.strip_prefix("used_memory:")?.trim().parse().ok())

@@ -478,11 +478,6 @@ impl Listpack {
         self.remove_at(at, 1);
         Some(value)
     }
-
-    /// The encoded size `bytes` would take as an entry.
-    pub(crate) fn entry_cost(bytes: &[u8]) -> usize {
-        Encoded::of(bytes).entry_len(bytes)
-    }
 }
 
 /// Below this size a listpack grows to exactly what it needs, as Redis's
@@ -496,7 +491,11 @@ const EXACT_GROWTH_LIMIT: usize = 512;
 fn reserve_for(buf: &mut ThinVec<u8>, extra: usize) {
     let needed = buf.len() + extra;
     if needed > buf.capacity() {
-        let slack = if needed <= EXACT_GROWTH_LIMIT { 0 } else { needed / 8 };
+        let slack = if needed <= EXACT_GROWTH_LIMIT {
+            0
+        } else {
+            needed / 8
+        };
         buf.reserve_exact(needed + slack - buf.len());
     }
 }
