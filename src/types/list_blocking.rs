@@ -49,9 +49,7 @@ impl Store {
                 // Rotation: pop and push on the one value, which never
                 // empties on the way (its TTL stays).
                 mutate_list(shard, si, a.hash, |v| {
-                    let e = list_ops::pop(v, from.is_left())?;
-                    list_ops::push(v, fill, &[&e], to.is_left());
-                    Some(e)
+                    list_ops::rotate(v, fill, from.is_left(), to.is_left())
                 })
                 .flatten()
             } else {

@@ -103,15 +103,35 @@ pub(crate) fn push(value: &mut Value, fill: Fill, elems: &[&[u8]], front: bool) 
 
 /// Pops one element from the head (`front`) or the tail.
 pub(crate) fn pop(value: &mut Value, front: bool) -> Option<Vec<u8>> {
-    let popped = match value {
+    let popped = pop_unchecked(value, front);
+    shrink_check(value);
+    popped
+}
+
+/// Pops one element without converting the encoding afterwards.
+fn pop_unchecked(value: &mut Value, front: bool) -> Option<Vec<u8>> {
+    match value {
         Value::ListPacked(lp) if front => lp.pop_front(),
         Value::ListPacked(lp) => lp.pop_back(),
         Value::List(ql) if front => ql.pop_front(),
         Value::List(ql) => ql.pop_back(),
         _ => None,
-    };
+    }
+}
+
+/// `LMOVE key key`: moves one element from one end to the other. As Redis
+/// 7.2, the shrink check runs after the push, so a rotation never changes
+/// the encoding of a list whose length it keeps.
+pub(crate) fn rotate(
+    value: &mut Value,
+    fill: Fill,
+    from_front: bool,
+    to_front: bool,
+) -> Option<Vec<u8>> {
+    let elem = pop_unchecked(value, from_front)?;
+    push(value, fill, &[&elem], to_front);
     shrink_check(value);
-    popped
+    Some(elem)
 }
 
 /// Pops up to `n` elements from one end, in pop order.
