@@ -32,6 +32,9 @@ use crate::number::parse_i64;
 /// Size of the entry count at the start of the buffer.
 const HEADER: usize = 4;
 
+/// Entries up to this size are built on the stack before insertion.
+const SMALL_ENTRY: usize = 96;
+
 /// One element read from a listpack.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Elem<'a> {
@@ -410,9 +413,18 @@ impl Listpack {
         let old_len = self.buf.len();
         let at = at.clamp(HEADER, old_len);
         reserve_for(&mut self.buf, size);
-        self.buf.resize(old_len + size, 0);
-        self.buf.copy_within(at..old_len, at + size);
-        enc.write(bytes, &mut self.buf[at..at + size]);
+        if size <= SMALL_ENTRY {
+            // Encode on the stack and append: no zero-filling, and nothing
+            // to move when appending.
+            let mut entry = [0u8; SMALL_ENTRY];
+            enc.write(bytes, &mut entry[..size]);
+            extend_bytes(&mut self.buf, &entry[..size]);
+            self.buf[at..].rotate_right(size);
+        } else {
+            self.buf.resize(old_len + size, 0);
+            self.buf.copy_within(at..old_len, at + size);
+            enc.write(bytes, &mut self.buf[at..at + size]);
+        }
         self.set_len(self.len() + 1);
     }
 
@@ -497,6 +509,21 @@ fn reserve_for(buf: &mut ThinVec<u8>, extra: usize) {
             needed / 8
         };
         buf.reserve_exact(needed + slack - buf.len());
+    }
+}
+
+/// Appends `bytes` with one `memcpy` (`ThinVec::extend_from_slice` goes
+/// through `Extend`, byte by byte).
+fn extend_bytes(buf: &mut ThinVec<u8>, bytes: &[u8]) {
+    buf.reserve(bytes.len());
+    let len = buf.len();
+    // SAFETY: after `reserve`, the buffer has room for `bytes.len()` more
+    // bytes past `len`; `bytes` cannot overlap that spare room (it is a
+    // shared borrow alive while `buf` is borrowed mutably), and every byte
+    // up to the new length is initialised by the copy.
+    unsafe {
+        std::ptr::copy_nonoverlapping(bytes.as_ptr(), buf.as_mut_ptr().add(len), bytes.len());
+        buf.set_len(len + bytes.len());
     }
 }
 

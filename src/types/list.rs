@@ -5,7 +5,7 @@
 use crate::encoding::quicklist::Fill;
 use crate::keyspace::Shard;
 use crate::keyspace::entry::Slot;
-use crate::types::list_ops;
+use crate::types::{list_ops, with_byte_slices};
 use crate::value::{ListRef, Value, ValueRef};
 use crate::{Error, Result, Store};
 
@@ -236,9 +236,9 @@ impl Store {
         key: impl AsRef<[u8]>,
         elements: impl IntoIterator<Item = impl AsRef<[u8]>>,
     ) -> Result<usize> {
-        let owned: Vec<_> = elements.into_iter().collect();
-        let elements: Vec<&[u8]> = owned.iter().map(AsRef::as_ref).collect();
-        self.push_generic(b"LPUSH", key.as_ref(), &elements, true, false)
+        with_byte_slices(elements, |elements| {
+            self.push_generic(b"LPUSH", key.as_ref(), elements, true, false)
+        })
     }
 
     /// `RPUSH key element [element …]`: append each element at the tail;
@@ -259,9 +259,9 @@ impl Store {
         key: impl AsRef<[u8]>,
         elements: impl IntoIterator<Item = impl AsRef<[u8]>>,
     ) -> Result<usize> {
-        let owned: Vec<_> = elements.into_iter().collect();
-        let elements: Vec<&[u8]> = owned.iter().map(AsRef::as_ref).collect();
-        self.push_generic(b"RPUSH", key.as_ref(), &elements, false, false)
+        with_byte_slices(elements, |elements| {
+            self.push_generic(b"RPUSH", key.as_ref(), elements, false, false)
+        })
     }
 
     /// `LPUSHX key element [element …]`: as [`Store::lpush`], only if the
@@ -282,9 +282,9 @@ impl Store {
         key: impl AsRef<[u8]>,
         elements: impl IntoIterator<Item = impl AsRef<[u8]>>,
     ) -> Result<usize> {
-        let owned: Vec<_> = elements.into_iter().collect();
-        let elements: Vec<&[u8]> = owned.iter().map(AsRef::as_ref).collect();
-        self.push_generic(b"LPUSHX", key.as_ref(), &elements, true, true)
+        with_byte_slices(elements, |elements| {
+            self.push_generic(b"LPUSHX", key.as_ref(), elements, true, true)
+        })
     }
 
     /// `RPUSHX key element [element …]`: as [`Store::rpush`], only if the
@@ -298,9 +298,9 @@ impl Store {
         key: impl AsRef<[u8]>,
         elements: impl IntoIterator<Item = impl AsRef<[u8]>>,
     ) -> Result<usize> {
-        let owned: Vec<_> = elements.into_iter().collect();
-        let elements: Vec<&[u8]> = owned.iter().map(AsRef::as_ref).collect();
-        self.push_generic(b"RPUSHX", key.as_ref(), &elements, false, true)
+        with_byte_slices(elements, |elements| {
+            self.push_generic(b"RPUSHX", key.as_ref(), elements, false, true)
+        })
     }
 
     /// Pops up to `count` elements (`None`: one, replied as a single
@@ -312,17 +312,40 @@ impl Store {
         front: bool,
         count: Option<usize>,
     ) -> Result<Option<Vec<Vec<u8>>>> {
+        let n = count.unwrap_or(1);
+        self.pop_with(key, front, count, Vec::new, |v| {
+            list_ops::pop_many(v, front, n)
+        })
+    }
+
+    /// One element popped from `key` (the `LPOP key` form), without the
+    /// vector of [`Store::pop_generic`].
+    fn pop_one(&self, key: &[u8], front: bool) -> Result<Option<Vec<u8>>> {
+        let popped = self.pop_with(key, front, None, || None, |v| list_ops::pop(v, front))?;
+        Ok(popped.flatten())
+    }
+
+    /// The pop commands' common path: `take` removes the elements from the
+    /// live list; a count of 0 answers `none()` and changes nothing.
+    fn pop_with<T>(
+        &self,
+        key: &[u8],
+        front: bool,
+        count: Option<usize>,
+        none: impl FnOnce() -> T,
+        take: impl FnOnce(&mut Value) -> T,
+    ) -> Result<Option<T>> {
         self.write_key(key, |shard, loc, ctx| {
             let Some(index) = shard.find_live(key, loc.hash, ctx) else {
                 return Ok(None);
             };
             check_list(shard, index)?;
-            let n = count.unwrap_or(1);
-            if n == 0 {
-                return Ok(Some(Vec::new()));
+            if count == Some(0) {
+                return Ok(Some(none()));
             }
-            let popped = mutate_list(shard, index, loc.hash, |v| list_ops::pop_many(v, front, n))
-                .unwrap_or_default();
+            let Some(popped) = mutate_list(shard, index, loc.hash, take) else {
+                return Ok(Some(none()));
+            };
             let name: &[u8] = if front { b"LPOP" } else { b"RPOP" };
             match count {
                 Some(n) if ctx.propagating() => {
@@ -351,9 +374,7 @@ impl Store {
     /// # Ok::<(), kvstore::Error>(())
     /// ```
     pub fn lpop(&self, key: impl AsRef<[u8]>) -> Result<Option<Vec<u8>>> {
-        Ok(self
-            .pop_generic(key.as_ref(), true, None)?
-            .and_then(|mut v| v.pop()))
+        self.pop_one(key.as_ref(), true)
     }
 
     /// `LPOP key count`: remove and return up to `count` head elements;
@@ -380,9 +401,7 @@ impl Store {
     ///
     /// [`Error::WrongType`] if the key holds another kind of value.
     pub fn rpop(&self, key: impl AsRef<[u8]>) -> Result<Option<Vec<u8>>> {
-        Ok(self
-            .pop_generic(key.as_ref(), false, None)?
-            .and_then(|mut v| v.pop()))
+        self.pop_one(key.as_ref(), false)
     }
 
     /// `RPOP key count`: remove and return up to `count` tail elements,

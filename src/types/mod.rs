@@ -112,6 +112,29 @@ impl Store {
     }
 }
 
+/// Runs `f` on the items as byte slices. A single item (the common
+/// `lpush(key, [x])`) needs no allocation.
+pub(crate) fn with_byte_slices<T: AsRef<[u8]>, R>(
+    items: impl IntoIterator<Item = T>,
+    f: impl FnOnce(&[&[u8]]) -> R,
+) -> R {
+    let mut items = items.into_iter();
+    let first = items.next();
+    let second = items.next();
+    match (first, second) {
+        (None, _) => f(&[]),
+        (Some(one), None) => f(&[one.as_ref()]),
+        (Some(one), Some(two)) => {
+            let rest: Vec<T> = items.collect();
+            let mut slices: Vec<&[u8]> = Vec::with_capacity(rest.len() + 2);
+            slices.push(one.as_ref());
+            slices.push(two.as_ref());
+            slices.extend(rest.iter().map(AsRef::as_ref));
+            f(&slices)
+        }
+    }
+}
+
 /// The outcome of looking a key up for reading.
 pub(crate) enum Lookup<'a> {
     Live(&'a Slot),
