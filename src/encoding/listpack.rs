@@ -330,32 +330,41 @@ impl Listpack {
 
     /// The element at offset `at`.
     pub(crate) fn get(&self, at: usize) -> Elem<'_> {
+        self.decode(at).0
+    }
+
+    /// The element at offset `at` and the size of its header and data
+    /// (what `backlen` records), decoded together.
+    fn decode(&self, at: usize) -> (Elem<'_>, usize) {
         let b = &self.buf[at..];
         let h = b[0];
+        let str_at = |head: usize, len: usize| (Elem::Str(&b[head..head + len]), head + len);
         if h & 0x80 == 0 {
-            Elem::Int(i64::from(h))
+            (Elem::Int(i64::from(h)), 1)
         } else if h & 0xC0 == 0x80 {
-            Elem::Str(&b[1..1 + usize::from(h & 0x3F)])
+            str_at(1, usize::from(h & 0x3F))
         } else if h & 0xE0 == 0xC0 {
             let v = (u16::from(h & 0x1F) << 8) | u16::from(b[1]);
             // Sign-extend 13 bits.
-            Elem::Int(i64::from(((v << 3) as i16) >> 3))
+            (Elem::Int(i64::from(((v << 3) as i16) >> 3)), 2)
         } else if h & 0xF0 == 0xE0 {
-            let len = usize::from(h & 0x0F) << 8 | usize::from(b[1]);
-            Elem::Str(&b[2..2 + len])
+            str_at(2, usize::from(h & 0x0F) << 8 | usize::from(b[1]))
         } else {
             match h {
-                0xF0 => {
-                    let len = u32::from_le_bytes([b[1], b[2], b[3], b[4]]) as usize;
-                    Elem::Str(&b[5..5 + len])
-                }
-                0xF1 => Elem::Int(i64::from(i16::from_le_bytes([b[1], b[2]]))),
-                0xF2 => Elem::Int(i64::from(i32::from_le_bytes([0, b[1], b[2], b[3]]) >> 8)),
-                0xF3 => Elem::Int(i64::from(i32::from_le_bytes([b[1], b[2], b[3], b[4]]))),
+                0xF0 => str_at(5, u32::from_le_bytes([b[1], b[2], b[3], b[4]]) as usize),
+                0xF1 => (Elem::Int(i64::from(i16::from_le_bytes([b[1], b[2]]))), 3),
+                0xF2 => (
+                    Elem::Int(i64::from(i32::from_le_bytes([0, b[1], b[2], b[3]]) >> 8)),
+                    4,
+                ),
+                0xF3 => (
+                    Elem::Int(i64::from(i32::from_le_bytes([b[1], b[2], b[3], b[4]]))),
+                    5,
+                ),
                 _ => {
                     let mut v = [0u8; 8];
                     v.copy_from_slice(&b[1..9]);
-                    Elem::Int(i64::from_le_bytes(v))
+                    (Elem::Int(i64::from_le_bytes(v)), 9)
                 }
             }
         }
@@ -543,8 +552,8 @@ impl<'a> Iterator for Iter<'a> {
         if self.front >= self.back {
             return None;
         }
-        let elem = self.lp.get(self.front);
-        self.front += self.lp.entry_size(self.front).1;
+        let (elem, body) = self.lp.decode(self.front);
+        self.front += body + backlen_size(body);
         Some(elem)
     }
 }
