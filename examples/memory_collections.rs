@@ -85,7 +85,7 @@ fn measure(name: &str, dataset: &str) {
     let n = elements(dataset) as f64;
     let heap = heap_in_use().saturating_sub(heap0) as f64 / n;
     let rss = rss_bytes().saturating_sub(rss0) as f64 / n;
-    println!("| {dataset} | {name} | {heap:.1} B | {rss:.1} B |");
+    println!("| {dataset} | {name} | {heap:.2} B | {rss:.2} B |");
     drop(system);
 }
 
@@ -113,7 +113,7 @@ fn redis(dataset: &str) -> Result<String, String> {
     let used = server.used_memory()?.saturating_sub(used0) as f64 / n;
     let rss = server.rss().saturating_sub(rss0) as f64 / n;
     Ok(format!(
-        "| {dataset} | redis-server {} | {used:.1} B | {rss:.1} B |",
+        "| {dataset} | redis-server {} | {used:.2} B | {rss:.2} B |",
         redis_server::version()
     ))
 }
