@@ -1,4 +1,5 @@
 //! A tour of kvstore: strings, counters, TTLs, atomic multi-key commands,
+//! hashes with field expiry, a list as a work queue with a blocked consumer,
 //! SCAN, the write hook and `execute`. Runs in well under a second.
 //!
 //! ```text
@@ -66,6 +67,51 @@ fn main() -> Result<(), kvstore::Error> {
         names.into_iter().map(text).collect::<Vec<_>>()
     );
 
+    // Hashes, with Redis 7.4's per-field expiry.
+    store.hset(
+        "user:1:profile",
+        [("name", "ada"), ("lang", "rust"), ("otp", "4711")],
+    )?;
+    store.hexpire("user:1:profile", 30, None, ["otp"])?;
+    println!(
+        "HTTL otp          -> {:?}",
+        store.httl("user:1:profile", ["otp"])?
+    );
+    clock.advance(Duration::from_secs(31));
+    let mut profile = store.hgetall("user:1:profile")?;
+    profile.sort();
+    let profile: Vec<String> = profile
+        .into_iter()
+        .map(|(f, v)| format!("{}={}", text(Some(f)), text(Some(v))))
+        .collect();
+    println!("after 31 s HGETALL-> {profile:?}");
+
+    // A list as a work queue: a consumer blocks in BLPOP until a producer
+    // pushes; the push serves it.
+    let consumer = {
+        let store = store.clone();
+        std::thread::spawn(move || store.blpop(["jobs"], Duration::from_secs(5)))
+    };
+    while store.blocked_clients() == 0 {
+        std::thread::yield_now();
+    }
+    store.rpush("jobs", ["send-welcome-email", "resize-avatar"])?;
+    if let Ok(Ok(Some((key, job)))) = consumer.join() {
+        println!(
+            "BLPOP jobs        -> {} from {}",
+            text(Some(job)),
+            text(Some(key))
+        );
+    }
+    println!(
+        "LRANGE jobs 0 -1  -> {:?}",
+        store
+            .lrange("jobs", 0, -1)?
+            .into_iter()
+            .map(|j| text(Some(j)))
+            .collect::<Vec<_>>()
+    );
+
     // SCAN walks the keyspace incrementally.
     let mut cursor = 0;
     let mut users = Vec::new();
@@ -95,7 +141,8 @@ fn main() -> Result<(), kvstore::Error> {
     }
 
     // What a persistence log would have recorded: relative TTLs became
-    // absolute, INCRBYFLOAT became a SET, the expired lock a DEL.
+    // absolute, INCRBYFLOAT became a SET, the expired lock a DEL, the
+    // served BLPOP an LPOP.
     println!("\nwrite log:");
     if let Ok(log) = log.0.lock() {
         for line in log.iter() {

@@ -66,3 +66,8 @@ pub use types::lcs::{LcsIdx, LcsMatch};
 pub use types::list::{Direction, InsertPosition, LposOptions};
 pub use types::string::{Expiry, GetExpiry, SetOptions, SetOutcome};
 pub use value::ValueType;
+
+/// The README's examples, compiled and run by `cargo test` so they stay true.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;
