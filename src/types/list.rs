@@ -320,7 +320,7 @@ impl Store {
 
     /// One element popped from `key` (the `LPOP key` form), without the
     /// vector of [`Store::pop_generic`].
-    fn pop_one(&self, key: &[u8], front: bool) -> Result<Option<Vec<u8>>> {
+    pub(crate) fn pop_one(&self, key: &[u8], front: bool) -> Result<Option<Vec<u8>>> {
         let popped = self.pop_with(key, front, None, || None, |v| list_ops::pop(v, front))?;
         Ok(popped.flatten())
     }

@@ -11,7 +11,7 @@
 use std::time::Duration;
 
 use crate::types::list::{Direction, as_list, check_list, mutate_list};
-use crate::types::list_ops;
+use crate::types::{list_ops, with_byte_slices};
 use crate::{Error, Result, Store};
 
 /// A popped element and the key it came from.
@@ -169,15 +169,10 @@ impl Store {
         from: Direction,
         count: usize,
     ) -> Result<Option<KeyElems>> {
-        let keys: Vec<_> = keys.into_iter().collect();
-        let keys: Vec<&[u8]> = keys.iter().map(AsRef::as_ref).collect();
-        if keys.is_empty() {
-            return Err(Error::NumkeysNotPositive);
-        }
-        if count == 0 {
-            return Err(Error::CountNotPositive);
-        }
-        self.lmpop_generic(&keys, from, count)
+        with_byte_slices(keys, |keys| {
+            check_mpop(keys, count)?;
+            self.lmpop_generic(keys, from, count)
+        })
     }
 
     pub(crate) fn lmpop_generic(
@@ -221,13 +216,11 @@ impl Store {
         front: bool,
         timeout: Duration,
     ) -> Result<Option<KeyElem>> {
-        let keys: Vec<_> = keys.into_iter().collect();
-        let keys: Vec<&[u8]> = keys.iter().map(AsRef::as_ref).collect();
-        self.block_on(&keys, timeout, move |store: &Store, key: &[u8]| {
-            let popped = store.pop_generic(key, front, None)?;
-            Ok(popped
-                .and_then(|mut v| v.pop())
-                .map(|value| (key.to_vec(), value)))
+        with_byte_slices(keys, |keys| {
+            self.block_on(keys, timeout, move |store: &Store, key: &[u8]| {
+                let popped = store.pop_one(key, front)?;
+                Ok(popped.map(|value| (key.to_vec(), value)))
+            })
         })
     }
 
@@ -356,16 +349,22 @@ impl Store {
         count: usize,
         timeout: Duration,
     ) -> Result<Option<KeyElems>> {
-        let keys: Vec<_> = keys.into_iter().collect();
-        let keys: Vec<&[u8]> = keys.iter().map(AsRef::as_ref).collect();
-        if keys.is_empty() {
-            return Err(Error::NumkeysNotPositive);
-        }
-        if count == 0 {
-            return Err(Error::CountNotPositive);
-        }
-        self.block_on(&keys, timeout, move |store: &Store, key: &[u8]| {
-            store.lmpop_generic(&[key], from, count)
+        with_byte_slices(keys, |keys| {
+            check_mpop(keys, count)?;
+            self.block_on(keys, timeout, move |store: &Store, key: &[u8]| {
+                store.lmpop_generic(&[key], from, count)
+            })
         })
     }
+}
+
+/// The arguments LMPOP and BLMPOP refuse before touching a key.
+fn check_mpop(keys: &[&[u8]], count: usize) -> Result<()> {
+    if keys.is_empty() {
+        return Err(Error::NumkeysNotPositive);
+    }
+    if count == 0 {
+        return Err(Error::CountNotPositive);
+    }
+    Ok(())
 }
