@@ -162,6 +162,10 @@ impl Store {
     /// sample was expired, so a pass may reclaim nothing while a few expired
     /// keys remain among many live ones (they stay invisible to every
     /// command, and a later pass or an access reclaims them).
+    ///
+    /// A pass also visits hashes with field deadlines (`HEXPIRE`) and
+    /// deletes their expired fields, propagating `HDEL` (and deleting a
+    /// hash it empties); those fields are not in the returned count.
     pub fn active_expire_cycle(&self) -> usize {
         self.inner.active_expire_pass(Duration::from_secs(1))
     }
