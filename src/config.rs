@@ -29,6 +29,11 @@ pub struct Config {
     pub(crate) list_max_listpack_size: i64,
     pub(crate) hash_max_listpack_entries: usize,
     pub(crate) hash_max_listpack_value: usize,
+    pub(crate) set_max_intset_entries: usize,
+    pub(crate) set_max_listpack_entries: usize,
+    pub(crate) set_max_listpack_value: usize,
+    pub(crate) zset_max_listpack_entries: usize,
+    pub(crate) zset_max_listpack_value: usize,
 }
 
 impl fmt::Debug for Config {
@@ -42,6 +47,11 @@ impl fmt::Debug for Config {
             .field("list_max_listpack_size", &self.list_max_listpack_size)
             .field("hash_max_listpack_entries", &self.hash_max_listpack_entries)
             .field("hash_max_listpack_value", &self.hash_max_listpack_value)
+            .field("set_max_intset_entries", &self.set_max_intset_entries)
+            .field("set_max_listpack_entries", &self.set_max_listpack_entries)
+            .field("set_max_listpack_value", &self.set_max_listpack_value)
+            .field("zset_max_listpack_entries", &self.zset_max_listpack_entries)
+            .field("zset_max_listpack_value", &self.zset_max_listpack_value)
             .finish()
     }
 }
@@ -58,6 +68,11 @@ impl Default for Config {
             list_max_listpack_size: -2,
             hash_max_listpack_entries: 512,
             hash_max_listpack_value: 64,
+            set_max_intset_entries: 512,
+            set_max_listpack_entries: 128,
+            set_max_listpack_value: 64,
+            zset_max_listpack_entries: 128,
+            zset_max_listpack_value: 64,
         }
     }
 }
@@ -141,6 +156,41 @@ impl ConfigBuilder {
     /// Default: 64.
     pub fn hash_max_listpack_value(mut self, bytes: usize) -> Self {
         self.config.hash_max_listpack_value = bytes;
+        self
+    }
+
+    /// Redis's `set-max-intset-entries`: the most members a set of
+    /// integers keeps in the `intset` encoding. Default: 512.
+    pub fn set_max_intset_entries(mut self, entries: usize) -> Self {
+        self.config.set_max_intset_entries = entries;
+        self
+    }
+
+    /// Redis 7.2's `set-max-listpack-entries`: the most members a set that
+    /// is not all integers keeps packed (`listpack`). Default: 128.
+    pub fn set_max_listpack_entries(mut self, entries: usize) -> Self {
+        self.config.set_max_listpack_entries = entries;
+        self
+    }
+
+    /// Redis 7.2's `set-max-listpack-value`: the longest member, in bytes,
+    /// of a packed set. Default: 64.
+    pub fn set_max_listpack_value(mut self, bytes: usize) -> Self {
+        self.config.set_max_listpack_value = bytes;
+        self
+    }
+
+    /// Redis's `zset-max-listpack-entries`: the most members a sorted set
+    /// keeps packed (`listpack`) before converting to `skiplist`. Default: 128.
+    pub fn zset_max_listpack_entries(mut self, entries: usize) -> Self {
+        self.config.zset_max_listpack_entries = entries;
+        self
+    }
+
+    /// Redis's `zset-max-listpack-value`: the longest member, in bytes, of a
+    /// packed sorted set. Default: 64.
+    pub fn zset_max_listpack_value(mut self, bytes: usize) -> Self {
+        self.config.zset_max_listpack_value = bytes;
         self
     }
 

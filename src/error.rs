@@ -113,6 +113,10 @@ pub enum Error {
     /// A list element past Redis's `LIST_MAX_ITEM_SIZE` (4 GB - 1 KB).
     ElementTooLarge,
     // -- end of list errors --
+    // -- Set errors (src/types/set.rs) --
+    // -- end of set errors --
+    // -- Sorted set errors (src/types/zset.rs) --
+    // -- end of sorted set errors --
     // -- Hash errors (src/types/hash.rs) --
     /// `HINCRBY` on a field whose value is not an integer.
     HashNotInteger,
@@ -245,6 +249,10 @@ impl fmt::Display for Error {
             Error::CountNotPositive => f.write_str("ERR count should be greater than 0"),
             Error::ElementTooLarge => f.write_str("ERR Element too large"),
             // -- end of list errors --
+            // -- Set errors --
+            // -- end of set errors --
+            // -- Sorted set errors --
+            // -- end of sorted set errors --
             // -- Hash errors --
             Error::HashNotInteger => f.write_str("ERR hash value is not an integer"),
             Error::HashNotFloat => f.write_str("ERR hash value is not a float"),

@@ -3,8 +3,11 @@
 use thin_vec::ThinVec;
 
 use crate::encoding::hashtable::HashTable;
+use crate::encoding::intset::IntSet;
 use crate::encoding::listpack::Listpack;
 use crate::encoding::quicklist::QuickList;
+use crate::encoding::settable::SetTable;
+use crate::encoding::sortedset::SortedSet;
 
 /// Longest string kept inside a [`Value`] without a heap allocation.
 pub(crate) const INLINE_VALUE: usize = 14;
@@ -33,6 +36,16 @@ pub(crate) enum Value {
     HashPacked(Listpack),
     /// A hash past the packed thresholds (`hashtable`).
     Hash(Box<HashTable>),
+    /// A small set of integers (`intset`).
+    SetInts(IntSet),
+    /// A small set, packed (Redis 7.2's `listpack` set encoding).
+    SetPacked(Listpack),
+    /// A set past the packed thresholds (`hashtable`).
+    Set(Box<SetTable>),
+    /// A small sorted set: members and scores alternating in score order.
+    ZSetPacked(Listpack),
+    /// A sorted set past the packed thresholds (`skiplist`).
+    ZSet(Box<SortedSet>),
 }
 
 const _: () = assert!(std::mem::size_of::<Value>() == 16);
@@ -91,6 +104,25 @@ pub(crate) enum ValueRef<'a> {
     List(ListRef<'a>),
     /// A hash, in either encoding.
     Hash(HashRef<'a>),
+    /// A set, in any of its encodings.
+    Set(SetRef<'a>),
+    /// A sorted set, in either encoding.
+    ZSet(ZSetRef<'a>),
+}
+
+/// A borrowed set, in its encoding.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum SetRef<'a> {
+    Ints(&'a IntSet),
+    Packed(&'a Listpack),
+    Table(&'a SetTable),
+}
+
+/// A borrowed sorted set, in its encoding.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum ZSetRef<'a> {
+    Packed(&'a Listpack),
+    Skip(&'a SortedSet),
 }
 
 /// A borrowed list, in its encoding.
@@ -113,6 +145,8 @@ impl ValueRef<'_> {
             ValueRef::Str(_) | ValueRef::Int(_) => ValueType::String,
             ValueRef::List(_) => ValueType::List,
             ValueRef::Hash(_) => ValueType::Hash,
+            ValueRef::Set(_) => ValueType::Set,
+            ValueRef::ZSet(_) => ValueType::ZSet,
         }
     }
 
@@ -122,7 +156,9 @@ impl ValueRef<'_> {
         match self {
             ValueRef::Str(bytes) => Ok(f(bytes)),
             ValueRef::Int(n) => Ok(f(itoa::Buffer::new().format(n).as_bytes())),
-            ValueRef::List(_) | ValueRef::Hash(_) => Err(crate::Error::WrongType),
+            ValueRef::List(_) | ValueRef::Hash(_) | ValueRef::Set(_) | ValueRef::ZSet(_) => {
+                Err(crate::Error::WrongType)
+            }
         }
     }
 
@@ -173,6 +209,11 @@ impl Value {
             Value::List(ql) => ValueRef::List(ListRef::Quick(ql)),
             Value::HashPacked(lp) => ValueRef::Hash(HashRef::Packed(lp)),
             Value::Hash(table) => ValueRef::Hash(HashRef::Table(table)),
+            Value::SetInts(ints) => ValueRef::Set(SetRef::Ints(ints)),
+            Value::SetPacked(lp) => ValueRef::Set(SetRef::Packed(lp)),
+            Value::Set(table) => ValueRef::Set(SetRef::Table(table)),
+            Value::ZSetPacked(lp) => ValueRef::ZSet(ZSetRef::Packed(lp)),
+            Value::ZSet(zset) => ValueRef::ZSet(ZSetRef::Skip(zset)),
         }
     }
 
@@ -188,7 +229,13 @@ impl Value {
     pub(crate) fn heap_bytes(&self) -> usize {
         match self {
             Value::Heap(bytes) => heap_size(bytes),
-            Value::ListPacked(lp) | Value::HashPacked(lp) => lp.heap_bytes(),
+            Value::ListPacked(lp)
+            | Value::HashPacked(lp)
+            | Value::SetPacked(lp)
+            | Value::ZSetPacked(lp) => lp.heap_bytes(),
+            Value::SetInts(ints) => ints.heap_bytes(),
+            Value::Set(table) => boxed_size::<SetTable>() + table.heap_bytes(),
+            Value::ZSet(zset) => boxed_size::<SortedSet>() + zset.heap_bytes(),
             Value::List(ql) => boxed_size::<QuickList>() + ql.heap_bytes(),
             Value::Hash(table) => boxed_size::<HashTable>() + table.heap_bytes(),
             Value::Inline { .. } | Value::Int(_) => 0,
@@ -198,6 +245,15 @@ impl Value {
     /// Whether this is a list, in either encoding.
     pub(crate) fn is_list(&self) -> bool {
         matches!(self, Value::ListPacked(_) | Value::List(_))
+    }
+
+    /// Whether a blocked pop may be waiting for a value of this kind
+    /// (lists for `BLPOP` and friends, sorted sets for `BZPOPMIN` …).
+    pub(crate) fn serves_blocked(&self) -> bool {
+        matches!(
+            self,
+            Value::ListPacked(_) | Value::List(_) | Value::ZSetPacked(_) | Value::ZSet(_)
+        )
     }
 
     /// A deep copy (`COPY`).
@@ -213,6 +269,11 @@ impl Value {
             Value::List(ql) => Value::List(ql.clone()),
             Value::HashPacked(lp) => Value::HashPacked(lp.clone()),
             Value::Hash(table) => Value::Hash(table.clone()),
+            Value::SetInts(ints) => Value::SetInts(ints.clone()),
+            Value::SetPacked(lp) => Value::SetPacked(lp.clone()),
+            Value::Set(table) => Value::Set(table.clone()),
+            Value::ZSetPacked(lp) => Value::ZSetPacked(lp.clone()),
+            Value::ZSet(zset) => Value::ZSet(zset.clone()),
         }
     }
 }
@@ -240,8 +301,13 @@ pub(crate) fn encoding_name(value: ValueRef<'_>, raw: bool) -> &'static str {
         ValueRef::Int(_) => "int",
         ValueRef::Str(bytes) if !raw && bytes.len() <= EMBSTR_SIZE_LIMIT => "embstr",
         ValueRef::Str(_) => "raw",
-        ValueRef::List(ListRef::Packed(_)) | ValueRef::Hash(HashRef::Packed(_)) => "listpack",
+        ValueRef::List(ListRef::Packed(_))
+        | ValueRef::Hash(HashRef::Packed(_))
+        | ValueRef::Set(SetRef::Packed(_))
+        | ValueRef::ZSet(ZSetRef::Packed(_)) => "listpack",
         ValueRef::List(ListRef::Quick(_)) => "quicklist",
-        ValueRef::Hash(HashRef::Table(_)) => "hashtable",
+        ValueRef::Hash(HashRef::Table(_)) | ValueRef::Set(SetRef::Table(_)) => "hashtable",
+        ValueRef::Set(SetRef::Ints(_)) => "intset",
+        ValueRef::ZSet(ZSetRef::Skip(_)) => "skiplist",
     }
 }

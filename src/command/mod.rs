@@ -8,8 +8,10 @@
 mod generic;
 mod hash;
 mod list;
+mod set;
 mod string;
 mod table;
+mod zset;
 
 use std::collections::HashMap;
 use std::sync::LazyLock;

@@ -322,13 +322,13 @@ impl Store {
         let Some(moved) = guards.shard_mut(a.shard).take(index, a.hash) else {
             return Err(Error::NoSuchKey);
         };
-        let is_list = moved.value.is_list();
+        let wakes = moved.value.serves_blocked();
         let target = guards.shard_mut(b.shard);
         target.delete(dst, b.hash, &ctx);
         target.attach(dst, b.hash, moved);
         ctx.propagate(&[if nx { b"RENAMENX" } else { b"RENAME" }, src, dst]);
         drop(guards);
-        if is_list {
+        if wakes {
             self.signal_ready(dst);
         }
         Ok(true)
@@ -369,7 +369,7 @@ impl Store {
             }
             target.remove_at(i, b.hash);
         }
-        let is_list = copy.value.is_list();
+        let wakes = copy.value.serves_blocked();
         target.attach(dst, b.hash, copy);
         if replace {
             ctx.propagate(&[b"COPY", src, dst, b"REPLACE"]);
@@ -377,7 +377,7 @@ impl Store {
             ctx.propagate(&[b"COPY", src, dst]);
         }
         drop(guards);
-        if is_list {
+        if wakes {
             self.signal_ready(dst);
         }
         Ok(true)

@@ -11,8 +11,10 @@ pub(crate) mod lcs;
 pub(crate) mod list;
 pub(crate) mod list_blocking;
 pub(crate) mod list_ops;
+pub(crate) mod set;
 pub(crate) mod string;
 pub(crate) mod typed;
+pub(crate) mod zset;
 
 use crate::Store;
 use crate::keyspace::entry::Slot;

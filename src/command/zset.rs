@@ -1,0 +1,1 @@
+//! Argument parsing for the sorted-set commands.
