@@ -57,6 +57,10 @@ pub enum Reply {
     Map(Vec<(Reply, Reply)>),
     /// A set (`~` in RESP3, an array in RESP2).
     Set(Vec<Reply>),
+    /// Pairs that may repeat (`ZRANGE … WITHSCORES`, `HRANDFIELD …
+    /// WITHVALUES`): an array of two-element arrays in RESP3, a flat array
+    /// of both members of each pair in RESP2, as Redis sends them.
+    Pairs(Vec<(Reply, Reply)>),
     /// A verbatim string with its three-letter format (`txt`, `mkd`): `=` in
     /// RESP3, a bulk string of the text alone in RESP2.
     Verbatim(&'static str, Vec<u8>),
@@ -129,6 +133,20 @@ impl Reply {
                 for (k, v) in pairs {
                     k.encode(protocol, out);
                     v.encode(protocol, out);
+                }
+            }
+            Reply::Pairs(pairs) => {
+                if resp3 {
+                    header(out, b'*', len_i64(pairs.len()));
+                } else {
+                    header(out, b'*', len_i64(pairs.len()).saturating_mul(2));
+                }
+                for (a, b) in pairs {
+                    if resp3 {
+                        header(out, b'*', 2);
+                    }
+                    a.encode(protocol, out);
+                    b.encode(protocol, out);
                 }
             }
             Reply::Verbatim(format, text) if resp3 => {
@@ -231,6 +249,18 @@ mod tests {
         let v = Reply::Verbatim("txt", b"hi".to_vec());
         assert_eq!(wire(&v, Resp2), b"$2\r\nhi\r\n");
         assert_eq!(wire(&v, Resp3), b"=6\r\ntxt:hi\r\n");
+        let pairs = Reply::Pairs(vec![
+            (Reply::Bulk(b"a".to_vec()), Reply::Double(1.0)),
+            (Reply::Bulk(b"a".to_vec()), Reply::Double(2.5)),
+        ]);
+        assert_eq!(
+            wire(&pairs, Resp2),
+            b"*4\r\n$1\r\na\r\n$1\r\n1\r\n$1\r\na\r\n$3\r\n2.5\r\n"
+        );
+        assert_eq!(
+            wire(&pairs, Resp3),
+            b"*2\r\n*2\r\n$1\r\na\r\n,1\r\n*2\r\n$1\r\na\r\n,2.5\r\n"
+        );
     }
 
     #[test]

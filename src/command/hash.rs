@@ -121,7 +121,13 @@ pub(super) fn hrandfield(store: &Store, argv: &[&[u8]]) -> Reply {
             None => Ok(Reply::bulks(store.hrandfield_count(argv[1], count)?)),
             Some(&opt) if argv.len() == 4 && is(opt, "withvalues") => {
                 // RESP2's flat field, value, … array.
-                Ok(flat_pairs(store.hrandfield_withvalues(argv[1], count)?))
+                let pairs = store.hrandfield_withvalues(argv[1], count)?;
+                Ok(Reply::Pairs(
+                    pairs
+                        .into_iter()
+                        .map(|(f, v)| (Reply::Bulk(f), Reply::Bulk(v)))
+                        .collect(),
+                ))
             }
             Some(_) => Err(Error::Syntax),
         }
