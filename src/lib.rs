@@ -64,6 +64,7 @@ pub use types::hash::HashScanPage;
 pub use types::hash_expire::HASH_FIELD_MAX_DEADLINE_MS;
 pub use types::lcs::{LcsIdx, LcsMatch};
 pub use types::list::{Direction, InsertPosition, LposOptions};
+pub use types::set::SetScanPage;
 pub use types::string::{Expiry, GetExpiry, SetOptions, SetOutcome};
 pub use value::ValueType;
 

@@ -56,7 +56,9 @@ pub(crate) enum FieldSlot {
 const _: () = assert!(mem::size_of::<FieldSlot>() == 32);
 
 impl FieldSlot {
-    fn new(field: &[u8], value: &[u8], flags: u8, hash: u64) -> FieldSlot {
+    /// A bucket holding `field ++ value` (sets store members with an empty
+    /// value). `hash` is the field's hash in the table.
+    pub(crate) fn new(field: &[u8], value: &[u8], flags: u8, hash: u64) -> FieldSlot {
         let total = field.len() + value.len();
         if total <= INLINE {
             let mut buf = [0u8; INLINE];
@@ -119,7 +121,8 @@ impl FieldSlot {
         }
     }
 
-    fn heap_bytes(&self) -> usize {
+    /// Heap bytes owned by the bucket.
+    pub(crate) fn heap_bytes(&self) -> usize {
         match self {
             FieldSlot::Heap { data, .. } => heap_size(data),
             _ => 0,

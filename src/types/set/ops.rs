@@ -1,0 +1,1 @@
+//! Set algebra: SINTER, SUNION, SDIFF and their STORE forms, SINTERCARD, SMOVE.

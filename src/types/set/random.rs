@@ -1,0 +1,1 @@
+//! SPOP and SRANDMEMBER.
