@@ -114,6 +114,10 @@ pub enum Error {
     ElementTooLarge,
     // -- end of list errors --
     // -- Set errors (src/types/set.rs) --
+    /// `SINTERCARD` (and `ZINTERCARD`) with a numkeys past the arguments.
+    NumkeysExceedArgs,
+    /// `SINTERCARD` (and `ZINTERCARD`) with a negative or non-integer `LIMIT`.
+    LimitNegative,
     // -- end of set errors --
     // -- Sorted set errors (src/types/zset.rs) --
     // -- end of sorted set errors --
@@ -250,6 +254,10 @@ impl fmt::Display for Error {
             Error::ElementTooLarge => f.write_str("ERR Element too large"),
             // -- end of list errors --
             // -- Set errors --
+            Error::NumkeysExceedArgs => {
+                f.write_str("ERR Number of keys can't be greater than number of args")
+            }
+            Error::LimitNegative => f.write_str("ERR LIMIT can't be negative"),
             // -- end of set errors --
             // -- Sorted set errors --
             // -- end of sorted set errors --

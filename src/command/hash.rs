@@ -135,8 +135,9 @@ pub(super) fn hrandfield(store: &Store, argv: &[&[u8]]) -> Reply {
     run().into()
 }
 
-/// HSCAN's options; parsed only once the key is known to be a hash.
-fn scan_options(options: &[&[u8]]) -> Result<ScanOptions> {
+/// HSCAN's (and SSCAN's, ZSCAN's) options; parsed only once the key is
+/// known to hold the right kind of value.
+pub(super) fn scan_options(options: &[&[u8]]) -> Result<ScanOptions> {
     let mut parsed = ScanOptions::new();
     let mut i = 0;
     while let Some(&opt) = options.get(i) {

@@ -4,7 +4,7 @@
 //! Redis's (first, last, step). Later value kinds add their rows here.
 
 use super::flags::*;
-use super::{CommandSpec, KeySpec, generic, hash, list, string};
+use super::{CommandSpec, KeySpec, generic, hash, list, set, string};
 
 const fn keys(first: i32, last: i32, step: i32) -> KeySpec {
     KeySpec { first, last, step }
@@ -572,6 +572,144 @@ pub(crate) static COMMANDS: &[CommandSpec] = &[
         handler: generic::container,
         subcommands: OBJECT,
     },
+    // -- Set commands (src/command/set.rs) --
+    CommandSpec {
+        name: "sadd",
+        arity: -3,
+        flags: WRITE | DENYOOM | FAST,
+        keys: keys(1, 1, 1),
+        handler: set::sadd,
+        subcommands: &[],
+    },
+    CommandSpec {
+        name: "srem",
+        arity: -3,
+        flags: WRITE | FAST,
+        keys: keys(1, 1, 1),
+        handler: set::srem,
+        subcommands: &[],
+    },
+    CommandSpec {
+        name: "smove",
+        arity: 4,
+        flags: WRITE | FAST,
+        keys: keys(1, 2, 1),
+        handler: set::smove,
+        subcommands: &[],
+    },
+    CommandSpec {
+        name: "sismember",
+        arity: 3,
+        flags: READONLY | FAST,
+        keys: keys(1, 1, 1),
+        handler: set::sismember,
+        subcommands: &[],
+    },
+    CommandSpec {
+        name: "smismember",
+        arity: -3,
+        flags: READONLY | FAST,
+        keys: keys(1, 1, 1),
+        handler: set::smismember,
+        subcommands: &[],
+    },
+    CommandSpec {
+        name: "scard",
+        arity: 2,
+        flags: READONLY | FAST,
+        keys: keys(1, 1, 1),
+        handler: set::scard,
+        subcommands: &[],
+    },
+    CommandSpec {
+        name: "spop",
+        arity: -2,
+        flags: WRITE | FAST,
+        keys: keys(1, 1, 1),
+        handler: set::spop,
+        subcommands: &[],
+    },
+    CommandSpec {
+        name: "srandmember",
+        arity: -2,
+        flags: READONLY,
+        keys: keys(1, 1, 1),
+        handler: set::srandmember,
+        subcommands: &[],
+    },
+    CommandSpec {
+        name: "sinter",
+        arity: -2,
+        flags: READONLY,
+        keys: keys(1, -1, 1),
+        handler: set::sinter,
+        subcommands: &[],
+    },
+    CommandSpec {
+        name: "sintercard",
+        arity: -3,
+        flags: READONLY,
+        keys: KeySpec::numkeys(1),
+        handler: set::sintercard,
+        subcommands: &[],
+    },
+    CommandSpec {
+        name: "sinterstore",
+        arity: -3,
+        flags: WRITE | DENYOOM,
+        keys: keys(1, -1, 1),
+        handler: set::sinterstore,
+        subcommands: &[],
+    },
+    CommandSpec {
+        name: "sunion",
+        arity: -2,
+        flags: READONLY,
+        keys: keys(1, -1, 1),
+        handler: set::sunion,
+        subcommands: &[],
+    },
+    CommandSpec {
+        name: "sunionstore",
+        arity: -3,
+        flags: WRITE | DENYOOM,
+        keys: keys(1, -1, 1),
+        handler: set::sunionstore,
+        subcommands: &[],
+    },
+    CommandSpec {
+        name: "sdiff",
+        arity: -2,
+        flags: READONLY,
+        keys: keys(1, -1, 1),
+        handler: set::sdiff,
+        subcommands: &[],
+    },
+    CommandSpec {
+        name: "sdiffstore",
+        arity: -3,
+        flags: WRITE | DENYOOM,
+        keys: keys(1, -1, 1),
+        handler: set::sdiffstore,
+        subcommands: &[],
+    },
+    CommandSpec {
+        name: "smembers",
+        arity: 2,
+        flags: READONLY,
+        keys: keys(1, 1, 1),
+        handler: set::smembers,
+        subcommands: &[],
+    },
+    CommandSpec {
+        name: "sscan",
+        arity: -3,
+        flags: READONLY,
+        keys: keys(1, 1, 1),
+        handler: set::sscan,
+        subcommands: &[],
+    },
+    // -- end of set commands --
     // -- Hash commands (src/command/hash.rs) --
     CommandSpec {
         name: "hset",

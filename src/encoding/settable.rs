@@ -267,7 +267,7 @@ mod tests {
                 }
             }
             for i in 0..stable {
-                prop_assert!(seen.contains(format!("stable:{i}").as_bytes()));
+                prop_assert!(seen.contains(format!("stable:{}", i).as_bytes()), "missed {}", i);
             }
         }
     }

@@ -20,6 +20,12 @@ use crate::Store;
 use crate::keyspace::entry::Slot;
 use crate::keyspace::{Ctx, Loc, Shard};
 
+/// Random replies with repeats (`HRANDFIELD`, `SRANDMEMBER`, `ZRANDMEMBER`
+/// with a negative count) are answered up to this many items; larger counts
+/// are refused with "value is out of range" rather than exhausting memory
+/// (Redis streams such replies to the socket instead).
+pub(crate) const MAX_RANDOM_REPEATS: u64 = 1 << 24;
+
 impl Store {
     /// Runs `f` on the live slot of `key` (or `None`) under the shard's read
     /// lock. If the key turned out to be expired, it is reclaimed afterwards

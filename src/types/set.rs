@@ -19,6 +19,8 @@
 
 mod ops;
 mod random;
+
+pub(crate) use ops::SetOp;
 #[cfg(test)]
 mod tests;
 

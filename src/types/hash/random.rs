@@ -7,9 +7,8 @@ use crate::value::HashRef;
 use crate::{Error, Result, Store, rand};
 
 /// Negative `HRANDFIELD` counts (with repeats) are answered up to this many
-/// fields; larger ones are refused with "value is out of range" rather than
-/// exhausting memory (Redis streams such replies to the socket instead).
-const MAX_REPEATS: u64 = 1 << 24;
+/// fields (shared with the other random replies).
+const MAX_REPEATS: u64 = crate::types::MAX_RANDOM_REPEATS;
 
 type Pair = (Vec<u8>, Vec<u8>);
 
