@@ -389,10 +389,10 @@ fn pick_arg<'a>(
 /// forever on `0`.
 fn short_timeout(rng: &mut Rng, name: &str, argv: &mut [&[u8]]) {
     let at = match name {
-        "blmpop" => 1,
+        "blmpop" | "bzmpop" => 1,
         "brpoplpush" => 3,
         "blmove" => 5,
-        _ => argv.len().saturating_sub(1), // BLPOP / BRPOP: the last one
+        _ => argv.len().saturating_sub(1), // BLPOP / BRPOP / BZPOP*: the last one
     };
     if at >= 1 && at < argv.len() {
         let timeouts: [&'static [u8]; 5] = [b"0.001", b"0.0001", b"-1", b"abc", b"1e-9"];
