@@ -170,7 +170,10 @@ mod tests {
         assert_eq!(t.iter().count(), model.len(), "no duplicates");
         assert_eq!(&scan_all(t, 3), model);
         assert_eq!(t.heap, t.recount_heap(), "running heap count");
-        assert_eq!(t.heap_bytes(), t.members.allocated_bytes() + t.recount_heap());
+        assert_eq!(
+            t.heap_bytes(),
+            t.members.allocated_bytes() + t.recount_heap()
+        );
     }
 
     #[derive(Debug, Clone)]

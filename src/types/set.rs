@@ -368,10 +368,7 @@ impl Store {
         let create = move || new_set_for(first, hint, limits);
         let added = self.set_write(key, Some(&create), |value, ctx| {
             maybe_convert(value, hint, limits);
-            let added = members
-                .iter()
-                .filter(|m| set_add(value, m, limits))
-                .count();
+            let added = members.iter().filter(|m| set_add(value, m, limits)).count();
             if added > 0 {
                 propagate_with(ctx, b"SADD", key, members);
             }

@@ -158,7 +158,12 @@ impl Store {
     /// Stores the result of `op` on `keys` at `destination` (overwriting it
     /// whatever it held, without a time to live; deleting it when the result
     /// is empty) and propagates the command as given, as Redis does.
-    pub(crate) fn set_op_store(&self, op: SetOp, destination: &[u8], keys: &[&[u8]]) -> Result<usize> {
+    pub(crate) fn set_op_store(
+        &self,
+        op: SetOp,
+        destination: &[u8],
+        keys: &[&[u8]],
+    ) -> Result<usize> {
         if keys.is_empty() {
             return Err(Error::WrongArity(format!("{}store", op.name())));
         }
@@ -429,7 +434,9 @@ impl Store {
         let dshard = guards.shard_mut(dloc.shard);
         match dshard.find_live(dst, dloc.hash, &ctx) {
             Some(di) => {
-                dshard.update(di, |slot| slot.value_mut().map(|v| set_add(v, member, limits)));
+                dshard.update(di, |slot| {
+                    slot.value_mut().map(|v| set_add(v, member, limits))
+                });
             }
             None => {
                 let mut value = new_set_for(member, 1, limits);

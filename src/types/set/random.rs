@@ -26,9 +26,9 @@ fn pick_one(set: SetRef<'_>) -> Option<Vec<u8>> {
     match set {
         SetRef::Ints(s) => {
             let n = s.len();
-            (n > 0).then(|| s.get(random_below(n)))?.map(|v| {
-                itoa::Buffer::new().format(v).as_bytes().to_vec()
-            })
+            (n > 0)
+                .then(|| s.get(random_below(n)))?
+                .map(|v| itoa::Buffer::new().format(v).as_bytes().to_vec())
         }
         SetRef::Packed(lp) => {
             let n = lp.len();
