@@ -120,6 +120,26 @@ pub enum Error {
     LimitNegative,
     // -- end of set errors --
     // -- Sorted set errors (src/types/zset.rs) --
+    /// `ERR XX and NX options at the same time are not compatible`.
+    ZAddXxNx,
+    /// `ERR GT, LT, and/or NX options at the same time are not compatible`.
+    ZAddGtLtNx,
+    /// `ERR INCR option supports a single increment-element pair`.
+    ZAddIncrPair,
+    /// `ERR resulting score is not a number (NaN)`.
+    ZScoreNan,
+    /// `ERR min or max is not a float`.
+    ZMinMaxNotFloat,
+    /// `ERR min or max not valid string range item`.
+    ZMinMaxNotLex,
+    /// `ERR weight value is not a float`.
+    ZWeightNotFloat,
+    /// `ERR syntax error, LIMIT is only supported in combination with either BYSCORE or BYLEX`.
+    ZRangeLimitByRank,
+    /// `ERR syntax error, WITHSCORES not supported in combination with BYLEX`.
+    ZRangeWithscoresByLex,
+    /// `ERR at least 1 input key is needed for '<command>' command`.
+    ZNoInputKey(&'static str),
     // -- end of sorted set errors --
     // -- Hash errors (src/types/hash.rs) --
     /// `HINCRBY` on a field whose value is not an integer.
@@ -260,6 +280,28 @@ impl fmt::Display for Error {
             Error::LimitNegative => f.write_str("ERR LIMIT can't be negative"),
             // -- end of set errors --
             // -- Sorted set errors --
+            Error::ZAddXxNx => {
+                f.write_str("ERR XX and NX options at the same time are not compatible")
+            }
+            Error::ZAddGtLtNx => {
+                f.write_str("ERR GT, LT, and/or NX options at the same time are not compatible")
+            }
+            Error::ZAddIncrPair => {
+                f.write_str("ERR INCR option supports a single increment-element pair")
+            }
+            Error::ZScoreNan => f.write_str("ERR resulting score is not a number (NaN)"),
+            Error::ZMinMaxNotFloat => f.write_str("ERR min or max is not a float"),
+            Error::ZMinMaxNotLex => f.write_str("ERR min or max not valid string range item"),
+            Error::ZWeightNotFloat => f.write_str("ERR weight value is not a float"),
+            Error::ZRangeLimitByRank => f.write_str(
+                "ERR syntax error, LIMIT is only supported in combination with either BYSCORE or BYLEX",
+            ),
+            Error::ZRangeWithscoresByLex => f.write_str(
+                "ERR syntax error, WITHSCORES not supported in combination with BYLEX",
+            ),
+            Error::ZNoInputKey(cmd) => {
+                write!(f, "ERR at least 1 input key is needed for '{cmd}' command")
+            }
             // -- end of sorted set errors --
             // -- Hash errors --
             Error::HashNotInteger => f.write_str("ERR hash value is not an integer"),

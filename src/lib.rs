@@ -66,6 +66,8 @@ pub use types::lcs::{LcsIdx, LcsMatch};
 pub use types::list::{Direction, InsertPosition, LposOptions};
 pub use types::set::SetScanPage;
 pub use types::string::{Expiry, GetExpiry, SetOptions, SetOutcome};
+pub use types::zset::{Aggregate, LexBound, ScoreBound, ZAddOptions, ZEnd};
+pub use types::zset_range::ZRange;
 pub use value::ValueType;
 
 /// The README's examples, compiled and run by `cargo test` so they stay true.

@@ -7,3 +7,5 @@ pub(crate) mod listpack;
 pub(crate) mod quicklist;
 pub(crate) mod settable;
 pub(crate) mod sortedset;
+pub(crate) mod zorder;
+pub(crate) mod zpacked;

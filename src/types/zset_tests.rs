@@ -1,0 +1,330 @@
+//! Tests of the sorted-set commands (edge cases and error texts checked
+//! by hand against Redis 7.0.15).
+
+use std::sync::{Arc, Mutex};
+
+use crate::{Config, Error, Reply, Store, WriteObserver};
+
+#[derive(Default)]
+struct Log(Mutex<Vec<String>>);
+
+impl WriteObserver for Log {
+    fn on_write(&self, argv: &[&[u8]]) {
+        let cmd: Vec<String> = argv
+            .iter()
+            .map(|a| String::from_utf8_lossy(a).into_owned())
+            .collect();
+        if let Ok(mut l) = self.0.lock() {
+            l.push(cmd.join(" "));
+        }
+    }
+}
+
+impl Log {
+    fn take(&self) -> Vec<String> {
+        self.0
+            .lock()
+            .map(|mut l| std::mem::take(&mut *l))
+            .unwrap_or_default()
+    }
+}
+
+fn logged(store: &Store) -> Arc<Log> {
+    let log = Arc::new(Log::default());
+    store.add_write_observer(log.clone());
+    log
+}
+
+fn small(entries: usize, value: usize) -> Store {
+    Store::open(
+        Config::builder()
+            .zset_max_listpack_entries(entries)
+            .zset_max_listpack_value(value)
+            .build(),
+    )
+    .unwrap()
+}
+
+fn exec(s: &Store, argv: &[&str]) -> Reply {
+    s.execute(argv)
+}
+
+fn bulks(items: &[&str]) -> Reply {
+    Reply::Array(
+        items
+            .iter()
+            .map(|i| Reply::Bulk(i.as_bytes().to_vec()))
+            .collect(),
+    )
+}
+
+#[test]
+fn zadd_flags_and_errors() {
+    let s = Store::new();
+    assert_eq!(
+        exec(&s, &["ZADD", "z", "1", "a", "2", "b"]),
+        Reply::Integer(2)
+    );
+    assert_eq!(
+        exec(&s, &["ZADD", "z", "nx", "xx", "1", "a"]),
+        Reply::Error(Error::ZAddXxNx)
+    );
+    assert_eq!(
+        exec(&s, &["ZADD", "z", "gt", "lt", "1", "a"]),
+        Reply::Error(Error::ZAddGtLtNx)
+    );
+    assert_eq!(
+        exec(&s, &["ZADD", "z", "nx", "gt", "1", "a"]),
+        Reply::Error(Error::ZAddGtLtNx)
+    );
+    assert_eq!(
+        exec(&s, &["ZADD", "z", "incr", "1", "a", "2", "b"]),
+        Reply::Error(Error::ZAddIncrPair)
+    );
+    assert_eq!(
+        exec(&s, &["ZADD", "z", "1", "a", "2"]),
+        Reply::Error(Error::Syntax)
+    );
+    assert_eq!(
+        exec(&s, &["ZADD", "z", "nan", "a"]),
+        Reply::Error(Error::NotFloat)
+    );
+    assert_eq!(
+        exec(&s, &["ZADD", "z", "abc", "a"]),
+        Reply::Error(Error::NotFloat)
+    );
+    assert_eq!(
+        exec(&s, &["ZADD", "z", " 1", "a"]),
+        Reply::Error(Error::NotFloat)
+    );
+    assert_eq!(
+        exec(&s, &["ZADD", "z", "1e400", "a"]),
+        Reply::Error(Error::NotFloat)
+    );
+    assert_eq!(exec(&s, &["ZADD", "z", "inf", "f"]), Reply::Integer(1));
+    assert_eq!(
+        exec(&s, &["ZINCRBY", "z", "-inf", "f"]),
+        Reply::Error(Error::ZScoreNan)
+    );
+    assert_eq!(
+        exec(&s, &["ZADD", "z", "gt", "ch", "0", "a", "5", "b"]),
+        Reply::Integer(1)
+    );
+    assert_eq!(
+        exec(&s, &["ZADD", "z", "xx", "7", "new"]),
+        Reply::Integer(0)
+    );
+    assert_eq!(
+        exec(&s, &["ZADD", "z", "nx", "incr", "7", "a"]),
+        Reply::Null
+    );
+    assert_eq!(
+        exec(&s, &["ZADD", "z", "incr", "0x10", "a"]),
+        Reply::Double(17.0)
+    );
+    assert_eq!(exec(&s, &["ZCARD", "z"]), Reply::Integer(3));
+    assert_eq!(
+        exec(&s, &["ZADD", "missing", "xx", "1", "a"]),
+        Reply::Integer(0)
+    );
+    assert_eq!(exec(&s, &["EXISTS", "missing"]), Reply::Integer(0));
+    s.plant_test_list(b"list");
+    assert_eq!(
+        exec(&s, &["ZADD", "list", "1", "a"]),
+        Reply::Error(Error::WrongType)
+    );
+    assert_eq!(
+        exec(&s, &["ZSCORE", "list", "a"]),
+        Reply::Error(Error::WrongType)
+    );
+}
+
+#[test]
+fn score_formatting_like_redis_7_0() {
+    let s = Store::new();
+    exec(
+        &s,
+        &[
+            "ZADD", "z", "0.1", "a", "1e300", "b", "-0", "c", "1.5", "d", "3", "e",
+        ],
+    );
+    let mut out = Vec::new();
+    exec(&s, &["ZRANGE", "z", "0", "-1", "WITHSCORES"]).encode(crate::Protocol::Resp2, &mut out);
+    let text = String::from_utf8_lossy(&out).replace("\r\n", " ");
+    assert_eq!(
+        text,
+        "*10 $1 c $1 0 $1 a $19 0.10000000000000001 $1 d $3 1.5 $1 e $1 3 $1 b $23 1.0000000000000001e+300 "
+    );
+    // A skiplist keeps -0, a listpack does not (as Redis 7.0).
+    let big = small(0, 64);
+    exec(&big, &["ZADD", "z", "-0", "c"]);
+    assert_eq!(
+        exec(&big, &["OBJECT", "ENCODING", "z"]),
+        Reply::Bulk(b"skiplist".to_vec())
+    );
+    assert!(matches!(exec(&big, &["ZSCORE", "z", "c"]), Reply::Double(d) if d.is_sign_negative()));
+}
+
+#[test]
+fn ranges_by_rank_score_lex() {
+    let s = Store::new();
+    exec(&s, &["ZADD", "z", "1", "a", "2", "b", "3", "c", "4", "d"]);
+    assert_eq!(
+        exec(&s, &["ZRANGE", "z", "1", "2", "REV"]),
+        bulks(&["c", "b"])
+    );
+    assert_eq!(
+        exec(
+            &s,
+            &["ZRANGEBYSCORE", "z", "-inf", "+inf", "LIMIT", "-1", "2"]
+        ),
+        bulks(&[])
+    );
+    assert_eq!(
+        exec(
+            &s,
+            &["ZRANGEBYSCORE", "z", "-inf", "+inf", "LIMIT", "1", "-1"]
+        ),
+        bulks(&["b", "c", "d"])
+    );
+    assert_eq!(
+        exec(
+            &s,
+            &["ZRANGEBYSCORE", "z", "-inf", "+inf", "LIMIT", "1", "0"]
+        ),
+        bulks(&[])
+    );
+    assert_eq!(
+        exec(&s, &["ZRANGEBYSCORE", "z", "( 2", "4"]),
+        bulks(&["c", "d"])
+    );
+    assert_eq!(
+        exec(&s, &["ZRANGEBYSCORE", "z", "", "4"]),
+        bulks(&["a", "b", "c", "d"])
+    );
+    assert_eq!(
+        exec(&s, &["ZRANGEBYSCORE", "z", "a", "4"]),
+        Reply::Error(Error::ZMinMaxNotFloat)
+    );
+    assert_eq!(
+        exec(&s, &["ZRANGE", "z", "0", "-1", "LIMIT", "0", "1"]),
+        Reply::Error(Error::ZRangeLimitByRank)
+    );
+    assert_eq!(
+        exec(&s, &["ZRANGE", "z", "0", "-1", "BYLEX", "BYSCORE"]),
+        Reply::Error(Error::Syntax)
+    );
+    assert_eq!(
+        exec(&s, &["ZRANGE", "z", "[a", "[z", "BYLEX", "WITHSCORES"]),
+        Reply::Error(Error::ZRangeWithscoresByLex)
+    );
+    assert_eq!(
+        exec(&s, &["ZRANGEBYLEX", "z", "a", "b"]),
+        Reply::Error(Error::ZMinMaxNotLex)
+    );
+    assert_eq!(
+        exec(&s, &["ZREVRANGEBYSCORE", "z", "4", "2", "LIMIT", "1", "1"]),
+        bulks(&["c"])
+    );
+    assert_eq!(
+        exec(&s, &["ZRANGE", "z", "(4", "2", "BYSCORE", "REV"]),
+        bulks(&["c", "b"])
+    );
+    assert_eq!(exec(&s, &["ZCOUNT", "z", "(1", "3"]), Reply::Integer(2));
+    assert_eq!(exec(&s, &["ZRANK", "z", "c"]), Reply::Integer(2));
+    assert_eq!(exec(&s, &["ZREVRANK", "z", "c"]), Reply::Integer(1));
+    assert_eq!(exec(&s, &["ZRANK", "z", "x"]), Reply::Null);
+    let l = Store::new();
+    exec(&l, &["ZADD", "l", "0", "a", "0", "b", "0", "c", "0", "d"]);
+    assert_eq!(
+        exec(&l, &["ZRANGEBYLEX", "l", "(a", "[c"]),
+        bulks(&["b", "c"])
+    );
+    assert_eq!(
+        exec(&l, &["ZREVRANGEBYLEX", "l", "+", "-", "LIMIT", "0", "2"]),
+        bulks(&["d", "c"])
+    );
+    assert_eq!(exec(&l, &["ZLEXCOUNT", "l", "-", "+"]), Reply::Integer(4));
+    assert_eq!(exec(&l, &["ZLEXCOUNT", "l", "+", "-"]), Reply::Integer(0));
+    assert_eq!(
+        exec(&l, &["ZREMRANGEBYLEX", "l", "[b", "(d"]),
+        Reply::Integer(2)
+    );
+    assert_eq!(
+        exec(&l, &["ZREMRANGEBYRANK", "l", "0", "0"]),
+        Reply::Integer(1)
+    );
+    assert_eq!(
+        exec(&l, &["ZREMRANGEBYSCORE", "l", "0", "0"]),
+        Reply::Integer(1)
+    );
+    assert_eq!(exec(&l, &["EXISTS", "l"]), Reply::Integer(0));
+}
+
+#[test]
+fn conversions_at_both_thresholds() {
+    let s = small(4, 8);
+    let enc = |k: &str| exec(&s, &["OBJECT", "ENCODING", k]);
+    exec(
+        &s,
+        &["ZADD", "a", "1", "m1", "2", "m2", "3", "m3", "4", "m4"],
+    );
+    assert_eq!(enc("a"), Reply::Bulk(b"listpack".to_vec()));
+    exec(&s, &["ZADD", "a", "5", "m5"]);
+    assert_eq!(enc("a"), Reply::Bulk(b"skiplist".to_vec()));
+    exec(&s, &["ZREM", "a", "m1", "m2", "m3"]);
+    assert_eq!(
+        enc("a"),
+        Reply::Bulk(b"skiplist".to_vec()),
+        "no conversion back"
+    );
+    exec(&s, &["ZADD", "b", "1", "12345678"]);
+    assert_eq!(enc("b"), Reply::Bulk(b"listpack".to_vec()));
+    exec(&s, &["ZADD", "b", "1", "123456789"]);
+    assert_eq!(enc("b"), Reply::Bulk(b"skiplist".to_vec()));
+    exec(&s, &["ZADD", "c", "1", "123456789"]);
+    assert_eq!(enc("c"), Reply::Bulk(b"skiplist".to_vec()));
+    // ZRANGESTORE packs a result that fits.
+    assert_eq!(
+        exec(&s, &["ZRANGESTORE", "d", "a", "0", "0"]),
+        Reply::Integer(1)
+    );
+    assert_eq!(enc("d"), Reply::Bulk(b"listpack".to_vec()));
+    assert_eq!(
+        exec(&s, &["ZRANGE", "d", "0", "-1", "WITHSCORES"]),
+        Reply::Pairs(vec![(Reply::Bulk(b"m4".to_vec()), Reply::Double(4.0))])
+    );
+    assert_eq!(
+        exec(&s, &["ZRANGESTORE", "d", "a", "5", "6"]),
+        Reply::Integer(0)
+    );
+    assert_eq!(exec(&s, &["EXISTS", "d"]), Reply::Integer(0));
+}
+
+#[test]
+fn typed_api_and_propagation() {
+    let s = Store::new();
+    let log = logged(&s);
+    assert_eq!(s.zadd("z", [(1.0, "a"), (2.5, "b")]), Ok(2));
+    assert_eq!(s.zincrby("z", 0.5, "a"), Ok(1.5));
+    assert_eq!(s.zrem("z", ["a", "x"]), Ok(1));
+    assert_eq!(s.zrem("z", ["x"]), Ok(0));
+    assert_eq!(exec(&s, &["ZADD", "z", "xx", "7", "zz"]), Reply::Integer(0));
+    assert_eq!(
+        exec(&s, &["ZREMRANGEBYSCORE", "z", "0", "1"]),
+        Reply::Integer(0)
+    );
+    assert_eq!(
+        exec(&s, &["ZREMRANGEBYSCORE", "z", "0", "100"]),
+        Reply::Integer(1)
+    );
+    assert_eq!(
+        log.take(),
+        [
+            "ZADD z 1 a 2.5 b",
+            "ZINCRBY z 0.5 a",
+            "ZREM z a x",
+            "ZREMRANGEBYSCORE z 0 100"
+        ]
+    );
+}
