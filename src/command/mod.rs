@@ -12,6 +12,7 @@ mod set;
 mod string;
 mod table;
 mod zset;
+mod zset_more;
 
 use std::collections::HashMap;
 use std::sync::LazyLock;

@@ -4,7 +4,7 @@
 //! Redis's (first, last, step). Later value kinds add their rows here.
 
 use super::flags::*;
-use super::{CommandSpec, KeySpec, generic, hash, list, set, string, zset};
+use super::{CommandSpec, KeySpec, generic, hash, list, set, string, zset, zset_more};
 
 const fn keys(first: i32, last: i32, step: i32) -> KeySpec {
     KeySpec { first, last, step }
@@ -547,6 +547,54 @@ pub(crate) static COMMANDS: &[CommandSpec] = &[
         flags: WRITE,
         keys: keys(1, 1, 1),
         handler: zset::zremrangebylex,
+        subcommands: &[],
+    },
+    CommandSpec {
+        name: "zpopmin",
+        arity: -2,
+        flags: WRITE | FAST,
+        keys: keys(1, 1, 1),
+        handler: zset_more::zpopmin,
+        subcommands: &[],
+    },
+    CommandSpec {
+        name: "zpopmax",
+        arity: -2,
+        flags: WRITE | FAST,
+        keys: keys(1, 1, 1),
+        handler: zset_more::zpopmax,
+        subcommands: &[],
+    },
+    CommandSpec {
+        name: "zmpop",
+        arity: -4,
+        flags: WRITE,
+        keys: KeySpec::numkeys(1),
+        handler: zset_more::zmpop,
+        subcommands: &[],
+    },
+    CommandSpec {
+        name: "bzpopmin",
+        arity: -3,
+        flags: WRITE | FAST | BLOCKING,
+        keys: keys(1, -2, 1),
+        handler: zset_more::bzpopmin,
+        subcommands: &[],
+    },
+    CommandSpec {
+        name: "bzpopmax",
+        arity: -3,
+        flags: WRITE | FAST | BLOCKING,
+        keys: keys(1, -2, 1),
+        handler: zset_more::bzpopmax,
+        subcommands: &[],
+    },
+    CommandSpec {
+        name: "bzmpop",
+        arity: -5,
+        flags: WRITE | BLOCKING,
+        keys: KeySpec::numkeys(2),
+        handler: zset_more::bzmpop,
         subcommands: &[],
     },
     // -- end of sorted set commands --

@@ -15,6 +15,7 @@ pub(crate) mod set;
 pub(crate) mod string;
 pub(crate) mod typed;
 pub(crate) mod zset;
+pub(crate) mod zset_blocking;
 pub(crate) mod zset_range;
 
 use crate::Store;

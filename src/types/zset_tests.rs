@@ -328,3 +328,104 @@ fn typed_api_and_propagation() {
         ]
     );
 }
+
+#[test]
+fn pops_replies_and_propagation() {
+    let s = Store::new();
+    let log = logged(&s);
+    exec(
+        &s,
+        &[
+            "ZADD", "p", "1", "a", "2", "b", "3", "c", "4", "d", "5", "e",
+        ],
+    );
+    assert_eq!(
+        exec(&s, &["ZPOPMIN", "p"]),
+        Reply::Array(vec![Reply::Bulk(b"a".to_vec()), Reply::Double(1.0)])
+    );
+    assert_eq!(
+        exec(&s, &["zpopmax", "p", "2"]),
+        Reply::Pairs(vec![
+            (Reply::Bulk(b"e".to_vec()), Reply::Double(5.0)),
+            (Reply::Bulk(b"d".to_vec()), Reply::Double(4.0)),
+        ])
+    );
+    assert_eq!(
+        exec(&s, &["ZPOPMIN", "p", "-1"]),
+        Reply::Error(Error::NotPositive)
+    );
+    assert_eq!(exec(&s, &["ZPOPMIN", "p", "0"]), Reply::Pairs(vec![]));
+    assert_eq!(exec(&s, &["ZPOPMIN", "nokey"]), Reply::Array(vec![]));
+    assert_eq!(
+        exec(&s, &["ZMPOP", "2", "nokey", "p", "MIN", "COUNT", "5"]),
+        Reply::Array(vec![
+            Reply::Bulk(b"p".to_vec()),
+            Reply::Array(vec![
+                Reply::Array(vec![Reply::Bulk(b"b".to_vec()), Reply::Double(2.0)]),
+                Reply::Array(vec![Reply::Bulk(b"c".to_vec()), Reply::Double(3.0)]),
+            ]),
+        ])
+    );
+    assert_eq!(exec(&s, &["EXISTS", "p"]), Reply::Integer(0));
+    assert_eq!(
+        exec(&s, &["ZMPOP", "0", "p", "MIN"]),
+        Reply::Error(Error::NumkeysNotPositive)
+    );
+    assert_eq!(
+        exec(&s, &["ZMPOP", "1", "p", "MIN", "COUNT", "0"]),
+        Reply::Error(Error::CountNotPositive)
+    );
+    assert_eq!(
+        exec(&s, &["ZMPOP", "1", "p", "MIDDLE"]),
+        Reply::Error(Error::Syntax)
+    );
+    assert_eq!(exec(&s, &["ZMPOP", "1", "p", "MIN"]), Reply::NullArray);
+    assert_eq!(s.zadd("q", [(1.0, "x"), (2.0, "y")]), Ok(2));
+    assert_eq!(s.zpopmax("q", 1), Ok(vec![(b"y".to_vec(), 2.0)]));
+    assert_eq!(
+        log.take(),
+        [
+            "ZADD p 1 a 2 b 3 c 4 d 5 e",
+            "ZPOPMIN p",
+            "zpopmax p 2",
+            "ZPOPMIN p 2",
+            "ZADD q 1 x 2 y",
+            "ZPOPMAX q 1"
+        ]
+    );
+}
+
+#[test]
+fn bzpopmin_served_by_zadd_from_another_thread() {
+    use std::time::Duration;
+    let s = Store::new();
+    let log = logged(&s);
+    let waiter = {
+        let s = s.clone();
+        std::thread::spawn(move || s.bzpopmin(["z1", "z2"], Duration::ZERO))
+    };
+    while s.blocked_clients() == 0 {
+        std::thread::yield_now();
+    }
+    assert_eq!(
+        exec(&s, &["ZADD", "z2", "2", "b", "1", "a"]),
+        Reply::Integer(2)
+    );
+    let got = waiter
+        .join()
+        .map_err(|_| ())
+        .and_then(|r| r.map_err(|_| ()));
+    assert_eq!(got, Ok(Some((b"z2".to_vec(), b"a".to_vec(), 1.0))));
+    assert_eq!(log.take(), ["ZADD z2 2 b 1 a", "ZPOPMIN z2"]);
+    // BZMPOP served at once, propagated as ZPOPMAX key n.
+    let got = exec(&s, &["BZMPOP", "0", "1", "z2", "MAX", "COUNT", "9"]);
+    assert!(matches!(got, Reply::Array(ref v) if v.len() == 2));
+    assert_eq!(log.take(), ["ZPOPMAX z2 1"]);
+    // Timeout.
+    assert_eq!(exec(&s, &["BZPOPMAX", "z2", "0.01"]), Reply::NullArray);
+    s.plant_test_list(b"list");
+    assert_eq!(
+        exec(&s, &["BZPOPMAX", "list", "0.01"]),
+        Reply::Error(Error::WrongType)
+    );
+}
