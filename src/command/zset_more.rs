@@ -2,12 +2,12 @@
 //! ZUNION & co., ZRANDMEMBER and ZSCAN.
 
 use super::args::{int, is};
-use super::zset::{len, with_scores};
+use super::zset::{len, members_only, with_scores};
 use crate::blocking::parse_timeout;
 use crate::types::zset::ZEnd;
+use crate::types::zset::{Aggregate, parse_score};
+use crate::types::zset_ops::ZOp;
 use crate::{Error, Reply, Result, Store};
-#[allow(unused_imports)]
-use len as _len;
 
 type Scored = Vec<(Vec<u8>, f64)>;
 
@@ -148,4 +148,150 @@ pub(super) fn bzpopmin(store: &Store, argv: &[&[u8]]) -> Reply {
 
 pub(super) fn bzpopmax(store: &Store, argv: &[&[u8]]) -> Reply {
     bzpop(store, argv, ZEnd::Max)
+}
+
+fn command_name(op: ZOp, store: bool) -> &'static str {
+    match (op, store) {
+        (ZOp::Union, false) => "zunion",
+        (ZOp::Inter, false) => "zinter",
+        (ZOp::Diff, false) => "zdiff",
+        (ZOp::Union, true) => "zunionstore",
+        (ZOp::Inter, true) => "zinterstore",
+        (ZOp::Diff, true) => "zdiffstore",
+    }
+}
+
+/// `numkeys key …` at `at`: the keys, or Redis's errors.
+fn numkeys_keys<'a, 'b>(
+    argv: &'b [&'a [u8]],
+    at: usize,
+    name: &'static str,
+) -> Result<&'b [&'a [u8]]> {
+    let n = int(argv[at])?;
+    if n < 1 {
+        return Err(Error::ZNoInputKey(name));
+    }
+    let n = usize::try_from(n).map_err(|_| Error::Syntax)?;
+    if n > argv.len() - at - 1 {
+        return Err(Error::Syntax);
+    }
+    Ok(&argv[at + 1..at + 1 + n])
+}
+
+struct ZopOptions {
+    weights: Option<Vec<f64>>,
+    aggregate: Aggregate,
+    withscores: bool,
+}
+
+fn zop_options(rest: &[&[u8]], op: ZOp, numkeys: usize, store: bool) -> Result<ZopOptions> {
+    let mut o = ZopOptions {
+        weights: None,
+        aggregate: Aggregate::Sum,
+        withscores: false,
+    };
+    let mut j = 0;
+    while let Some(&a) = rest.get(j) {
+        let remaining = rest.len() - j - 1;
+        if op != ZOp::Diff && remaining >= numkeys && is(a, "weights") {
+            let w = rest[j + 1..=j + numkeys]
+                .iter()
+                .map(|w| parse_score(w).ok_or(Error::ZWeightNotFloat))
+                .collect::<Result<Vec<f64>>>()?;
+            o.weights = Some(w);
+            j += numkeys;
+        } else if op != ZOp::Diff && remaining >= 1 && is(a, "aggregate") {
+            let v = rest[j + 1];
+            o.aggregate = if is(v, "sum") {
+                Aggregate::Sum
+            } else if is(v, "min") {
+                Aggregate::Min
+            } else if is(v, "max") {
+                Aggregate::Max
+            } else {
+                return Err(Error::Syntax);
+            };
+            j += 1;
+        } else if !store && is(a, "withscores") {
+            o.withscores = true;
+        } else {
+            return Err(Error::Syntax);
+        }
+        j += 1;
+    }
+    Ok(o)
+}
+
+fn zop(store: &Store, argv: &[&[u8]], op: ZOp, dst: bool) -> Reply {
+    let run = || -> Result<Reply> {
+        let at = if dst { 2 } else { 1 };
+        let keys = numkeys_keys(argv, at, command_name(op, dst))?;
+        let opts = zop_options(&argv[at + 1 + keys.len()..], op, keys.len(), dst);
+        if opts.is_err() {
+            store.zop_check_types(keys)?;
+        }
+        let opts = opts?;
+        let weights = opts.weights.as_deref();
+        if dst {
+            return Ok(len(store.zop_store(
+                op,
+                argv[1],
+                keys,
+                weights,
+                opts.aggregate,
+                argv,
+            )?));
+        }
+        let result = store.zop(op, keys, weights, opts.aggregate)?;
+        Ok(if opts.withscores {
+            with_scores(result)
+        } else {
+            members_only(result)
+        })
+    };
+    run().into()
+}
+
+pub(super) fn zunion(store: &Store, argv: &[&[u8]]) -> Reply {
+    zop(store, argv, ZOp::Union, false)
+}
+
+pub(super) fn zinter(store: &Store, argv: &[&[u8]]) -> Reply {
+    zop(store, argv, ZOp::Inter, false)
+}
+
+pub(super) fn zdiff(store: &Store, argv: &[&[u8]]) -> Reply {
+    zop(store, argv, ZOp::Diff, false)
+}
+
+pub(super) fn zunionstore(store: &Store, argv: &[&[u8]]) -> Reply {
+    zop(store, argv, ZOp::Union, true)
+}
+
+pub(super) fn zinterstore(store: &Store, argv: &[&[u8]]) -> Reply {
+    zop(store, argv, ZOp::Inter, true)
+}
+
+pub(super) fn zdiffstore(store: &Store, argv: &[&[u8]]) -> Reply {
+    zop(store, argv, ZOp::Diff, true)
+}
+
+pub(super) fn zintercard(store: &Store, argv: &[&[u8]]) -> Reply {
+    let run = || -> Result<usize> {
+        let keys = numkeys_keys(argv, 1, "zintercard")?;
+        let rest = &argv[2 + keys.len()..];
+        let limit = match rest {
+            [] => Ok(0),
+            [opt, value] if is(opt, "limit") => int(value)
+                .ok()
+                .and_then(|n| usize::try_from(n).ok())
+                .ok_or(Error::LimitNegative),
+            _ => Err(Error::Syntax),
+        };
+        if limit.is_err() {
+            store.zop_check_types(keys)?;
+        }
+        store.zintercard(keys, limit?)
+    };
+    run().map(len).into()
 }

@@ -429,3 +429,117 @@ fn bzpopmin_served_by_zadd_from_another_thread() {
         Reply::Error(Error::WrongType)
     );
 }
+
+#[test]
+fn union_inter_diff_and_store() {
+    let s = small(4, 64);
+    let log = logged(&s);
+    exec(&s, &["ZADD", "a", "1", "x", "2", "y"]);
+    exec(&s, &["ZADD", "b", "3", "y", "4", "z"]);
+    s.sadd("st", ["x", "w"]).unwrap();
+    assert_eq!(
+        exec(&s, &["ZUNION", "3", "a", "b", "st", "WITHSCORES"]),
+        Reply::Pairs(
+            [("w", 1.0), ("x", 2.0), ("z", 4.0), ("y", 5.0)]
+                .iter()
+                .map(|(m, v)| (Reply::Bulk(m.as_bytes().to_vec()), Reply::Double(*v)))
+                .collect()
+        )
+    );
+    assert_eq!(
+        exec(&s, &["ZINTER", "2", "a", "b", "AGGREGATE", "MIN"]),
+        bulks(&["y"])
+    );
+    assert_eq!(exec(&s, &["ZDIFF", "2", "a", "st"]), bulks(&["y"]));
+    assert_eq!(
+        exec(&s, &["ZUNION", "0", "a"]),
+        Reply::Error(Error::ZNoInputKey("zunion"))
+    );
+    assert_eq!(
+        exec(&s, &["ZUNIONSTORE", "d", "0", "a"]),
+        Reply::Error(Error::ZNoInputKey("zunionstore"))
+    );
+    assert_eq!(exec(&s, &["ZUNION", "2", "a"]), Reply::Error(Error::Syntax));
+    assert_eq!(
+        exec(&s, &["ZUNION", "1", "a", "WEIGHTS", "1", "2"]),
+        Reply::Error(Error::Syntax)
+    );
+    assert_eq!(
+        exec(&s, &["ZUNION", "1", "a", "WEIGHTS", "x"]),
+        Reply::Error(Error::ZWeightNotFloat)
+    );
+    assert_eq!(
+        exec(&s, &["ZUNION", "1", "a", "AGGREGATE", "foo"]),
+        Reply::Error(Error::Syntax)
+    );
+    assert_eq!(
+        exec(&s, &["ZDIFF", "1", "a", "WEIGHTS", "1"]),
+        Reply::Error(Error::Syntax)
+    );
+    assert_eq!(
+        exec(&s, &["ZINTERSTORE", "d", "1", "a", "WITHSCORES"]),
+        Reply::Error(Error::Syntax)
+    );
+    exec(&s, &["SET", "str", "v"]);
+    assert_eq!(
+        exec(&s, &["ZUNION", "2", "a", "str", "BOGUS"]),
+        Reply::Error(Error::WrongType)
+    );
+    assert_eq!(
+        exec(&s, &["ZINTERCARD", "2", "a", "b", "LIMIT", "-1"]),
+        Reply::Error(Error::LimitNegative)
+    );
+    assert_eq!(
+        exec(&s, &["ZINTERCARD", "0", "a"]),
+        Reply::Error(Error::ZNoInputKey("zintercard"))
+    );
+    assert_eq!(
+        exec(&s, &["ZINTERCARD", "2", "a"]),
+        Reply::Error(Error::Syntax)
+    );
+    assert_eq!(exec(&s, &["ZINTERCARD", "2", "a", "b"]), Reply::Integer(1));
+    log.take();
+    assert_eq!(
+        exec(
+            &s,
+            &["ZUNIONSTORE", "d", "2", "a", "b", "WEIGHTS", "1", "2"]
+        ),
+        Reply::Integer(3)
+    );
+    assert_eq!(
+        exec(&s, &["OBJECT", "ENCODING", "d"]),
+        Reply::Bulk(b"listpack".to_vec())
+    );
+    assert_eq!(
+        exec(&s, &["ZUNIONSTORE", "d", "3", "a", "b", "st"]),
+        Reply::Integer(4)
+    );
+    assert_eq!(
+        exec(&s, &["OBJECT", "ENCODING", "d"]),
+        Reply::Bulk(b"listpack".to_vec())
+    );
+    assert_eq!(
+        exec(&s, &["ZUNIONSTORE", "d", "1", "nokey"]),
+        Reply::Integer(0)
+    );
+    assert_eq!(
+        exec(&s, &["ZINTERSTORE", "d", "2", "a", "nokey"]),
+        Reply::Integer(0)
+    );
+    assert_eq!(s.zdiffstore("e", ["a", "b"]), Ok(1));
+    assert_eq!(
+        s.zinterstore("f", ["a", "b"], Some(&[2.0, 1.0]), crate::Aggregate::Max),
+        Ok(1)
+    );
+    assert_eq!(s.zscore("f", "y"), Ok(Some(4.0)));
+    assert_eq!(
+        log.take(),
+        [
+            "ZUNIONSTORE d 2 a b WEIGHTS 1 2",
+            "ZUNIONSTORE d 3 a b st",
+            "ZUNIONSTORE d 1 nokey",
+            "ZDIFFSTORE e 2 a b",
+            "ZINTERSTORE f 2 a b WEIGHTS 2 1 AGGREGATE MAX"
+        ]
+    );
+}
