@@ -16,7 +16,7 @@ mod common;
 
 use common::redis::{Resp, reply_to_resp};
 use common::watchdog::with_watchdog;
-use kvstore::{Direction, Error, Store, WriteObserver};
+use kvstore::{Direction, Error, Store, WriteObserver, ZEnd};
 
 const LIMIT: Duration = Duration::from_secs(60);
 
@@ -402,5 +402,213 @@ fn a_timed_out_waiter_leaves_no_trace() {
         // The push is not taken by a waiter that has gone.
         store.rpush("k", ["v"]).unwrap();
         assert_eq!(store.lrange("k", 0, -1).unwrap(), [b"v"]);
+    });
+}
+
+// ---------------------------------------------------------------------------
+// Sorted sets: BZPOPMIN / BZPOPMAX / BZMPOP on the same machinery.
+// ---------------------------------------------------------------------------
+
+fn member_score(got: Option<(Vec<u8>, Vec<u8>, f64)>) -> Option<(String, String, f64)> {
+    got.map(|(k, m, s)| {
+        (
+            String::from_utf8_lossy(&k).into_owned(),
+            String::from_utf8_lossy(&m).into_owned(),
+            s,
+        )
+    })
+}
+
+#[test]
+fn bzpopmin_is_served_by_zadd_from_another_thread() {
+    with_watchdog("BZPOPMIN served by ZADD", LIMIT, || {
+        let store = Store::new();
+        let s = store.clone();
+        let w = thread::spawn(move || s.bzpopmin(["none", "z"], Duration::from_secs(20)));
+        wait_blocked(&store, 1);
+        assert_eq!(store.zadd("z", [(2.0, "b"), (1.0, "a")]).unwrap(), 2);
+        assert_eq!(
+            member_score(w.join().unwrap().unwrap()),
+            Some(("z".into(), "a".into(), 1.0))
+        );
+        assert_eq!(
+            store.zrange("z", &kvstore::ZRange::by_rank(0, -1)).unwrap(),
+            [(b"b".to_vec(), 2.0)]
+        );
+        let s = store.clone();
+        let w = thread::spawn(move || s.bzpopmax(["y"], Duration::from_secs(20)));
+        wait_blocked(&store, 1);
+        // ZINCRBY creating the key serves too.
+        assert_eq!(store.zincrby("y", 5.5, "m").unwrap(), 5.5);
+        assert_eq!(
+            member_score(w.join().unwrap().unwrap()),
+            Some(("y".into(), "m".into(), 5.5))
+        );
+        assert_eq!(store.exists(["y"]).unwrap(), 0);
+        let s = store.clone();
+        let w =
+            thread::spawn(move || s.bzmpop(["x", "z2"], ZEnd::Max, 10, Duration::from_secs(20)));
+        wait_blocked(&store, 1);
+        store
+            .zadd("z2", [(1.0, "a"), (3.0, "c"), (2.0, "b")])
+            .unwrap();
+        assert_eq!(
+            w.join().unwrap().unwrap(),
+            Some((
+                b"z2".to_vec(),
+                vec![
+                    (b"c".to_vec(), 3.0),
+                    (b"b".to_vec(), 2.0),
+                    (b"a".to_vec(), 1.0)
+                ]
+            ))
+        );
+        assert_eq!(store.exists(["z2"]).unwrap(), 0);
+        // A list push does not serve a sorted-set waiter (nor the reverse).
+        let s = store.clone();
+        let w = thread::spawn(move || s.bzpopmin(["k"], Duration::from_millis(200)));
+        wait_blocked(&store, 1);
+        store.rpush("other", ["x"]).unwrap();
+        assert_eq!(w.join().unwrap().unwrap(), None);
+        assert_eq!(store.blocked_clients(), 0);
+    });
+}
+
+#[test]
+fn zset_waiters_are_served_in_arrival_order() {
+    with_watchdog("FIFO zset waiters", LIMIT, || {
+        for round in 0..3 {
+            let store = Store::new();
+            let mut waiters = Vec::new();
+            for i in 0..3 {
+                let s = store.clone();
+                waiters.push(thread::spawn(move || {
+                    s.bzpopmin(["z"], Duration::from_secs(20))
+                        .expect("BZPOPMIN")
+                }));
+                wait_blocked(&store, i + 1);
+            }
+            store
+                .zadd("z", [(3.0, "c"), (1.0, "a"), (2.0, "b")])
+                .unwrap();
+            for (i, w) in waiters.into_iter().enumerate() {
+                let want = ["a", "b", "c"][i];
+                assert_eq!(
+                    member_score(w.join().expect("waiter")),
+                    Some(("z".into(), want.into(), (i + 1) as f64)),
+                    "round {round}: waiter {i}"
+                );
+            }
+            assert_eq!(store.zcard("z").unwrap(), 0);
+            assert_eq!(store.blocked_clients(), 0);
+        }
+    });
+}
+
+#[test]
+fn zset_timeouts_are_honoured() {
+    with_watchdog("zset timeouts", LIMIT, || {
+        let store = Store::new();
+        let t = Duration::from_millis(100);
+        let check = |what: &str, started: Instant| {
+            let took = started.elapsed();
+            assert!(
+                took >= t,
+                "{what} returned after {took:?}, before its timeout"
+            );
+            assert!(took < Duration::from_secs(1), "{what} took {took:?}");
+        };
+        let started = Instant::now();
+        assert_eq!(store.bzpopmin(["empty"], t).unwrap(), None);
+        check("BZPOPMIN", started);
+        let started = Instant::now();
+        assert_eq!(store.bzpopmax(["empty", "empty2"], t).unwrap(), None);
+        check("BZPOPMAX", started);
+        let started = Instant::now();
+        assert_eq!(store.bzmpop(["empty"], ZEnd::Min, 3, t).unwrap(), None);
+        check("BZMPOP", started);
+        assert_eq!(store.blocked_clients(), 0);
+        // Through execute: a timed-out blocking pop answers a null array.
+        for argv in [
+            &["BZPOPMIN", "empty", "0.02"][..],
+            &["BZPOPMAX", "empty", "0.02"],
+            &["BZMPOP", "0.02", "1", "empty", "MIN"],
+        ] {
+            assert_eq!(
+                reply_to_resp(&store.execute(argv)),
+                Resp::NullArray,
+                "{argv:?}"
+            );
+        }
+        // Served at once when there is something.
+        store.zadd("full", [(1.5, "a")]).unwrap();
+        assert_eq!(
+            reply_to_resp(&store.execute(&["BZPOPMIN", "empty", "full", "0"])),
+            Resp::Array(vec![
+                Resp::Bulk(b"full".to_vec()),
+                Resp::Bulk(b"a".to_vec()),
+                Resp::Bulk(b"1.5".to_vec()),
+            ])
+        );
+        // Bad timeouts fail at once; another kind is WRONGTYPE at once.
+        assert_eq!(
+            reply_to_resp(&store.execute(&["BZPOPMIN", "empty", "-1"])),
+            Resp::Error(b"ERR timeout is negative".to_vec())
+        );
+        store.set("s", "x").unwrap();
+        let started = Instant::now();
+        assert_eq!(store.bzpopmin(["s"], Duration::ZERO), Err(Error::WrongType));
+        assert!(started.elapsed() < Duration::from_secs(1));
+        // A timed-out waiter does not take a later ZADD.
+        store.zadd("late", [(1.0, "v")]).unwrap();
+        assert_eq!(store.zcard("late").unwrap(), 1);
+    });
+}
+
+/// As Redis 7.0 writes to its AOF: the ZADD, then `ZPOPMIN key` for a
+/// served BZPOPMIN, and `ZPOPMAX key <popped>` for a BZMPOP (the count
+/// popped, not the count asked for).
+#[test]
+fn the_zadd_is_propagated_before_the_pops_it_serves() {
+    with_watchdog("zset propagation order", LIMIT, || {
+        let store = Store::new();
+        let rec = Arc::new(Recorder::default());
+        store.add_write_observer(rec.clone());
+
+        let s = store.clone();
+        let w = thread::spawn(move || s.bzpopmin(["z"], Duration::from_secs(20)));
+        wait_blocked(&store, 1);
+        store.zadd("z", [(1.0, "a"), (2.0, "b")]).unwrap();
+        assert!(w.join().unwrap().unwrap().is_some());
+        assert_eq!(
+            rec.take(),
+            cmds(&[&["ZADD", "z", "1", "a", "2", "b"], &["ZPOPMIN", "z"]])
+        );
+
+        // Served at once: its non-blocking form.
+        assert!(
+            store
+                .bzpopmax(["z"], Duration::from_secs(20))
+                .unwrap()
+                .is_some()
+        );
+        assert_eq!(rec.take(), cmds(&[&["ZPOPMAX", "z"]]));
+
+        let s = store.clone();
+        let w =
+            thread::spawn(move || s.bzmpop(["none", "y"], ZEnd::Max, 5, Duration::from_secs(20)));
+        wait_blocked(&store, 1);
+        store
+            .zadd("y", [(1.0, "a"), (2.0, "b"), (3.0, "c")])
+            .unwrap();
+        assert!(w.join().unwrap().unwrap().is_some());
+        assert_eq!(
+            rec.take(),
+            cmds(&[
+                &["ZADD", "y", "1", "a", "2", "b", "3", "c"],
+                &["ZPOPMAX", "y", "3"]
+            ])
+        );
+        assert_eq!(store.exists(["y"]).unwrap(), 0);
     });
 }

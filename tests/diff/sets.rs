@@ -926,3 +926,22 @@ pub(crate) fn corpus() -> Vec<Argv> {
     c.push(cmd!["FLUSHDB"]);
     c
 }
+
+/// Redis 7.0 adds SADD's members one by one, so an intset stays an intset
+/// while its distinct members fit (`SADD s 1 1 1 1 1 1 1 1 1` is an intset
+/// of one member), and SMEMBERS answers them sorted. The store sizes the
+/// set from the argument count first (Redis 7.2's `setTypeCreate` /
+/// `setTypeMaybeConvert` size hint) and makes it a hashtable, which Redis
+/// 7.0 never does for integers that fit: OBJECT ENCODING says `hashtable`
+/// where Redis says `intset`, and SMEMBERS loses its order.
+#[test]
+fn regression_sadd_with_more_arguments_than_intset_entries_keeps_intset() {
+    super::assert_same_replies(&[
+        cmd!["SADD", "new", "1", "1", "1", "1", "1", "1", "1", "1", "1"],
+        cmd!["OBJECT", "ENCODING", "new"],
+        cmd!["SADD", "i", "3", "2"],
+        cmd!["SADD", "i", "1", "1", "1", "1", "1", "1", "1", "1", "1"],
+        cmd!["OBJECT", "ENCODING", "i"],
+        cmd!["SMEMBERS", "i"],
+    ]);
+}

@@ -985,6 +985,10 @@ pub(crate) fn corpus() -> Vec<Argv> {
             "ZRANGE", "r", "3", "(1", "BYSCORE", "REV", "LIMIT", "1", "1"
         ],
         cmd!["ZRANGE", "r", "0", "-1", "LIMIT", "0", "1"],
+        cmd!["ZRANGE", "r", "0", "-1", "LIMIT", "0", "-1"],
+        cmd!["ZRANGE", "r", "0", "-1", "LIMIT", "5", "-1"],
+        cmd!["ZRANGE", "r", "0", "-1", "LIMIT", "0", "-2"],
+        cmd!["ZRANGESTORE", "rd", "r", "0", "-1", "LIMIT", "1", "-1"],
         cmd!["ZRANGE", "r", "0", "-1", "REV"],
         cmd!["ZRANGE", "r", "0", "-1", "REV", "WITHSCORES"],
         cmd!["ZRANGE", "r", "-100", "100"],
@@ -1188,6 +1192,17 @@ pub(crate) fn corpus() -> Vec<Argv> {
         ],
         cmd!["OBJECT", "ENCODING", "e"],
         cmd!["ZADD", "e", "9", "h"],
+        cmd![
+            "ZADD", "dup", "1", "a", "1", "a", "1", "a", "1", "a", "1", "a", "1", "a", "1", "a",
+            "1", "a", "1", "a"
+        ],
+        cmd!["OBJECT", "ENCODING", "dup"],
+        cmd!["ZADD", "dup2", "1", "a", "2", m17.as_str()],
+        cmd!["ZREM", "dup2", m17.as_str()],
+        cmd!["OBJECT", "ENCODING", "dup2"],
+        cmd!["ZADD", "dup3", "2", m17.as_str(), "1", "a"],
+        cmd!["ZREM", "dup3", m17.as_str()],
+        cmd!["OBJECT", "ENCODING", "dup3"],
         cmd!["OBJECT", "ENCODING", "e"],
         cmd!["ZADD", "e", "9", "i"],
         cmd!["OBJECT", "ENCODING", "e"],
@@ -1262,4 +1277,21 @@ pub(crate) fn corpus() -> Vec<Argv> {
     }
     c.push(cmd!["FLUSHDB"]);
     c
+}
+
+/// Redis 7.0 reads ZPOPMIN / ZPOPMAX's count with
+/// `getRangeLongFromObjectOrReply(.., 0, LONG_MAX, .., "value is out of
+/// range, must be positive")`, whose message covers a count that is not an
+/// integer too; the store answers "value is not an integer or out of range"
+/// there.
+#[test]
+fn regression_zpop_count_not_an_integer() {
+    super::assert_same_replies(&[
+        cmd!["ZADD", "z", "1", "a"],
+        cmd!["ZPOPMIN", "z", "abc"],
+        cmd!["ZPOPMAX", "z", "-0"],
+        cmd!["ZPOPMIN", "z", "12345678901234567890"],
+        cmd!["ZPOPMAX", "nz", " 1"],
+        cmd!["ZPOPMIN", "z", "-1"],
+    ]);
 }
