@@ -67,6 +67,7 @@ pub use types::list::{Direction, InsertPosition, LposOptions};
 pub use types::set::SetScanPage;
 pub use types::string::{Expiry, GetExpiry, SetOptions, SetOutcome};
 pub use types::zset::{Aggregate, LexBound, ScoreBound, ZAddOptions, ZEnd};
+pub use types::zset_random::ZScanPage;
 pub use types::zset_range::ZRange;
 pub use value::ValueType;
 

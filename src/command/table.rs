@@ -653,6 +653,22 @@ pub(crate) static COMMANDS: &[CommandSpec] = &[
         handler: zset_more::zintercard,
         subcommands: &[],
     },
+    CommandSpec {
+        name: "zrandmember",
+        arity: -2,
+        flags: READONLY,
+        keys: keys(1, 1, 1),
+        handler: zset_more::zrandmember,
+        subcommands: &[],
+    },
+    CommandSpec {
+        name: "zscan",
+        arity: -3,
+        flags: READONLY,
+        keys: keys(1, 1, 1),
+        handler: zset_more::zscan,
+        subcommands: &[],
+    },
     // -- end of sorted set commands --
     CommandSpec {
         name: "del",

@@ -62,7 +62,7 @@ pub(super) fn zadd(store: &Store, argv: &[&[u8]]) -> Reply {
         if opts.nx && opts.xx {
             return Err(Error::ZAddXxNx);
         }
-        if (opts.gt && opts.nx) || (opts.lt && opts.nx) || (opts.gt && opts.lt) {
+        if (opts.nx && (opts.gt || opts.lt)) || (opts.gt && opts.lt) {
             return Err(Error::ZAddGtLtNx);
         }
         if incr && rest.len() > 2 {

@@ -2,11 +2,14 @@
 //! ZUNION & co., ZRANDMEMBER and ZSCAN.
 
 use super::args::{int, is};
+use super::hash::scan_options;
 use super::zset::{len, members_only, with_scores};
 use crate::blocking::parse_timeout;
+use crate::number::parse_scan_cursor;
 use crate::types::zset::ZEnd;
 use crate::types::zset::{Aggregate, parse_score};
 use crate::types::zset_ops::ZOp;
+use crate::types::zset_random::scan_score;
 use crate::{Error, Reply, Result, Store};
 
 type Scored = Vec<(Vec<u8>, f64)>;
@@ -294,4 +297,41 @@ pub(super) fn zintercard(store: &Store, argv: &[&[u8]]) -> Reply {
         store.zintercard(keys, limit?)
     };
     run().map(len).into()
+}
+
+pub(super) fn zrandmember(store: &Store, argv: &[&[u8]]) -> Reply {
+    let run = || -> Result<Reply> {
+        let Some(&count) = argv.get(2) else {
+            return Ok(store.zrandmember(argv[1])?.into());
+        };
+        let count = int(count)?;
+        if count == i64::MIN {
+            return Err(Error::HashCountRange);
+        }
+        match argv.get(3) {
+            None => Ok(Reply::bulks(store.zrandmember_count(argv[1], count)?)),
+            Some(&opt) if argv.len() == 4 && is(opt, "withscores") => {
+                Ok(with_scores(store.zrandmember_withscores(argv[1], count)?))
+            }
+            Some(_) => Err(Error::Syntax),
+        }
+    };
+    run().into()
+}
+
+pub(super) fn zscan(store: &Store, argv: &[&[u8]]) -> Reply {
+    let run = || -> Result<Reply> {
+        let cursor = parse_scan_cursor(argv[2]).ok_or(Error::InvalidCursor)?;
+        let page = store.zscan_generic(argv[1], cursor, || scan_options(&argv[3..]))?;
+        let cursor = itoa::Buffer::new().format(page.cursor).as_bytes().to_vec();
+        Ok(Reply::Array(vec![
+            Reply::Bulk(cursor),
+            Reply::bulks(
+                page.members
+                    .into_iter()
+                    .flat_map(|(m, s)| [m, scan_score(s)]),
+            ),
+        ]))
+    };
+    run().into()
 }

@@ -259,6 +259,7 @@ impl SortedSet {
     }
 
     /// The score and member at `rank`.
+    #[cfg(test)]
     pub(crate) fn get(&self, rank: usize) -> Option<(f64, &[u8])> {
         self.order.get(rank).map(|e| (e.score, e.member()))
     }
@@ -271,12 +272,6 @@ impl SortedSet {
     /// Calls `f` on the members of ranks `lo..hi`, in order or reversed.
     pub(crate) fn for_range(&self, lo: usize, hi: usize, rev: bool, f: impl FnMut(f64, &[u8])) {
         self.order.for_range(lo, hi, rev, f);
-    }
-
-    /// A member chosen from a hash-distributed `seed` (ZRANDMEMBER).
-    pub(crate) fn member_near(&self, seed: u64) -> Option<(&[u8], f64)> {
-        let i = self.members.bucket_near(seed)?;
-        self.members.get(i).map(|s| (s.key(), s.score()))
     }
 
     /// ZSCAN over the member table: visits up to about `count` buckets'
@@ -320,11 +315,8 @@ mod tests {
         assert!(z.heap_bytes() > 988 * 32);
         let mut n = 0;
         let mut pos = 0;
-        loop {
-            match z.scan(pos, 10, |_, _| n += 1) {
-                Some(next) => pos = next,
-                None => break,
-            }
+        while let Some(next) = z.scan(pos, 10, |_, _| n += 1) {
+            pos = next;
         }
         assert_eq!(n, 988);
     }

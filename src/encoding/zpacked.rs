@@ -180,16 +180,6 @@ pub(crate) fn for_range(
     }
 }
 
-/// Length of the longest member.
-pub(crate) fn max_member_len(lp: &Listpack) -> usize {
-    let mut max = 0;
-    walk(lp, |_, m, _| {
-        max = max.max(m.byte_len());
-        true
-    });
-    max
-}
-
 /// The members and scores as a big sorted set.
 pub(crate) fn to_sorted_set(lp: &Listpack) -> SortedSet {
     let mut z = SortedSet::new();
@@ -198,16 +188,6 @@ pub(crate) fn to_sorted_set(lp: &Listpack) -> SortedSet {
         true
     });
     z
-}
-
-/// A big sorted set packed (callers check the thresholds).
-pub(crate) fn from_sorted_set(z: &SortedSet) -> Listpack {
-    let mut lp = Listpack::new();
-    z.for_range(0, z.len(), false, |s, m| {
-        lp.push_back(m);
-        lp.push_back(&score_bytes(s));
-    });
-    lp
 }
 
 /// A listpack of `(member, score)` pairs already in order.
@@ -281,11 +261,5 @@ mod tests {
         assert_eq!(len(&lp), 2);
         let z = to_sorted_set(&lp);
         assert_eq!(z.len(), 2);
-        let back = from_sorted_set(&z);
-        assert_eq!(
-            back.iter().map(Elem::to_vec).collect::<Vec<_>>(),
-            lp.iter().map(Elem::to_vec).collect::<Vec<_>>()
-        );
-        assert_eq!(max_member_len(&lp), 1);
     }
 }

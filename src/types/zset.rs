@@ -129,7 +129,7 @@ impl ZAddOptions {
         if self.nx && self.xx {
             return Err(Error::ZAddXxNx);
         }
-        if (self.gt && self.nx) || (self.lt && self.nx) || (self.gt && self.lt) {
+        if (self.nx && (self.gt || self.lt)) || (self.gt && self.lt) {
             return Err(Error::ZAddGtLtNx);
         }
         if incr && pairs > 1 {

@@ -18,6 +18,10 @@ type Scored = Vec<(Vec<u8>, f64)>;
 /// What a blocking single pop gives: key, member, score.
 type KeyMemberScore = (Vec<u8>, Vec<u8>, f64);
 
+/// Builds and emits the command to propagate for a pop from `key` of `n`
+/// members.
+type Propagate<'a> = &'a dyn Fn(&[u8], usize, &dyn Fn(&[&[u8]]));
+
 impl ZEnd {
     fn pop_name(self) -> &'static [u8] {
         match self {
@@ -35,7 +39,7 @@ impl Store {
         key: &[u8],
         end: ZEnd,
         count: usize,
-        propagate: &dyn Fn(&[u8], usize, &dyn Fn(&[&[u8]])),
+        propagate: Propagate<'_>,
     ) -> Result<Scored> {
         self.write_key(key, |shard, loc, ctx| {
             let Some(i) = shard.find_live(key, loc.hash, ctx) else {

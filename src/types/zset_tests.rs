@@ -543,3 +543,68 @@ fn union_inter_diff_and_store() {
         ]
     );
 }
+
+#[test]
+fn randmember_and_scan() {
+    let s = small(8, 64);
+    assert_eq!(exec(&s, &["ZRANDMEMBER", "nokey"]), Reply::Null);
+    assert_eq!(
+        exec(&s, &["ZRANDMEMBER", "nokey", "3"]),
+        Reply::Array(vec![])
+    );
+    exec(&s, &["ZADD", "z", "1", "a", "2", "b", "3", "c"]);
+    assert_eq!(s.zrandmember_count("z", 2).map(|v| v.len()), Ok(2));
+    assert_eq!(s.zrandmember_count("z", 10).map(|v| v.len()), Ok(3));
+    assert_eq!(s.zrandmember_count("z", -10).map(|v| v.len()), Ok(10));
+    assert_eq!(s.zrandmember_count("z", 0), Ok(vec![]));
+    assert_eq!(
+        s.zrandmember_count("z", -(1 << 40)),
+        Err(Error::HashCountOutOfRange)
+    );
+    assert_eq!(
+        exec(&s, &["ZRANDMEMBER", "z", "-9223372036854775808"]),
+        Reply::Error(Error::HashCountRange)
+    );
+    assert_eq!(
+        exec(&s, &["ZRANDMEMBER", "z", "1", "bogus"]),
+        Reply::Error(Error::Syntax)
+    );
+    let pairs = s.zrandmember_withscores("z", -20).unwrap_or_default();
+    assert!(
+        pairs
+            .iter()
+            .all(|(m, sc)| s.zscore("z", m) == Ok(Some(*sc)))
+    );
+    // Packed: everything at once, cursor 0, scores as bulk strings.
+    assert_eq!(
+        exec(&s, &["ZSCAN", "z", "0", "MATCH", "[ab]"]),
+        Reply::Array(vec![
+            Reply::Bulk(b"0".to_vec()),
+            bulks(&["a", "1", "b", "2"])
+        ])
+    );
+    // Skiplist: every member once over the pages.
+    for i in 0..100 {
+        s.zadd("big", [(f64::from(i) + 0.5, format!("m{i}"))])
+            .unwrap();
+    }
+    let mut seen = std::collections::HashSet::new();
+    let mut cursor = 0;
+    loop {
+        let page = s.zscan("big", cursor, &crate::ScanOptions::new()).unwrap();
+        for (m, sc) in page.members {
+            assert_eq!(s.zscore("big", &m), Ok(Some(sc)));
+            seen.insert(m);
+        }
+        cursor = page.cursor;
+        if cursor == 0 {
+            break;
+        }
+    }
+    assert_eq!(seen.len(), 100);
+    for _ in 0..20 {
+        let r = s.zrandmember_count("big", 10).unwrap_or_default();
+        let distinct: std::collections::HashSet<_> = r.iter().collect();
+        assert_eq!(distinct.len(), 10);
+    }
+}
