@@ -243,10 +243,6 @@ impl Value {
     }
 
     /// Whether this is a list, in either encoding.
-    pub(crate) fn is_list(&self) -> bool {
-        matches!(self, Value::ListPacked(_) | Value::List(_))
-    }
-
     /// Whether a blocked pop may be waiting for a value of this kind
     /// (lists for `BLPOP` and friends, sorted sets for `BZPOPMIN` …).
     pub(crate) fn serves_blocked(&self) -> bool {

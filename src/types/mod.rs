@@ -26,9 +26,40 @@ use crate::keyspace::{Ctx, Loc, Shard};
 
 /// Random replies with repeats (`HRANDFIELD`, `SRANDMEMBER`, `ZRANDMEMBER`
 /// with a negative count) are answered up to this many items; larger counts
-/// are refused with "value is out of range" rather than exhausting memory
-/// (Redis streams such replies to the socket instead).
+/// are refused with "value is out of range" before any work, rather than
+/// exhausting memory (Redis 7.0 builds such replies whole, and can be killed
+/// by one `SRANDMEMBER s -9223372036854775807`).
 pub(crate) const MAX_RANDOM_REPEATS: u64 = 1 << 24;
+
+/// The most bytes a reply of random repeats may hold while it is built:
+/// past it the command fails with "value is out of range", so a huge count
+/// on big members cannot take more than this much memory.
+const RANDOM_REPLY_BUDGET: usize = 64 << 20;
+
+/// What one reply item costs besides its bytes: its `Vec` header, the
+/// allocator's header, and the `Reply` it becomes.
+const REPLY_ITEM_OVERHEAD: usize = 96;
+
+/// Collects `n` random picks (`pick` gives one, or `None` when there is
+/// nothing to pick), refusing with "value is out of range" a reply that would
+/// hold more than [`RANDOM_REPLY_BUDGET`] bytes (`bytes` sizes one item).
+pub(crate) fn collect_repeats<T>(
+    n: usize,
+    mut pick: impl FnMut() -> Option<T>,
+    bytes: impl Fn(&T) -> usize,
+) -> crate::Result<Vec<T>> {
+    let mut out = Vec::with_capacity(n.min(1024));
+    let mut used = 0usize;
+    for _ in 0..n {
+        let Some(item) = pick() else { break };
+        used = used.saturating_add(bytes(&item) + REPLY_ITEM_OVERHEAD);
+        if used > RANDOM_REPLY_BUDGET {
+            return Err(crate::Error::HashCountOutOfRange);
+        }
+        out.push(item);
+    }
+    Ok(out)
+}
 
 impl Store {
     /// Runs `f` on the live slot of `key` (or `None`) under the shard's read
@@ -253,6 +284,35 @@ mod wrongtype_tests {
         assert_eq!(
             s.execute(&["LCS", "list", "x", "BOGUS"]),
             Reply::Error(Error::LcsWrongType)
+        );
+    }
+}
+
+#[cfg(test)]
+mod random_reply_tests {
+    use crate::{Error, Reply, Store};
+
+    #[test]
+    fn random_repeats_are_bounded_in_bytes_not_only_in_count() {
+        let store = Store::new();
+        let big = vec![b'x'; 1 << 20];
+        store.sadd("s", [&big]).unwrap_or_default();
+        store.hset("h", [("f", &big)]).unwrap_or_default();
+        store.zadd("z", [(1.0, &big)]).unwrap_or_default();
+        // 100 copies of a 1 MB member would take 100 MB: refused.
+        assert_eq!(store.srandmember_count("s", -100), Err(Error::HashCountOutOfRange));
+        assert_eq!(store.hrandfield_count("h", -100), Err(Error::HashCountOutOfRange));
+        assert_eq!(store.zrandmember_count("z", -100), Err(Error::HashCountOutOfRange));
+        // 10 copies fit.
+        assert_eq!(store.srandmember_count("s", -10).map(|v| v.len()), Ok(10));
+        // Small members: a large count is answered.
+        store.sadd("small", ["a", "b"]).unwrap_or_default();
+        let reply = store.execute(&["SRANDMEMBER", "small", "-100000"]);
+        assert!(matches!(reply, Reply::Array(items) if items.len() == 100_000));
+        // Past the count cap, refused before any work.
+        assert_eq!(
+            store.srandmember_count("small", -(1 << 40)),
+            Err(Error::HashCountOutOfRange)
         );
     }
 }

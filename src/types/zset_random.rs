@@ -3,8 +3,8 @@
 
 use std::collections::HashSet;
 
-use crate::types::MAX_RANDOM_REPEATS;
 use crate::types::zset::score_text;
+use crate::types::{MAX_RANDOM_REPEATS, collect_repeats};
 use crate::value::ZSetRef;
 use crate::{Error, Result, ScanOptions, Store, rand};
 
@@ -44,7 +44,7 @@ fn pick(z: ZSetRef<'_>, count: i64) -> Result<Scored> {
             return Ok(Vec::new());
         }
         let n = usize::try_from(n).unwrap_or(0);
-        return Ok((0..n).filter_map(|_| at(z, random_below(len))).collect());
+        return collect_repeats(n, || at(z, random_below(len)), |(m, _)| m.len() + 8);
     }
     let n = usize::try_from(count).unwrap_or(usize::MAX);
     if n >= len {

@@ -3,6 +3,7 @@
 
 use std::collections::HashSet;
 
+use crate::types::collect_repeats;
 use crate::value::HashRef;
 use crate::{Error, Result, Store, rand};
 
@@ -49,16 +50,15 @@ fn pick(h: HashRef<'_>, now: i64, count: i64) -> Result<Vec<Pair>> {
             return Ok(Vec::new());
         }
         let n = usize::try_from(n).unwrap_or(0);
-        return Ok(match h {
+        let size = |(k, v): &Pair| k.len() + v.len();
+        return match h {
             // Small: pick by index from a copy.
             HashRef::Packed(_) => {
                 let all = h.pairs(now);
-                (0..n)
-                    .map(|_| all[random_below(all.len())].clone())
-                    .collect()
+                collect_repeats(n, || Some(all[random_below(all.len())].clone()), size)
             }
-            HashRef::Table(_) => (0..n).filter_map(|_| pick_one(h, now)).collect(),
-        });
+            HashRef::Table(_) => collect_repeats(n, || pick_one(h, now), size),
+        };
     }
     let n = usize::try_from(count).unwrap_or(usize::MAX);
     // The whole hash, in its order (Redis's case 1).

@@ -9,7 +9,7 @@ use std::collections::HashSet;
 
 use super::{set_len, set_members};
 use crate::encoding::intset::IntSet;
-use crate::types::MAX_RANDOM_REPEATS;
+use crate::types::{MAX_RANDOM_REPEATS, collect_repeats};
 use crate::value::{SetRef, Value};
 use crate::{Error, Result, Store, rand};
 
@@ -76,19 +76,17 @@ fn pick(set: SetRef<'_>, count: i64) -> Result<Vec<Vec<u8>>> {
             return Err(Error::HashCountOutOfRange);
         }
         let n = usize::try_from(n).unwrap_or(0);
-        return Ok(match set {
+        return match set {
             // Small: pick by index from a copy.
             SetRef::Ints(_) | SetRef::Packed(_) => {
                 let all = set_members(set);
                 if all.is_empty() {
                     return Ok(Vec::new());
                 }
-                (0..n)
-                    .map(|_| all[random_below(all.len())].clone())
-                    .collect()
+                collect_repeats(n, || Some(all[random_below(all.len())].clone()), Vec::len)
             }
-            SetRef::Table(_) => (0..n).filter_map(|_| pick_one(set)).collect(),
-        });
+            SetRef::Table(_) => collect_repeats(n, || pick_one(set), Vec::len),
+        };
     }
     let n = usize::try_from(count).unwrap_or(usize::MAX);
     let size = set.len();
