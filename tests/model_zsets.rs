@@ -382,7 +382,7 @@ impl Model {
                         )),
                     );
                 }
-                if (gt && nx) || (lt && nx) || (gt && lt) {
+                if ((gt || lt) && nx) || (gt && lt) {
                     return (
                         argv,
                         Some(err(

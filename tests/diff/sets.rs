@@ -945,3 +945,21 @@ fn regression_sadd_with_more_arguments_than_intset_entries_keeps_intset() {
         cmd!["SMEMBERS", "i"],
     ]);
 }
+
+/// When SPOP's count leaves few members (`remaining * 5 <= count`, Redis
+/// 7.0's "case 3"), Redis builds a new set from the members that stay, so
+/// a hashtable whose remaining members are all integers becomes an intset
+/// again (SMEMBERS then answers them sorted). The store keeps the
+/// hashtable. (`SADD t 1 … 10` is a hashtable with 8 intset entries at
+/// most; `SPOP t 9` leaves one integer.)
+#[test]
+fn regression_spop_leaving_few_integers_rebuilds_an_intset() {
+    super::assert_same_replies(&[
+        cmd![
+            "SADD", "t", "1", "2", "3", "4", "5", "6", "7", "8", "9", "10"
+        ],
+        cmd!["OBJECT", "ENCODING", "t"],
+        cmd!["SPOP", "t", "9"],
+        cmd!["OBJECT", "ENCODING", "t"],
+    ]);
+}
