@@ -1,6 +1,6 @@
 //! A tour of kvstore: strings, counters, TTLs, atomic multi-key commands,
 //! hashes with field expiry, a list as a work queue with a blocked consumer,
-//! SCAN, the write hook and `execute`. Runs in well under a second.
+//! a sorted-set leaderboard, SCAN, the write hook and `execute`. Runs in well under a second.
 //!
 //! ```text
 //! cargo run --release --example quickstart
@@ -11,6 +11,7 @@ use std::time::Duration;
 
 use kvstore::{
     Config, ExpireCondition, ManualClock, Reply, ScanOptions, SetOptions, Store, WriteObserver,
+    ZRange,
 };
 
 /// Records the canonical command of every write, as a persistence log would.
@@ -111,6 +112,20 @@ fn main() -> Result<(), kvstore::Error> {
             .map(|j| text(Some(j)))
             .collect::<Vec<_>>()
     );
+
+    // A leaderboard: a sorted set, ranked in O(log n).
+    store.zadd(
+        "board",
+        [(3100.0, "ada"), (2950.0, "grace"), (3300.0, "linus")],
+    )?;
+    store.zincrby("board", 250.0, "grace")?;
+    let top = store.zrange("board", &ZRange::by_rank(0, 2).rev())?;
+    let top: Vec<String> = top
+        .into_iter()
+        .map(|(m, s)| format!("{}={s}", text(Some(m))))
+        .collect();
+    println!("ZRANGE board REV  -> {top:?}");
+    println!("ZRANK board ada   -> {:?}", store.zrank("board", "ada")?);
 
     // SCAN walks the keyspace incrementally.
     let mut cursor = 0;
