@@ -8,10 +8,12 @@
 //! The store runs with `set-max-intset-entries 4`,
 //! `set-max-listpack-entries 6` and `set-max-listpack-value 8`, so sets
 //! cross intset -> listpack -> hashtable (and intset -> hashtable) all the
-//! time. The expected encoding follows Redis 7.2 (which the store follows
-//! for sets, see src/types/set.rs): SADD sizes a new set from its argument
-//! count and converts a packed set that many arguments would overflow; an
-//! intset taking a non-integer becomes a listpack when the result fits one
+//! time. The expected encoding follows Redis 7.0 plus Redis 7.2's listpack
+//! sets (see src/types/set.rs): a new set is an intset when its first
+//! member is an integer, else a listpack, and SADD adds its members one at
+//! a time, converting only when the members held need it (no Redis 7.2
+//! size hint from the argument count); an intset taking a non-integer
+//! becomes a listpack when the result fits one
 //! (members and the intset's widest integer at most 8 bytes, fewer than 6
 //! members before), else a hashtable; conversions never go back, except
 //! that the `*STORE` commands build their result in the smallest encoding
@@ -151,14 +153,13 @@ struct Set {
 }
 
 impl Set {
-    /// Redis 7.2's `setTypeCreate(first, hint)`.
-    fn create(first: &[u8], hint: usize) -> Set {
-        let enc = if strict_i64(first).is_some() && hint <= INTSET {
+    /// Redis 7.0's `setTypeCreate(first)`, a listpack where 7.0 makes a
+    /// hashtable.
+    fn create(first: &[u8]) -> Set {
+        let enc = if strict_i64(first).is_some() {
             Enc::Intset
-        } else if hint <= LP_ENTRIES {
-            Enc::Listpack
         } else {
-            Enc::Table
+            Enc::Listpack
         };
         Set {
             members: BTreeSet::new(),
@@ -191,16 +192,7 @@ impl Set {
         }
     }
 
-    /// Redis 7.2's `setTypeMaybeConvert(set, hint)`.
-    fn maybe_convert(&mut self, hint: usize) {
-        if (self.enc == Enc::Intset && hint > INTSET)
-            || (self.enc == Enc::Listpack && hint > LP_ENTRIES)
-        {
-            self.enc = Enc::Table;
-        }
-    }
-
-    /// Redis 7.2's `setTypeAdd`; true if new.
+    /// Redis 7.0's `setTypeAdd` with 7.2's listpack step; true if new.
     fn add(&mut self, m: &[u8]) -> bool {
         if self.members.contains(m) {
             return false;
@@ -310,9 +302,7 @@ impl Model {
             Op::Sadd { key, members } => {
                 let mut argv = vec![s("SADD"), k(*key)];
                 argv.extend(members.iter().map(|&i| m(i)));
-                let hint = members.len();
-                let set = self.sets[*key].get_or_insert_with(|| Set::create(&m(members[0]), hint));
-                set.maybe_convert(hint);
+                let set = self.sets[*key].get_or_insert_with(|| Set::create(&m(members[0])));
                 let added = members.iter().filter(|&&i| set.add(&m(i))).count();
                 (argv, Expect::Exact(Resp::Integer(added as i64)))
             }
@@ -361,7 +351,7 @@ impl Model {
                             self.sets[*src] = None;
                         }
                     }
-                    let set = self.sets[*dst].get_or_insert_with(|| Set::create(&m(*member), 1));
+                    let set = self.sets[*dst].get_or_insert_with(|| Set::create(&m(*member)));
                     set.add(&m(*member));
                 }
                 (argv, Expect::Exact(Resp::Integer(1)))

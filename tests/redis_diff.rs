@@ -651,27 +651,6 @@ impl Runner {
 fn known_mismatch(argv: &[Vec<u8>], store: &Store) -> Option<&'static str> {
     // Add a clause per mismatch found, each returning the name of its
     // `regression_*` test.
-    if lower_name(argv) == b"sadd"
-        && argv.len() > 2 + 8
-        && matches!(store.object_encoding(&argv[1]), Ok(None | Some("intset")))
-    {
-        return Some("sets::regression_sadd_with_more_arguments_than_intset_entries_keeps_intset");
-    }
-    if lower_name(argv) == b"spop"
-        && argv.len() == 3
-        && let Some(count) = std::str::from_utf8(&argv[2])
-            .ok()
-            .and_then(|t| t.parse::<u64>().ok())
-        && let Ok(card) = store.scard(&argv[1])
-        && count < card as u64
-        && (card as u64 - count).saturating_mul(5) <= count
-        && matches!(
-            store.object_encoding(&argv[1]),
-            Ok(Some("hashtable" | "listpack"))
-        )
-    {
-        return Some("sets::regression_spop_leaving_few_integers_rebuilds_an_intset");
-    }
     if matches!(lower_name(argv).as_slice(), b"zpopmin" | b"zpopmax")
         && argv.len() == 3
         && std::str::from_utf8(&argv[2])

@@ -1,18 +1,25 @@
 //! Sets: SADD, SISMEMBER and the rest of Redis 7.0's set commands.
 //!
-//! A set has one of three encodings, chosen as Redis 7.2 chooses them:
+//! A set has one of three encodings:
 //!
 //! * [`IntSet`] (`intset`) while every member is a canonical decimal `i64`
 //!   and there are at most `set_max_intset_entries` of them;
-//! * a [`Listpack`] of members (`listpack`, new in Redis 7.2) while there are
-//!   at most `set_max_listpack_entries` members, none longer than
+//! * a [`Listpack`] of members (`listpack`, new in Redis 7.2: Redis 7.0
+//!   says `hashtable` here) while there are at most
+//!   `set_max_listpack_entries` members, none longer than
 //!   `set_max_listpack_value` bytes;
 //! * a [`SetTable`] (`hashtable`) otherwise.
 //!
-//! Conversions only go that way (intset → listpack → hashtable, or intset →
-//! hashtable when the set is too big for a listpack), as in Redis 7.2. The
-//! sets built by `SINTERSTORE`, `SUNIONSTORE` and `SDIFFSTORE` get the
-//! smallest encoding that fits their members.
+//! As in Redis 7.0, a new set's encoding comes from its first member and
+//! members are added one at a time, each converting the set only when the
+//! members it really holds need it (no Redis 7.2 size hint from the number
+//! of `SADD` arguments). Conversions only go one way: intset → listpack
+//! when a non-integer arrives and the result fits a listpack, intset →
+//! hashtable otherwise (also when integers overflow the intset), listpack
+//! → hashtable. Sets built whole get the smallest encoding that fits their
+//! members: the results of `SINTERSTORE`, `SUNIONSTORE` and `SDIFFSTORE`,
+//! and the set that `SPOP` with a count rebuilds from the few members it
+//! leaves (Redis 7.0's `spopWithCountCommand` "case 3").
 //!
 //! The set algebra lives in [`ops`], random picks (`SPOP`, `SRANDMEMBER`)
 //! in [`random`].
@@ -130,28 +137,18 @@ pub(crate) fn as_set(value: ValueRef<'_>) -> Result<SetRef<'_>> {
     }
 }
 
-/// An empty set able to take `first` (and about `hint` members in all),
-/// as Redis 7.2's `setTypeCreate`.
-pub(crate) fn new_set_for(first: &[u8], hint: usize, limits: SetLimits) -> Value {
-    if parse_i64(first).is_some() && hint <= limits.intset_entries {
+/// An empty set for a first member `first`: an intset for an integer, else
+/// a listpack (a table when the limits allow neither). Redis 7.0's
+/// `setTypeCreate` (which has no listpack sets, so says hashtable where we
+/// say listpack); no size hint as Redis 7.2's, so members are then added
+/// one by one and the encoding follows what the set really holds.
+pub(crate) fn new_set_for(first: &[u8], limits: SetLimits) -> Value {
+    if parse_i64(first).is_some() && limits.intset_entries >= 1 {
         Value::SetInts(IntSet::new())
-    } else if hint <= limits.listpack_entries {
+    } else if limits.listpack_entries >= 1 {
         Value::SetPacked(Listpack::new())
     } else {
         Value::Set(Box::default())
-    }
-}
-
-/// Redis 7.2's `setTypeMaybeConvert`: a packed set about to receive `hint`
-/// members more than its encoding may hold becomes a table first.
-fn maybe_convert(value: &mut Value, hint: usize, limits: SetLimits) {
-    let too_many = match value {
-        Value::SetInts(_) => hint > limits.intset_entries,
-        Value::SetPacked(_) => hint > limits.listpack_entries,
-        _ => false,
-    };
-    if too_many {
-        to_table(value);
     }
 }
 
@@ -183,8 +180,9 @@ fn digits(n: i64) -> usize {
     itoa::Buffer::new().format(n).len()
 }
 
-/// Adds `member` to the set `value`, converting its encoding as Redis 7.2's
-/// `setTypeAdd` does; returns whether it was new.
+/// Adds `member` to the set `value`, converting its encoding when the new
+/// member needs it (Redis 7.0's `setTypeAdd`, with Redis 7.2's listpack
+/// step in between); returns whether it was new.
 pub(crate) fn set_add(value: &mut Value, member: &[u8], limits: SetLimits) -> bool {
     match value {
         Value::SetInts(s) => {
@@ -258,7 +256,8 @@ pub(crate) fn set_len(value: &Value) -> usize {
 }
 
 /// A new set holding `members` (distinct), in the smallest encoding that
-/// fits them (the result of the `*STORE` commands).
+/// fits them (the result of the `*STORE` commands, and the set `SPOP` with
+/// a count rebuilds).
 pub(crate) fn build_set(members: &[Vec<u8>], limits: SetLimits) -> Value {
     let n = members.len();
     if n <= limits.intset_entries {
@@ -364,10 +363,10 @@ impl Store {
             return Err(Error::WrongArity("sadd".to_owned()));
         };
         let limits = self.set_limits();
-        let hint = members.len();
-        let create = move || new_set_for(first, hint, limits);
+        let create = move || new_set_for(first, limits);
         let added = self.set_write(key, Some(&create), |value, ctx| {
-            maybe_convert(value, hint, limits);
+            // One member at a time, as Redis 7.0: duplicate arguments never
+            // push a set out of its encoding.
             let added = members.iter().filter(|m| set_add(value, m, limits)).count();
             if added > 0 {
                 propagate_with(ctx, b"SADD", key, members);

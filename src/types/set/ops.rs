@@ -439,7 +439,7 @@ impl Store {
                 });
             }
             None => {
-                let mut value = new_set_for(member, 1, limits);
+                let mut value = new_set_for(member, limits);
                 set_add(&mut value, member, limits);
                 dshard.insert(dst, dloc.hash, value, 0);
             }

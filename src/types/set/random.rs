@@ -7,7 +7,7 @@
 
 use std::collections::HashSet;
 
-use super::{set_len, set_members};
+use super::{build_set, set_len, set_members};
 use crate::encoding::intset::IntSet;
 use crate::types::{MAX_RANDOM_REPEATS, collect_repeats};
 use crate::value::{SetRef, Value};
@@ -15,6 +15,11 @@ use crate::{Error, Result, Store, rand};
 
 /// Members per propagated `SREM` of a `SPOP` with a count (Redis's batch).
 const SREM_BATCH: usize = 1024;
+
+/// `SPOP key count` pops one member at a time while the members left
+/// outnumber `count / SPOP_MOVE_STRATEGY_MUL`, else rebuilds the set from
+/// the members left (Redis 7.0's `spopWithCountCommand`, cases 2 and 3).
+const SPOP_MOVE_STRATEGY_MUL: usize = 5;
 
 fn random_below(n: usize) -> usize {
     usize::try_from(rand::below(n as u64)).unwrap_or(0)
@@ -147,7 +152,10 @@ impl Store {
 
     /// `SPOP key count`: removes and returns up to `count` distinct random
     /// members. Propagated as `SREM key member…`, or `DEL key` when the
-    /// whole set is popped.
+    /// whole set is popped. When at most a fifth of `count` members stay,
+    /// they are rebuilt into a new set with the smallest encoding that fits
+    /// them, as Redis 7.0 does (so a hashtable left with a few integers is
+    /// an intset again).
     ///
     /// # Errors
     ///
@@ -163,6 +171,7 @@ impl Store {
     /// ```
     pub fn spop_count(&self, key: impl AsRef<[u8]>, count: usize) -> Result<Vec<Vec<u8>>> {
         let key = key.as_ref();
+        let limits = self.set_limits();
         let popped = self.set_write(key, None, |value, ctx| {
             if count == 0 {
                 return Ok(Vec::new());
@@ -178,13 +187,36 @@ impl Store {
                 ctx.propagate(&[b"DEL", key]);
                 return Ok(all);
             }
-            let mut out = Vec::with_capacity(count);
-            while out.len() < count {
-                match pop_one(value) {
-                    Some(m) => out.push(m),
-                    None => break,
+            let remaining = size - count;
+            let out = if remaining.saturating_mul(SPOP_MOVE_STRATEGY_MUL) > count {
+                // Few popped (Redis's case 2): one at a time.
+                let mut out = Vec::with_capacity(count);
+                while out.len() < count {
+                    match pop_one(value) {
+                        Some(m) => out.push(m),
+                        None => break,
+                    }
                 }
-            }
+                out
+            } else {
+                // Few left (case 3): take the members that stay and make
+                // them a new set, in the smallest encoding that fits them
+                // (an intset again when they are few integers); the old
+                // set's other members are the reply.
+                let mut keep = Vec::with_capacity(remaining);
+                while keep.len() < remaining {
+                    match pop_one(value) {
+                        Some(m) => keep.push(m),
+                        None => break,
+                    }
+                }
+                let out = match value.as_ref() {
+                    crate::value::ValueRef::Set(s) => set_members(s),
+                    _ => Vec::new(),
+                };
+                *value = build_set(&keep, limits);
+                out
+            };
             if ctx.propagating() {
                 for batch in out.chunks(SREM_BATCH) {
                     let mut argv: Vec<&[u8]> = Vec::with_capacity(2 + batch.len());

@@ -152,32 +152,77 @@ fn listpack_becomes_hashtable_on_count_or_length() {
 }
 
 #[test]
-fn sadd_picks_the_encoding_from_the_argument_count() {
+fn sadd_encoding_follows_the_members_not_the_argument_count() {
     let (s, _) = store_with(4, 3, 8);
-    // New sets: Redis 7.2's setTypeCreate(first member, argument count).
+    // New sets: Redis 7.0's setTypeCreate(first member), then one member at
+    // a time (no Redis 7.2 size hint from the argument count).
     s.sadd("a", ["1", "2", "3", "4"]).expect("sadd");
     assert_eq!(enc(&s, "a"), Some("intset"));
     s.sadd("b", ["1", "1", "1", "1", "1"]).expect("sadd");
-    assert_eq!(
-        enc(&s, "b"),
-        Some("hashtable"),
-        "5 arguments > intset limit"
-    );
+    assert_eq!(enc(&s, "b"), Some("intset"), "one member, five arguments");
+    assert_eq!(s.smembers("b"), Ok(bytes(&["1"])));
     s.sadd("c", ["x", "1", "1"]).expect("sadd");
     assert_eq!(enc(&s, "c"), Some("listpack"));
     s.sadd("d", ["x", "x", "x", "x"]).expect("sadd");
+    assert_eq!(enc(&s, "d"), Some("listpack"), "one member, four arguments");
+    s.sadd("f", ["1", "2", "3", "4", "5"]).expect("sadd");
+    assert_eq!(enc(&s, "f"), Some("hashtable"), "5 integers > intset limit");
+    s.sadd("g", ["x", "y", "z", "w"]).expect("sadd");
     assert_eq!(
-        enc(&s, "d"),
+        enc(&s, "g"),
         Some("hashtable"),
-        "4 arguments > listpack limit"
+        "4 members > listpack limit"
     );
-    // Existing sets convert up front when given too many arguments.
+    // Existing sets convert only when their members need it.
     s.sadd("c", ["x", "x", "x", "x"]).expect("sadd");
-    assert_eq!(enc(&s, "c"), Some("hashtable"));
-    s.sadd("e", ["1"]).expect("sadd");
+    assert_eq!(enc(&s, "c"), Some("listpack"));
+    s.sadd("e", ["3", "2"]).expect("sadd");
     s.sadd("e", ["1", "1", "1", "1", "1"]).expect("sadd");
+    assert_eq!(enc(&s, "e"), Some("intset"));
+    assert_eq!(s.smembers("e"), Ok(bytes(&["1", "2", "3"])), "sorted");
+    s.sadd("e", ["4", "5"]).expect("sadd");
     assert_eq!(enc(&s, "e"), Some("hashtable"));
-    assert_eq!(s.scard("e"), Ok(1));
+    assert_eq!(s.scard("e"), Ok(5));
+}
+
+#[test]
+fn spop_leaving_few_members_rebuilds_the_smallest_encoding() {
+    let (s, _) = store_with(8, 8, 16);
+    let ten: Vec<String> = (1..=10).map(|i| i.to_string()).collect();
+    s.sadd("t", &ten).expect("sadd");
+    assert_eq!(enc(&s, "t"), Some("hashtable"));
+    // 1 left, 1 * 5 <= 9: Redis 7.0's case 3 rebuilds an intset.
+    let popped = s.spop_count("t", 9).expect("spop");
+    assert_eq!(popped.len(), 9);
+    assert_eq!(enc(&s, "t"), Some("intset"));
+    let mut all: BTreeSet<Vec<u8>> = popped.into_iter().collect();
+    all.extend(s.smembers("t").expect("smembers"));
+    assert_eq!(all.len(), 10);
+    // 2 left, 2 * 5 > 8: case 2 pops one at a time, the encoding stays.
+    s.sadd("u", &ten).expect("sadd");
+    assert_eq!(s.spop_count("u", 8).map(|p| p.len()), Ok(8));
+    assert_eq!(enc(&s, "u"), Some("hashtable"));
+    // Strings left: a listpack, or a table when they do not fit one.
+    let words: Vec<String> = (0..12).map(|i| format!("w{i}")).collect();
+    s.sadd("w", &words).expect("sadd");
+    assert_eq!(enc(&s, "w"), Some("hashtable"));
+    s.spop_count("w", 10).expect("spop");
+    assert_eq!(enc(&s, "w"), Some("listpack"));
+    let long: Vec<String> = (0..12).map(|i| format!("{i:020}x")).collect();
+    s.sadd("l", &long).expect("sadd");
+    s.spop_count("l", 10).expect("spop");
+    assert_eq!(enc(&s, "l"), Some("hashtable"));
+    assert_eq!(s.scard("l"), Ok(2));
+    // Propagation is unchanged: the popped members as SREM.
+    let log = logged(&s);
+    s.sadd("p", &ten).expect("sadd");
+    log.take();
+    let popped = s.spop_count("p", 9).expect("spop");
+    let names: Vec<String> = popped
+        .iter()
+        .map(|m| String::from_utf8_lossy(m).into_owned())
+        .collect();
+    assert_eq!(log.take(), [format!("SREM p {}", names.join(" "))]);
 }
 
 #[test]
