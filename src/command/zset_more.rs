@@ -21,10 +21,14 @@ fn zpop(store: &Store, argv: &[&[u8]], end: ZEnd) -> Reply {
         }
         let count = match argv.get(2) {
             None => None,
-            Some(&c) => {
-                let n = int(c)?;
-                Some(usize::try_from(n).map_err(|_| Error::NotPositive)?)
-            }
+            // Redis 7.0 reads it with getPositiveLongFromObjectOrReply,
+            // whose one message covers a count that is not an integer too.
+            Some(&c) => Some(
+                int(c)
+                    .ok()
+                    .and_then(|n| usize::try_from(n).ok())
+                    .ok_or(Error::NotPositive)?,
+            ),
         };
         let popped = store.zpop_command(argv, end, count.unwrap_or(1))?;
         Ok(match count {
@@ -322,14 +326,14 @@ pub(super) fn zrandmember(store: &Store, argv: &[&[u8]]) -> Reply {
 pub(super) fn zscan(store: &Store, argv: &[&[u8]]) -> Reply {
     let run = || -> Result<Reply> {
         let cursor = parse_scan_cursor(argv[2]).ok_or(Error::InvalidCursor)?;
-        let page = store.zscan_generic(argv[1], cursor, || scan_options(&argv[3..]))?;
+        let (page, packed) = store.zscan_generic(argv[1], cursor, || scan_options(&argv[3..]))?;
         let cursor = itoa::Buffer::new().format(page.cursor).as_bytes().to_vec();
         Ok(Reply::Array(vec![
             Reply::Bulk(cursor),
             Reply::bulks(
                 page.members
                     .into_iter()
-                    .flat_map(|(m, s)| [m, scan_score(s)]),
+                    .flat_map(|(m, s)| [m, scan_score(s, packed)]),
             ),
         ]))
     };

@@ -2,8 +2,9 @@
 //! [`Listpack`], sorted by `(score, member)` (Redis's listpack zset).
 //!
 //! A score is stored the way Redis 7.0's `zzlInsertAt` stores it: an
-//! integral score that fits an `i64` as that integer (the listpack keeps it
-//! as an integer entry; `-0` becomes `0`, as in Redis), anything else as the
+//! integral score that `double2ll` accepts (|d| <= `LLONG_MAX / 2`, that is
+//! 2^62 once compared as a double) as that integer (the listpack keeps it as
+//! an integer entry; `-0` becomes `0`, as in Redis), anything else as the
 //! `%.17g` text, which reads back to the same double exactly.
 
 use crate::encoding::listpack::{Elem, Listpack};
@@ -11,9 +12,12 @@ use crate::encoding::sortedset::SortedSet;
 use crate::encoding::zorder::cmp_entry;
 use crate::number::format_double;
 
-/// The bytes a score is stored as.
+/// `LLONG_MAX / 2` as `double2ll` compares it: converted to a double, 2^62.
+const DOUBLE2LL_MAX: f64 = 4_611_686_018_427_387_904.0;
+
+/// The bytes a score is stored as (also ZSCAN's answer for a packed set).
 pub(crate) fn score_bytes(score: f64) -> Vec<u8> {
-    if score.fract() == 0.0 && score.abs() < 9.0e18 {
+    if score.fract() == 0.0 && score.abs() <= DOUBLE2LL_MAX {
         #[allow(clippy::cast_possible_truncation)]
         let n = score as i64;
         return itoa::Buffer::new().format(n).as_bytes().to_vec();
@@ -228,6 +232,22 @@ mod tests {
         assert_eq!(score_bytes(-0.0), b"0");
         assert_eq!(score_bytes(3.0), b"3");
         assert_eq!(score_bytes(0.1), b"0.10000000000000001");
+        // double2ll's bound, as redis-server 7.0.15 answers ZSCAN.
+        assert_eq!(score_bytes(1e18), b"1000000000000000000");
+        assert_eq!(
+            score_bytes(4_611_686_018_427_387_904.0),
+            b"4611686018427387904"
+        );
+        assert_eq!(
+            score_bytes(-4_611_686_018_427_387_904.0),
+            b"-4611686018427387904"
+        );
+        assert_eq!(
+            score_bytes(4_611_686_018_427_388_928.0),
+            b"4.6116860184273889e+18"
+        );
+        assert_eq!(score_bytes(5e18), b"5e+18");
+        assert_eq!(score_bytes(f64::INFINITY), b"inf");
     }
 
     #[test]

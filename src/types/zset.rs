@@ -218,8 +218,10 @@ fn is_c_space(b: u8) -> bool {
 
 /// One end of a score range, as Redis's `zslParseRange`: `(` makes it
 /// exclusive; leading space and out-of-range values pass, as with
-/// `strtod`; an empty number is 0.
+/// `strtod`; an empty number is 0. `strtod` reads a C string, so the bound
+/// ends at its first NUL byte (`1.5\0junk` is 1.5).
 pub(crate) fn parse_score_bound(s: &[u8]) -> Result<ScoreBound> {
+    let s = s.iter().position(|&b| b == 0).map_or(s, |nul| &s[..nul]);
     let (exclusive, num) = match s.split_first() {
         Some((b'(', rest)) => (true, rest),
         _ => (false, s),
@@ -245,13 +247,16 @@ pub(crate) fn parse_score_bound(s: &[u8]) -> Result<ScoreBound> {
     })
 }
 
-/// One end of a lex range: `[x`, `(x`, `-` or `+`.
+/// One end of a lex range: `[x`, `(x`, `-` or `+`, as Redis's
+/// `zslParseLexRangeItem`: `x` is taken whole (NUL bytes included), while
+/// `-` and `+` only need a NUL byte after them (`c[1] != '\0'`), so `+\0y`
+/// is `+`.
 pub(crate) fn parse_lex_bound(s: &[u8]) -> Result<LexBound> {
     match s.split_first() {
         Some((b'[', rest)) => Ok(LexBound::Inclusive(rest.to_vec())),
         Some((b'(', rest)) => Ok(LexBound::Exclusive(rest.to_vec())),
-        Some((b'-', [])) => Ok(LexBound::Min),
-        Some((b'+', [])) => Ok(LexBound::Max),
+        Some((b'-', [] | [0, ..])) => Ok(LexBound::Min),
+        Some((b'+', [] | [0, ..])) => Ok(LexBound::Max),
         _ => Err(Error::ZMinMaxNotLex),
     }
 }
@@ -380,13 +385,6 @@ impl ZSetRef<'_> {
     pub(crate) fn score_span(self, min: ScoreBound, max: ScoreBound) -> (usize, usize) {
         let lo = self.count_before(|s, _| min.below_min(s));
         let hi = self.count_before(|s, _| max.within_max(s));
-        (lo, hi.max(lo))
-    }
-
-    /// Ranks `lo..hi` of the members within a lex range.
-    pub(crate) fn lex_span(self, min: &LexBound, max: &LexBound) -> (usize, usize) {
-        let lo = self.count_before(|_, m| min.below_min(m));
-        let hi = self.count_before(|_, m| max.within_max(m));
         (lo, hi.max(lo))
     }
 }
@@ -591,13 +589,17 @@ impl Store {
                     let mut new = score;
                     match old {
                         Some(cur) => {
+                            // As Redis's zsetAdd: NX before the increment.
+                            if opts.nx {
+                                continue;
+                            }
                             if incr {
                                 new = cur + score;
                                 if new.is_nan() {
                                     return Err(Error::ZScoreNan);
                                 }
                             }
-                            if opts.nx || (opts.lt && new >= cur) || (opts.gt && new <= cur) {
+                            if (opts.lt && new >= cur) || (opts.gt && new <= cur) {
                                 continue;
                             }
                             out.score = Some(new);
@@ -908,7 +910,7 @@ impl Store {
     pub fn zlexcount(&self, key: impl AsRef<[u8]>, min: LexBound, max: LexBound) -> Result<usize> {
         self.zset_read(key.as_ref(), |z| {
             Ok(z.map_or(0, |z| {
-                let (lo, hi) = z.lex_span(&min, &max);
+                let (lo, hi) = z.lex_span(&min, &max, false, 0);
                 hi - lo
             }))
         })

@@ -3,6 +3,7 @@
 
 use std::collections::HashSet;
 
+use crate::encoding::zpacked;
 use crate::types::zset::score_text;
 use crate::types::{MAX_RANDOM_REPEATS, collect_repeats};
 use crate::value::ZSetRef;
@@ -166,23 +167,26 @@ impl Store {
         options: &ScanOptions,
     ) -> Result<ZScanPage> {
         self.zscan_generic(key.as_ref(), cursor, || Ok(options.clone()))
+            .map(|(page, _)| page)
     }
 
     /// ZSCAN with Redis's order of checks: WRONGTYPE before the options.
+    /// The flag says whether the set is packed (see [`scan_score`]).
     pub(crate) fn zscan_generic(
         &self,
         key: &[u8],
         cursor: u64,
         options: impl FnOnce() -> Result<ScanOptions>,
-    ) -> Result<ZScanPage> {
+    ) -> Result<(ZScanPage, bool)> {
         self.zset_read(key, |z| {
             let mut page = ZScanPage {
                 cursor: 0,
                 members: Vec::new(),
             };
             let Some(z) = z else {
-                return Ok(page);
+                return Ok((page, false));
             };
+            let packed = matches!(z, ZSetRef::Packed(_));
             let options = options()?;
             let members = &mut page.members;
             match z {
@@ -193,7 +197,7 @@ impl Store {
                 }),
                 ZSetRef::Skip(t) => {
                     let Ok(pos) = u32::try_from(cursor) else {
-                        return Ok(page);
+                        return Ok((page, packed));
                     };
                     let next = t.scan(pos, options.count_hint(), |m, s| {
                         if options.matches(m) {
@@ -203,12 +207,20 @@ impl Store {
                     page.cursor = next.map_or(0, u64::from);
                 }
             }
-            Ok(page)
+            Ok((page, packed))
         })
     }
 }
 
 /// A score as ZSCAN replies with it (a bulk string in both protocols).
-pub(crate) fn scan_score(score: f64) -> Vec<u8> {
-    score_text(score).into_bytes()
+/// Redis 7.0 answers a listpack's score entry as stored (`zzlInsertAt`:
+/// an integer when `double2ll` takes it, else `%.17g`), so `1e18` is
+/// `1000000000000000000` there, and a skiplist's score with `%.17g`
+/// (`1e+18`).
+pub(crate) fn scan_score(score: f64, packed: bool) -> Vec<u8> {
+    if packed {
+        zpacked::score_bytes(score)
+    } else {
+        score_text(score).into_bytes()
+    }
 }

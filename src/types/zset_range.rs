@@ -2,7 +2,8 @@
 //! LIMIT), ZRANGESTORE and ZREMRANGEBYRANK / BYSCORE / BYLEX.
 
 use crate::types::zset::{
-    LexBound, ScoreBound, as_zset, check_zset, mutate_zset, zset_from_sorted, zset_remove_range,
+    LexBound, ScoreBound, ZLimits, as_zset, check_zset, mutate_zset, zset_from_sorted,
+    zset_remove_range,
 };
 use crate::value::ZSetRef;
 use crate::{Error, Result, Store};
@@ -91,29 +92,26 @@ impl ZRange {
 
     /// The ascending ranks `lo..hi` selected in `z`.
     fn resolve(&self, z: ZSetRef<'_>) -> (usize, usize) {
-        let len = z.len();
+        let offset = match self.limit.map(|(o, _)| usize::try_from(o)) {
+            None => 0,
+            Some(Ok(o)) => o,
+            // Redis's `while (eptr && offset--)` runs off the end.
+            Some(Err(_)) => return (0, 0),
+        };
         let (lo, hi) = match &self.kind {
             Kind::Rank(start, stop) => {
-                return rank_span(len, *start, *stop, self.rev);
+                return rank_span(z.len(), *start, *stop, self.rev);
             }
-            Kind::Score(min, max) => z.score_span(*min, *max),
-            Kind::Lex(min, max) => z.lex_span(min, max),
+            Kind::Score(min, max) => skip_offset(z.score_span(*min, *max), offset, self.rev),
+            Kind::Lex(min, max) => z.lex_span(min, max, self.rev, offset),
         };
-        let Some((offset, count)) = self.limit else {
+        let Some((_, count)) = self.limit else {
             return (lo, hi);
         };
-        let Ok(offset) = usize::try_from(offset) else {
-            return (0, 0);
-        };
         let count = usize::try_from(count).unwrap_or(usize::MAX);
-        if offset >= hi - lo {
-            return (0, 0);
-        }
         if self.rev {
-            let hi = hi - offset;
             (hi.saturating_sub(count).max(lo), hi)
         } else {
-            let lo = lo + offset;
             (lo, lo.saturating_add(count).min(hi))
         }
     }
@@ -137,6 +135,165 @@ impl ZRange {
             out.extend([b"LIMIT".to_vec(), int(o), int(c)]);
         }
         out
+    }
+}
+
+/// A span without its first `offset` members (its last with `rev`).
+fn skip_offset((lo, hi): (usize, usize), offset: usize, rev: bool) -> (usize, usize) {
+    if offset >= hi - lo {
+        (0, 0)
+    } else if rev {
+        (lo, hi - offset)
+    } else {
+        (lo + offset, hi)
+    }
+}
+
+/// Whether a lex range can hold nothing, as Redis's `zzlIsInLexRange`
+/// tests with `sdscmplex` (`-` and `+` count as exclusive).
+fn lex_range_empty(min: &LexBound, max: &LexBound) -> bool {
+    use std::cmp::Ordering;
+    let exclusive = |b: &LexBound| !matches!(b, LexBound::Inclusive(_));
+    let cmp = match (min, max) {
+        (LexBound::Min, LexBound::Min) | (LexBound::Max, LexBound::Max) => Ordering::Equal,
+        (LexBound::Min, _) | (_, LexBound::Max) => Ordering::Less,
+        (LexBound::Max, _) | (_, LexBound::Min) => Ordering::Greater,
+        (
+            LexBound::Inclusive(a) | LexBound::Exclusive(a),
+            LexBound::Inclusive(b) | LexBound::Exclusive(b),
+        ) => a.cmp(b),
+    };
+    cmp.is_gt() || (cmp.is_eq() && (exclusive(min) || exclusive(max)))
+}
+
+impl ZSetRef<'_> {
+    /// Ranks `lo..hi` of the members a lex range selects, `offset` members
+    /// past where the walk starts (the low end, or the high end with `rev`).
+    ///
+    /// Lex ranges are meant for sets whose scores are all equal. Over mixed
+    /// scores a packed set answers as Redis 7.0's listpack does
+    /// ([`packed_lex_span`]); a big one keeps the B+tree's answer, trimmed
+    /// to a run of members that all lie within the range.
+    pub(crate) fn lex_span(
+        self,
+        min: &LexBound,
+        max: &LexBound,
+        rev: bool,
+        offset: usize,
+    ) -> (usize, usize) {
+        if let ZSetRef::Packed(_) = self {
+            return packed_lex_span(self, min, max, rev, offset);
+        }
+        let inside = |m: &[u8]| !min.below_min(m) && max.within_max(m);
+        let lo = self.count_before(|_, m| min.below_min(m));
+        let mut hi = self.count_before(|_, m| max.within_max(m)).max(lo);
+        if lo < hi {
+            let first = self.collect(lo, lo + 1, false);
+            let last = self.collect(hi - 1, hi, false);
+            let sorted = match (first.first(), last.first()) {
+                // One score: the members between are in order.
+                (Some((a, s)), Some((b, t))) => s == t && inside(a) && inside(b),
+                _ => false,
+            };
+            if !sorted {
+                let mut end = lo;
+                let mut open = true;
+                self.for_range(lo, hi, false, |_, m| {
+                    open = open && inside(m);
+                    if open {
+                        end += 1;
+                    }
+                });
+                hi = end;
+            }
+        }
+        skip_offset((lo, hi), offset, rev)
+    }
+}
+
+/// A lex range over a packed set, as Redis 7.0 walks a listpack. Empty
+/// unless the range can hold something and the last member is at least
+/// min and the first at most max (`zzlIsInLexRange`). Forward: from the
+/// head to the first member at least min, which must be at most max
+/// (`zzlFirstInLexRange`), then `offset` members on, then on while members
+/// are at most max. Reversed: from the tail to the last member at most
+/// max, which must be at least min (`zzlLastInLexRange`), then `offset`
+/// members back, then back while members are at least min. Over mixed
+/// scores this may skip members within the range, or take some outside
+/// it, exactly as Redis does.
+fn packed_lex_span(
+    z: ZSetRef<'_>,
+    min: &LexBound,
+    max: &LexBound,
+    rev: bool,
+    offset: usize,
+) -> (usize, usize) {
+    if lex_range_empty(min, max) {
+        return (0, 0);
+    }
+    // (>= min, <= max) for each member, in order.
+    let mut marks = Vec::with_capacity(z.len());
+    z.for_range(0, z.len(), false, |_, m| {
+        marks.push((!min.below_min(m), max.within_max(m)));
+    });
+    let (Some(&(_, first_le)), Some(&(last_ge, _))) = (marks.first(), marks.last()) else {
+        return (0, 0);
+    };
+    if !last_ge || !first_le {
+        return (0, 0);
+    }
+    if rev {
+        let Some(start) = marks.iter().rposition(|&(_, le)| le) else {
+            return (0, 0);
+        };
+        if !marks[start].0 || offset > start {
+            return (0, 0);
+        }
+        let start = start - offset;
+        let lo = marks[..=start]
+            .iter()
+            .rposition(|&(ge, _)| !ge)
+            .map_or(0, |i| i + 1);
+        (lo, start + 1)
+    } else {
+        let Some(start) = marks.iter().position(|&(ge, _)| ge) else {
+            return (0, 0);
+        };
+        if !marks[start].1 {
+            return (0, 0);
+        }
+        let Some(start) = start.checked_add(offset).filter(|&s| s < marks.len()) else {
+            return (0, 0);
+        };
+        let hi = marks[start..]
+            .iter()
+            .position(|&(_, le)| !le)
+            .map_or(marks.len(), |i| start + i);
+        (start, hi)
+    }
+}
+
+/// Redis 7.0's ZRANGESTORE starts a listpack (a skiplist for a rank range
+/// of more members than a listpack holds) and adds the members one by one,
+/// in reply order; the listpack stores `-0` as `0` until a member is too
+/// long or too many and a skiplist takes the rest as they are. Turns those
+/// first `-0`s to `0`.
+fn listpack_first(pairs: &mut [(Vec<u8>, f64)], range: &ZRange, limits: ZLimits) {
+    if matches!(range.kind, Kind::Rank(..)) && pairs.len() > limits.entries {
+        return;
+    }
+    let fix = |i: usize, p: &mut (Vec<u8>, f64)| {
+        let packed = i < limits.entries && p.0.len() <= limits.value;
+        if packed && p.1 == 0.0 {
+            p.1 = 0.0;
+        }
+        packed
+    };
+    // `all` stops at the first member that converts the listpack.
+    if range.rev {
+        let _ = pairs.iter_mut().rev().enumerate().all(|(i, p)| fix(i, p));
+    } else {
+        let _ = pairs.iter_mut().enumerate().all(|(i, p)| fix(i, p));
     }
 }
 
@@ -232,6 +389,8 @@ impl Store {
                     }
                 },
             };
+            let mut pairs = pairs;
+            listpack_first(&mut pairs, range, limits);
             let target = guards.shard_mut(b.shard);
             let n = pairs.len();
             if n > 0 {
@@ -299,7 +458,7 @@ impl Store {
         min: &LexBound,
         max: &LexBound,
     ) -> Result<usize> {
-        self.zremrange(argv[1], argv, |z| z.lex_span(min, max))
+        self.zremrange(argv[1], argv, |z| z.lex_span(min, max, false, 0))
     }
 
     /// `ZREMRANGEBYRANK key start stop`: removes ranks `start..=stop`

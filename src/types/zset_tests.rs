@@ -262,6 +262,147 @@ fn ranges_by_rank_score_lex() {
 }
 
 #[test]
+fn lex_ranges_over_mixed_scores() {
+    // Packed: Redis 7.0's listpack walk (answers recorded from 7.0.15).
+    let s = Store::new();
+    exec(&s, &["ZADD", "k", "1", "b", "0", "c", "2", "a"]);
+    assert_eq!(exec(&s, &["ZLEXCOUNT", "k", "[b", "+"]), Reply::Integer(0));
+    assert_eq!(exec(&s, &["ZLEXCOUNT", "k", "-", "+"]), Reply::Integer(3));
+    assert_eq!(exec(&s, &["ZRANGEBYLEX", "k", "-", "[b"]), bulks(&[]));
+    assert_eq!(exec(&s, &["ZREVRANGEBYLEX", "k", "+", "[b"]), bulks(&[]));
+    assert_eq!(
+        exec(&s, &["ZRANGE", "k", "[c", "-", "BYLEX", "REV"]),
+        bulks(&["a", "b", "c"])
+    );
+    assert_eq!(
+        exec(&s, &["ZREMRANGEBYLEX", "k", "[b", "[c"]),
+        Reply::Integer(0)
+    );
+    // Big: whatever the B+tree's descent finds, nothing outside the range.
+    let big = small(0, 64);
+    let members = ["a", "b", "c", "d", "e", "f", "g", "h"];
+    for (i, m) in members.iter().enumerate() {
+        let score = ((i * 5) % 3).to_string();
+        exec(&big, &["ZADD", "z", &score, m]);
+    }
+    let bounds = ["-", "+", "[a", "(b", "[d", "(e", "[h", "(zz"];
+    let inside = |m: &[u8], min: &str, max: &str| {
+        let ge = match min.as_bytes() {
+            b"-" => true,
+            b"+" => false,
+            [b'[', rest @ ..] => m >= rest,
+            [_, rest @ ..] => m > rest,
+            [] => unreachable!(),
+        };
+        let le = match max.as_bytes() {
+            b"-" => false,
+            b"+" => true,
+            [b'[', rest @ ..] => m <= rest,
+            [_, rest @ ..] => m < rest,
+            [] => unreachable!(),
+        };
+        ge && le
+    };
+    for min in bounds {
+        for max in bounds {
+            for argv in [
+                vec!["ZRANGEBYLEX", "z", min, max],
+                vec!["ZREVRANGEBYLEX", "z", max, min],
+                vec!["ZRANGEBYLEX", "z", min, max, "LIMIT", "1", "2"],
+            ] {
+                let Reply::Array(items) = exec(&big, &argv) else {
+                    panic!("{argv:?}");
+                };
+                for item in items {
+                    let Reply::Bulk(m) = item else { panic!() };
+                    assert!(inside(&m, min, max), "{argv:?} gave {m:?}");
+                }
+            }
+            let Reply::Integer(n) = exec(&big, &["ZLEXCOUNT", "z", min, max]) else {
+                panic!();
+            };
+            let all = members.iter().filter(|m| inside(m.as_bytes(), min, max));
+            assert!(usize::try_from(n).unwrap() <= all.count());
+        }
+    }
+    exec(&big, &["ZREMRANGEBYLEX", "z", "[b", "[c"]);
+    for m in ["a", "d", "e", "f", "g", "h"] {
+        assert!(matches!(exec(&big, &["ZSCORE", "z", m]), Reply::Double(_)));
+    }
+}
+
+#[test]
+fn bounds_counts_and_scan_scores_like_redis_7_0_15() {
+    let s = Store::new();
+    exec(&s, &["ZADD", "z", "1", "a", "2", "b"]);
+    // A score bound ends at its first NUL byte (strtod on a C string).
+    assert_eq!(
+        exec(&s, &["ZCOUNT", "z", "1.5\0junk", "+inf"]),
+        Reply::Integer(1)
+    );
+    assert_eq!(exec(&s, &["ZCOUNT", "z", "(\0", "+inf"]), Reply::Integer(2));
+    assert_eq!(
+        exec(&s, &["ZCOUNT", "z", " \0", "+inf"]),
+        Reply::Error(Error::ZMinMaxNotFloat)
+    );
+    // `-` and `+` only need a NUL after them; `[x` keeps its NUL bytes.
+    assert_eq!(
+        exec(&s, &["ZLEXCOUNT", "z", "-\0x", "+\0y"]),
+        Reply::Integer(2)
+    );
+    assert_eq!(
+        exec(&s, &["ZLEXCOUNT", "z", "[a\0", "+"]),
+        Reply::Integer(1)
+    );
+    // ZPOPMIN / ZPOPMAX: one message for any count that is not >= 0.
+    for count in ["abc", "-0", "+1", " 1", "12345678901234567890", "-1"] {
+        assert_eq!(
+            exec(&s, &["ZPOPMIN", "missing", count]),
+            Reply::Error(Error::NotPositive),
+            "{count}"
+        );
+    }
+    // ZSCAN: a listpack's score entry as stored, a skiplist's %.17g.
+    let scores = ["1e18", "4611686018427387904", "5e18", "-0", "0.1"];
+    let expect_packed = [
+        "0",
+        "0.10000000000000001",
+        "1000000000000000000",
+        "4611686018427387904",
+        "5e+18",
+    ];
+    let expect_big = [
+        "-0",
+        "0.10000000000000001",
+        "1e+18",
+        "4.6116860184273879e+18",
+        "5e+18",
+    ];
+    for (store, expect) in [(Store::new(), expect_packed), (small(0, 64), expect_big)] {
+        for (i, score) in scores.iter().enumerate() {
+            exec(&store, &["ZADD", "z", score, &i.to_string()]);
+        }
+        let Reply::Array(page) = exec(&store, &["ZSCAN", "z", "0", "COUNT", "100"]) else {
+            panic!();
+        };
+        let Reply::Array(items) = &page[1] else {
+            panic!()
+        };
+        let mut got: Vec<Vec<u8>> = items
+            .chunks(2)
+            .map(|p| match &p[1] {
+                Reply::Bulk(b) => b.clone(),
+                other => panic!("{other:?}"),
+            })
+            .collect();
+        got.sort();
+        let mut want: Vec<Vec<u8>> = expect.iter().map(|e| e.as_bytes().to_vec()).collect();
+        want.sort();
+        assert_eq!(got, want);
+    }
+}
+
+#[test]
 fn conversions_at_both_thresholds() {
     let s = small(4, 8);
     let enc = |k: &str| exec(&s, &["OBJECT", "ENCODING", k]);
