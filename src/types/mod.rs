@@ -300,9 +300,18 @@ mod random_reply_tests {
         store.hset("h", [("f", &big)]).unwrap_or_default();
         store.zadd("z", [(1.0, &big)]).unwrap_or_default();
         // 100 copies of a 1 MB member would take 100 MB: refused.
-        assert_eq!(store.srandmember_count("s", -100), Err(Error::HashCountOutOfRange));
-        assert_eq!(store.hrandfield_count("h", -100), Err(Error::HashCountOutOfRange));
-        assert_eq!(store.zrandmember_count("z", -100), Err(Error::HashCountOutOfRange));
+        assert_eq!(
+            store.srandmember_count("s", -100),
+            Err(Error::HashCountOutOfRange)
+        );
+        assert_eq!(
+            store.hrandfield_count("h", -100),
+            Err(Error::HashCountOutOfRange)
+        );
+        assert_eq!(
+            store.zrandmember_count("z", -100),
+            Err(Error::HashCountOutOfRange)
+        );
         // 10 copies fit.
         assert_eq!(store.srandmember_count("s", -10).map(|v| v.len()), Ok(10));
         // Small members: a large count is answered.
