@@ -1,6 +1,6 @@
 //! Argument parsing for the list commands, in Redis 7.0's order of checks.
 
-use super::args::{int, is};
+use super::args::{int, is, parse_mpop};
 use crate::blocking::parse_timeout;
 use crate::types::list::{Direction, InsertPosition, LposOptions};
 use crate::{Error, Reply, Result, Store};
@@ -209,38 +209,6 @@ pub(super) fn rpoplpush(store: &Store, argv: &[&[u8]]) -> Reply {
     store.rpoplpush(argv[1], argv[2]).into()
 }
 
-/// The arguments of LMPOP / BLMPOP from the numkeys argument on:
-/// `numkeys key [key …] LEFT|RIGHT [COUNT count]`.
-fn parse_mpop<'a>(args: &[&'a [u8]]) -> Result<(Vec<&'a [u8]>, Direction, usize)> {
-    let numkeys = int(args[0])
-        .ok()
-        .and_then(|n| usize::try_from(n).ok())
-        .filter(|&n| n > 0)
-        .ok_or(Error::NumkeysNotPositive)?;
-    let where_at = numkeys.checked_add(1).ok_or(Error::Syntax)?;
-    let Some(&where_arg) = args.get(where_at) else {
-        return Err(Error::Syntax);
-    };
-    let from = direction(where_arg)?;
-    let mut count = None;
-    let mut i = where_at + 1;
-    while let Some(&opt) = args.get(i) {
-        match args.get(i + 1) {
-            Some(&value) if count.is_none() && is(opt, "count") => {
-                let n = int(value)
-                    .ok()
-                    .and_then(|n| usize::try_from(n).ok())
-                    .filter(|&n| n > 0)
-                    .ok_or(Error::CountNotPositive)?;
-                count = Some(n);
-                i += 2;
-            }
-            _ => return Err(Error::Syntax),
-        }
-    }
-    Ok((args[1..where_at].to_vec(), from, count.unwrap_or(1)))
-}
-
 fn mpop_reply(popped: Option<(Vec<u8>, Vec<Vec<u8>>)>) -> Reply {
     match popped {
         Some((key, items)) => Reply::Array(vec![Reply::Bulk(key), Reply::bulks(items)]),
@@ -250,7 +218,7 @@ fn mpop_reply(popped: Option<(Vec<u8>, Vec<Vec<u8>>)>) -> Reply {
 
 pub(super) fn lmpop(store: &Store, argv: &[&[u8]]) -> Reply {
     let run = || -> Result<Reply> {
-        let (keys, from, count) = parse_mpop(&argv[1..])?;
+        let (keys, from, count) = parse_mpop(&argv[1..], direction)?;
         Ok(mpop_reply(store.lmpop_generic(&keys, from, count)?))
     };
     run().into()
@@ -304,7 +272,7 @@ pub(super) fn brpoplpush(store: &Store, argv: &[&[u8]]) -> Reply {
 
 pub(super) fn blmpop(store: &Store, argv: &[&[u8]]) -> Reply {
     let run = || -> Result<Reply> {
-        let (keys, from, count) = parse_mpop(&argv[2..])?;
+        let (keys, from, count) = parse_mpop(&argv[2..], direction)?;
         let timeout = parse_timeout(argv[1])?;
         Ok(mpop_reply(store.blmpop(keys, from, count, timeout)?))
     };

@@ -246,6 +246,43 @@ pub(crate) mod args {
     pub(crate) fn int32(arg: &[u8]) -> Result<i32> {
         i32::try_from(int(arg)?).map_err(|_| Error::IntOutOfRange)
     }
+
+    /// The arguments of LMPOP, BLMPOP, ZMPOP and BZMPOP from the numkeys
+    /// argument on: `numkeys key [key …] <end> [COUNT count]`, where `end`
+    /// parses the end word (`LEFT|RIGHT`, `MIN|MAX`).
+    pub(crate) fn parse_mpop<'a, E>(
+        args: &[&'a [u8]],
+        end: impl Fn(&[u8]) -> Result<E>,
+    ) -> Result<(Vec<&'a [u8]>, E, usize)> {
+        let numkeys = args
+            .first()
+            .and_then(|a| int(a).ok())
+            .and_then(|n| usize::try_from(n).ok())
+            .filter(|&n| n > 0)
+            .ok_or(Error::NumkeysNotPositive)?;
+        let end_at = numkeys.checked_add(1).ok_or(Error::Syntax)?;
+        let Some(&end_arg) = args.get(end_at) else {
+            return Err(Error::Syntax);
+        };
+        let end = end(end_arg)?;
+        let mut count = None;
+        let mut i = end_at + 1;
+        while let Some(&opt) = args.get(i) {
+            match args.get(i + 1) {
+                Some(&value) if count.is_none() && is(opt, "count") => {
+                    let n = int(value)
+                        .ok()
+                        .and_then(|n| usize::try_from(n).ok())
+                        .filter(|&n| n > 0)
+                        .ok_or(Error::CountNotPositive)?;
+                    count = Some(n);
+                    i += 2;
+                }
+                _ => return Err(Error::Syntax),
+            }
+        }
+        Ok((args[1..end_at].to_vec(), end, count.unwrap_or(1)))
+    }
 }
 
 #[cfg(test)]

@@ -1,7 +1,7 @@
 //! Argument parsing for the sorted-set pops (ZPOPMIN, ZMPOP, BZPOPMIN …),
 //! ZUNION & co., ZRANDMEMBER and ZSCAN.
 
-use super::args::{int, is};
+use super::args::{int, is, parse_mpop};
 use super::hash::scan_options;
 use super::zset::{len, members_only, with_scores};
 use crate::blocking::parse_timeout;
@@ -67,37 +67,6 @@ fn end_of(arg: &[u8]) -> Result<ZEnd> {
     }
 }
 
-/// `numkeys key … MIN|MAX [COUNT n]`, as LMPOP parses it.
-fn parse_mpop<'a>(args: &[&'a [u8]]) -> Result<(Vec<&'a [u8]>, ZEnd, usize)> {
-    let numkeys = int(args[0])
-        .ok()
-        .and_then(|n| usize::try_from(n).ok())
-        .filter(|&n| n > 0)
-        .ok_or(Error::NumkeysNotPositive)?;
-    let where_at = numkeys.checked_add(1).ok_or(Error::Syntax)?;
-    let Some(&where_arg) = args.get(where_at) else {
-        return Err(Error::Syntax);
-    };
-    let end = end_of(where_arg)?;
-    let mut count = None;
-    let mut i = where_at + 1;
-    while let Some(&opt) = args.get(i) {
-        match args.get(i + 1) {
-            Some(&value) if count.is_none() && is(opt, "count") => {
-                let n = int(value)
-                    .ok()
-                    .and_then(|n| usize::try_from(n).ok())
-                    .filter(|&n| n > 0)
-                    .ok_or(Error::CountNotPositive)?;
-                count = Some(n);
-                i += 2;
-            }
-            _ => return Err(Error::Syntax),
-        }
-    }
-    Ok((args[1..where_at].to_vec(), end, count.unwrap_or(1)))
-}
-
 /// `[key, [[member, score], …]]`: pairs nested in both protocols.
 fn mpop_reply(popped: Option<(Vec<u8>, Scored)>) -> Reply {
     match popped {
@@ -116,7 +85,7 @@ fn mpop_reply(popped: Option<(Vec<u8>, Scored)>) -> Reply {
 
 pub(super) fn zmpop(store: &Store, argv: &[&[u8]]) -> Reply {
     let run = || -> Result<Reply> {
-        let (keys, end, count) = parse_mpop(&argv[1..])?;
+        let (keys, end, count) = parse_mpop(&argv[1..], end_of)?;
         Ok(mpop_reply(store.zmpop_generic(&keys, end, count)?))
     };
     run().into()
@@ -124,7 +93,7 @@ pub(super) fn zmpop(store: &Store, argv: &[&[u8]]) -> Reply {
 
 pub(super) fn bzmpop(store: &Store, argv: &[&[u8]]) -> Reply {
     let run = || -> Result<Reply> {
-        let (keys, end, count) = parse_mpop(&argv[2..])?;
+        let (keys, end, count) = parse_mpop(&argv[2..], end_of)?;
         let timeout = parse_timeout(argv[1])?;
         Ok(mpop_reply(store.bzmpop(keys, end, count, timeout)?))
     };
