@@ -688,9 +688,14 @@ impl Model {
                 let name = if *inter { "ZINTERSTORE" } else { "ZUNIONSTORE" };
                 let mut argv = vec![s(name), k(*dst), s(&keys.len().to_string())];
                 argv.extend(keys.iter().map(|&i| k(i)));
-                let mut acc: BTreeMap<Vec<u8>, f64> = self.get(keys[0]).scores;
-                for &key in &keys[1..] {
-                    let other = self.get(key).scores;
+                // Redis adds the inputs smallest first (a stable sort by
+                // size), which decides where `inf + -inf` becomes 0.
+                let mut inputs: Vec<BTreeMap<Vec<u8>, f64>> =
+                    keys.iter().map(|&key| self.get(key).scores).collect();
+                inputs.sort_by_key(BTreeMap::len);
+                let mut inputs = inputs.into_iter();
+                let mut acc: BTreeMap<Vec<u8>, f64> = inputs.next().unwrap_or_default();
+                for other in inputs {
                     let sum = |a: f64, b: f64| {
                         let x = a + b;
                         if x.is_nan() { 0.0 } else { x }
