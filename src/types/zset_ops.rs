@@ -113,7 +113,10 @@ pub(crate) fn combine(
                     let other: HashMap<Vec<u8>, f64> = src.into_iter().collect();
                     acc.retain(|m, v| match other.get(m) {
                         Some(s) => {
-                            *v = aggregate(agg, *v, weighted(*s, w));
+                            // Redis zeroes a NaN product only for the first
+                            // input; here `inf * 0` goes into the aggregate,
+                            // where a NaN sum becomes 0.
+                            *v = aggregate(agg, *v, *s * w);
                             true
                         }
                         None => false,

@@ -1427,3 +1427,60 @@ fn regression_zadd_nx_incr_existing_member_skips_the_sum() {
         cmd!["ZRANGE", "z", "0", "-1", "WITHSCORES"],
     ]);
 }
+
+/// ZINTERSTORE zeroes a NaN weighted score (`inf * 0`) only for its first
+/// (smallest) input; from a later input the NaN goes into the sum, which
+/// Redis then resets to 0, discarding what was summed so far.
+#[test]
+fn regression_zinter_nan_product_from_a_later_input_resets_the_sum() {
+    super::assert_same_replies(&[
+        cmd!["ZADD", "{z}a", "+inf", "m", "1", "n", "2", "o"],
+        cmd!["ZADD", "{z}b", "-5", "m", "4", "n"],
+        cmd!["SADD", "{z}s", "m"],
+        cmd![
+            "ZINTERSTORE",
+            "{z}d",
+            "3",
+            "{z}a",
+            "{z}b",
+            "{z}s",
+            "WEIGHTS",
+            "0",
+            "-3",
+            "0"
+        ],
+        cmd!["ZRANGE", "{z}d", "0", "-1", "WITHSCORES"],
+        cmd![
+            "ZINTER",
+            "2",
+            "{z}b",
+            "{z}a",
+            "WEIGHTS",
+            "1",
+            "0",
+            "WITHSCORES"
+        ],
+        cmd![
+            "ZUNION",
+            "2",
+            "{z}a",
+            "{z}b",
+            "WEIGHTS",
+            "0",
+            "1",
+            "WITHSCORES"
+        ],
+        cmd![
+            "ZINTER",
+            "2",
+            "{z}a",
+            "{z}b",
+            "WEIGHTS",
+            "0",
+            "1",
+            "AGGREGATE",
+            "MAX",
+            "WITHSCORES"
+        ],
+    ]);
+}
