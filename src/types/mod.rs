@@ -17,6 +17,7 @@ pub(crate) mod typed;
 pub(crate) mod zset;
 pub(crate) mod zset_blocking;
 pub(crate) mod zset_ops;
+pub(crate) mod zset_parse;
 pub(crate) mod zset_random;
 pub(crate) mod zset_range;
 
