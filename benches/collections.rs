@@ -20,17 +20,15 @@
 mod collections;
 mod common;
 
-use std::collections::BTreeMap;
 use std::hint::black_box;
-use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use collections::{
     BIG, Collections, SMALL_FIELDS, SMALL_HASHES, SYSTEMS, build, field_into, hash_key_into,
     load_big_hash, load_list, load_small_hashes, value16,
 };
-use common::Rng;
-use criterion::{Criterion, Throughput};
+use common::{Rng, bench_workloads};
+use criterion::Criterion;
 
 const WORKLOADS: [&str; 6] = [
     "LPUSH+RPOP queue",
@@ -40,9 +38,6 @@ const WORKLOADS: [&str; 6] = [
     "HSET 100k hashes x 10",
     "HGET 100k hashes x 10",
 ];
-
-/// Operations and time per (workload, system).
-type Totals = Mutex<BTreeMap<(&'static str, &'static str), (u64, Duration)>>;
 
 /// Runs `ops` operations of `workload` on random fields (uniform over the
 /// whole dataset, as the strings benchmark picks keys); returns the wall time.
@@ -96,42 +91,9 @@ fn main() {
             }
         })
         .collect();
-    let totals: Totals = Mutex::default();
     let mut rng = Rng::new(7);
-    for workload in WORKLOADS {
-        let mut group = criterion.benchmark_group(workload);
-        group.throughput(Throughput::Elements(1));
-        for system in &systems {
-            group.bench_function(system.name(), |b| {
-                b.iter_custom(|iters| {
-                    let took = run(&**system, workload, iters, &mut rng);
-                    if let Ok(mut t) = totals.lock() {
-                        let e = t.entry((workload, system.name())).or_default();
-                        e.0 += iters;
-                        e.1 += took;
-                    }
-                    took
-                });
-            });
-        }
-        group.finish();
-    }
-    criterion.final_summary();
-    let Ok(totals) = totals.lock() else { return };
-    let rate = |w: &str, s: &str| {
-        totals
-            .get(&(w, s))
-            .map(|(ops, d)| *ops as f64 / d.as_secs_f64())
-    };
-    println!("\n| workload | system | ops/s | kvstore / system |");
-    println!("|---|---|---|---|");
-    for workload in WORKLOADS {
-        let ours = rate(workload, "kvstore");
-        for name in SYSTEMS {
-            if let Some(r) = rate(workload, name) {
-                let ratio = ours.map_or(String::from("-"), |o| format!("{:.2}x", o / r));
-                println!("| {workload} | {name} | {:.2} M | {ratio} |", r / 1e6);
-            }
-        }
-    }
+    let names: Vec<&'static str> = systems.iter().map(|s| s.name()).collect();
+    bench_workloads(&mut criterion, &WORKLOADS, &names, |i, workload, iters| {
+        run(&*systems[i], workload, iters, &mut rng)
+    });
 }

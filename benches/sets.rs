@@ -20,13 +20,11 @@ mod common;
 #[path = "common/sets.rs"]
 mod sets;
 
-use std::collections::BTreeMap;
 use std::hint::black_box;
-use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use common::Rng;
-use criterion::{Criterion, Throughput};
+use common::{Rng, bench_workloads};
+use criterion::Criterion;
 use sets::{BIG, SYSTEMS, Sets, build, load_inter_sets, load_string_set, load_zset, member, score};
 
 const WORKLOADS: [&str; 6] = [
@@ -37,9 +35,6 @@ const WORKLOADS: [&str; 6] = [
     "SISMEMBER (1M set)",
     "SINTER 100k x 100k",
 ];
-
-/// Operations and time per (workload, system).
-type Totals = Mutex<BTreeMap<(&'static str, &'static str), (u64, Duration)>>;
 
 /// Runs `ops` operations of `workload`; returns the wall time. `fresh`
 /// numbers new members so every ZADD/SADD adds one.
@@ -100,43 +95,10 @@ fn main() {
             load_inter_sets(&**s);
         })
         .collect();
-    let totals: Totals = Mutex::default();
     let mut rng = Rng::new(11);
     let mut fresh = 0usize;
-    for workload in WORKLOADS {
-        let mut group = criterion.benchmark_group(workload);
-        group.throughput(Throughput::Elements(1));
-        for system in &systems {
-            group.bench_function(system.name(), |b| {
-                b.iter_custom(|iters| {
-                    let took = run(&**system, workload, iters, &mut rng, &mut fresh);
-                    if let Ok(mut t) = totals.lock() {
-                        let e = t.entry((workload, system.name())).or_default();
-                        e.0 += iters;
-                        e.1 += took;
-                    }
-                    took
-                });
-            });
-        }
-        group.finish();
-    }
-    criterion.final_summary();
-    let Ok(totals) = totals.lock() else { return };
-    let rate = |w: &str, s: &str| {
-        totals
-            .get(&(w, s))
-            .map(|(ops, d)| *ops as f64 / d.as_secs_f64())
-    };
-    println!("\n| workload | system | ops/s | kvstore / system |");
-    println!("|---|---|---|---|");
-    for workload in WORKLOADS {
-        let ours = rate(workload, "kvstore");
-        for name in SYSTEMS {
-            if let Some(r) = rate(workload, name) {
-                let ratio = ours.map_or(String::from("-"), |o| format!("{:.2}x", o / r));
-                println!("| {workload} | {name} | {r:.0} | {ratio} |");
-            }
-        }
-    }
+    let names: Vec<&'static str> = systems.iter().map(|s| s.name()).collect();
+    bench_workloads(&mut criterion, &WORKLOADS, &names, |i, workload, iters| {
+        run(&*systems[i], workload, iters, &mut rng, &mut fresh)
+    });
 }

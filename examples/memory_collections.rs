@@ -24,7 +24,7 @@ use collections::{
     BIG, SMALL_FIELDS, SMALL_HASHES, SYSTEMS, build, field, hash_key, load_list, load_small_hashes,
     value16,
 };
-use common::rss_bytes;
+use common::{heap_in_use, print_memory_table, rss_bytes};
 
 const DATASETS: [&str; 2] = ["100k hashes x 10 fields", "1M-element list"];
 
@@ -42,35 +42,7 @@ fn main() {
         measure(system, dataset);
         return;
     }
-    let Ok(exe) = std::env::current_exe() else {
-        eprintln!("cannot find this executable");
-        return;
-    };
-    println!("| dataset | system | heap (used_memory) / element | RSS growth / element |");
-    println!("|---|---|---|---|");
-    for dataset in DATASETS {
-        for system in SYSTEMS {
-            match std::process::Command::new(&exe)
-                .args([system, dataset])
-                .output()
-            {
-                Ok(out) => print!("{}", String::from_utf8_lossy(&out.stdout)),
-                Err(e) => eprintln!("{system}: {e}"),
-            }
-        }
-        match redis(dataset) {
-            Ok(line) => println!("{line}"),
-            Err(why) => println!("| {dataset} | redis-server | skipped: {why} | |"),
-        }
-    }
-}
-
-/// Bytes the allocator has handed out and not taken back (glibc): chunks
-/// in the heap plus blocks big enough to be mapped on their own.
-fn heap_in_use() -> usize {
-    // SAFETY: mallinfo2 only reads the allocator's statistics.
-    let info = unsafe { libc::mallinfo2() };
-    info.uordblks + info.hblkhd
+    print_memory_table("element", &DATASETS, &SYSTEMS, redis);
 }
 
 fn measure(name: &str, dataset: &str) {

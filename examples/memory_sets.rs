@@ -21,7 +21,7 @@ mod redis_server;
 #[path = "../benches/common/sets.rs"]
 mod sets;
 
-use common::rss_bytes;
+use common::{heap_in_use, print_memory_table, rss_bytes};
 use sets::{BIG, SYSTEMS, build, load_int_set, load_string_set, load_zset, member, score};
 
 const DATASETS: [&str; 3] = ["1M-member sorted set", "1M-integer set", "1M-string set"];
@@ -32,35 +32,7 @@ fn main() {
         measure(system, dataset);
         return;
     }
-    let Ok(exe) = std::env::current_exe() else {
-        eprintln!("cannot find this executable");
-        return;
-    };
-    println!("| dataset | system | heap (used_memory) / member | RSS growth / member |");
-    println!("|---|---|---|---|");
-    for dataset in DATASETS {
-        for system in SYSTEMS {
-            match std::process::Command::new(&exe)
-                .args([system, dataset])
-                .output()
-            {
-                Ok(out) => print!("{}", String::from_utf8_lossy(&out.stdout)),
-                Err(e) => eprintln!("{system}: {e}"),
-            }
-        }
-        match redis(dataset) {
-            Ok(line) => println!("{line}"),
-            Err(why) => println!("| {dataset} | redis-server | skipped: {why} | |"),
-        }
-    }
-}
-
-/// Bytes the allocator has handed out and not taken back (glibc): chunks
-/// in the heap plus blocks big enough to be mapped on their own.
-fn heap_in_use() -> usize {
-    // SAFETY: mallinfo2 only reads the allocator's statistics.
-    let info = unsafe { libc::mallinfo2() };
-    info.uordblks + info.hblkhd
+    print_memory_table("member", &DATASETS, &SYSTEMS, redis);
 }
 
 fn measure(name: &str, dataset: &str) {

@@ -180,3 +180,97 @@ pub fn rss_bytes() -> usize {
         .and_then(|s| s.split_whitespace().nth(1)?.parse::<usize>().ok())
         .map_or(0, |pages| pages * 4096)
 }
+
+/// Benchmarks every workload on every system with criterion (one group per
+/// workload, `run(system, workload, iterations)` timing a batch), then
+/// prints the Markdown table of ops/s with the ratio of the first system
+/// (kvstore) to each.
+pub fn bench_workloads(
+    criterion: &mut criterion::Criterion,
+    workloads: &[&'static str],
+    systems: &[&'static str],
+    mut run: impl FnMut(usize, &'static str, u64) -> std::time::Duration,
+) {
+    use std::time::Duration;
+    let mut totals: HashMap<(&str, usize), (u64, Duration)> = HashMap::new();
+    for &workload in workloads {
+        let mut group = criterion.benchmark_group(workload);
+        group.throughput(criterion::Throughput::Elements(1));
+        for (i, name) in systems.iter().enumerate() {
+            group.bench_function(*name, |b| {
+                b.iter_custom(|iters| {
+                    let took = run(i, workload, iters);
+                    let e = totals.entry((workload, i)).or_default();
+                    e.0 += iters;
+                    e.1 += took;
+                    took
+                });
+            });
+        }
+        group.finish();
+    }
+    criterion.final_summary();
+    let rate = |w: &str, i: usize| {
+        totals
+            .get(&(w, i))
+            .map(|(ops, d)| *ops as f64 / d.as_secs_f64())
+    };
+    println!("\n| workload | system | ops/s | {} / system |", systems[0]);
+    println!("|---|---|---|---|");
+    for &workload in workloads {
+        let ours = rate(workload, 0);
+        for (i, name) in systems.iter().enumerate() {
+            if let Some(r) = rate(workload, i) {
+                let ratio = ours.map_or(String::from("-"), |o| format!("{:.2}x", o / r));
+                let ops = if r >= 1e5 {
+                    format!("{:.2} M", r / 1e6)
+                } else {
+                    format!("{r:.0}")
+                };
+                println!("| {workload} | {name} | {ops} | {ratio} |");
+            }
+        }
+    }
+}
+
+/// Bytes the allocator has handed out and not taken back (glibc): chunks
+/// in the heap plus blocks big enough to be mapped on their own. The
+/// counterpart of Redis's `used_memory` (jemalloc's allocated bytes).
+pub fn heap_in_use() -> usize {
+    // SAFETY: mallinfo2 only reads the allocator's statistics.
+    let info = unsafe { libc::mallinfo2() };
+    info.uordblks + info.hblkhd
+}
+
+/// The parent side of the collection memory examples: prints the table
+/// header, then for each dataset runs this executable once per system
+/// (`<exe> <system> <dataset>`, whose output is that system's row, so each
+/// is measured in a fresh process), then the redis-server row from `redis`.
+pub fn print_memory_table(
+    unit: &str,
+    datasets: &[&str],
+    systems: &[&str],
+    redis: impl Fn(&str) -> Result<String, String>,
+) {
+    let Ok(exe) = std::env::current_exe() else {
+        eprintln!("cannot find this executable");
+        return;
+    };
+    println!("| dataset | system | heap (used_memory) / {unit} | RSS growth / {unit} |");
+    println!("|---|---|---|---|");
+    for dataset in datasets {
+        for system in systems {
+            match std::process::Command::new(&exe)
+                .args([system, dataset])
+                .output()
+            {
+                Ok(out) => print!("{}", String::from_utf8_lossy(&out.stdout)),
+                Err(e) => eprintln!("{system}: {e}"),
+            }
+        }
+        match redis(dataset) {
+            Ok(line) => println!("{line}"),
+            Err(why) => println!("| {dataset} | redis-server | skipped: {why} | |"),
+        }
+    }
+}
