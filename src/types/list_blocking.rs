@@ -11,8 +11,8 @@
 use std::time::Duration;
 
 use crate::types::list::{Direction, as_list, check_list, mutate_list};
-use crate::types::{list_ops, with_byte_slices};
-use crate::{Error, Result, Store};
+use crate::types::{check_mpop, list_ops, with_byte_slices};
+use crate::{Result, Store};
 
 /// A popped element and the key it came from.
 type KeyElem = (Vec<u8>, Vec<u8>);
@@ -100,7 +100,7 @@ impl Store {
     ///
     /// # Errors
     ///
-    /// [`Error::WrongType`] if `source` holds another kind, or if
+    /// [`Error::WrongType`](crate::Error::WrongType) if `source` holds another kind, or if
     /// `destination` does while `source` has an element (nothing moves).
     ///
     /// ```
@@ -151,8 +151,8 @@ impl Store {
     ///
     /// # Errors
     ///
-    /// [`Error::NumkeysNotPositive`] for no keys; [`Error::CountNotPositive`]
-    /// for a zero count; [`Error::WrongType`] if a key before the first
+    /// [`Error::NumkeysNotPositive`](crate::Error::NumkeysNotPositive) for no keys; [`Error::CountNotPositive`](crate::Error::CountNotPositive)
+    /// for a zero count; [`Error::WrongType`](crate::Error::WrongType) if a key before the first
     /// non-empty list holds another kind.
     ///
     /// ```
@@ -232,8 +232,8 @@ impl Store {
     ///
     /// # Errors
     ///
-    /// [`Error::WrongType`] if a key holds another kind when first looked
-    /// at; [`Error::Shutdown`] if the store shuts down meanwhile.
+    /// [`Error::WrongType`](crate::Error::WrongType) if a key holds another kind when first looked
+    /// at; [`Error::Shutdown`](crate::Error::Shutdown) if the store shuts down meanwhile.
     ///
     /// ```
     /// use std::time::Duration;
@@ -356,15 +356,4 @@ impl Store {
             })
         })
     }
-}
-
-/// The arguments LMPOP and BLMPOP refuse before touching a key.
-fn check_mpop(keys: &[&[u8]], count: usize) -> Result<()> {
-    if keys.is_empty() {
-        return Err(Error::NumkeysNotPositive);
-    }
-    if count == 0 {
-        return Err(Error::CountNotPositive);
-    }
-    Ok(())
 }

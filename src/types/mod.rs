@@ -179,6 +179,18 @@ pub(crate) fn with_byte_slices<T: AsRef<[u8]>, R>(
     }
 }
 
+/// The arguments LMPOP, BLMPOP, ZMPOP and BZMPOP refuse before touching a
+/// key.
+pub(crate) fn check_mpop(keys: &[&[u8]], count: usize) -> crate::Result<()> {
+    if keys.is_empty() {
+        return Err(crate::Error::NumkeysNotPositive);
+    }
+    if count == 0 {
+        return Err(crate::Error::CountNotPositive);
+    }
+    Ok(())
+}
+
 /// The outcome of looking a key up for reading.
 pub(crate) enum Lookup<'a> {
     Live(&'a Slot),

@@ -8,9 +8,9 @@
 
 use std::time::Duration;
 
-use crate::types::with_byte_slices;
 use crate::types::zset::{ZEnd, as_zset, mutate_zset, zset_remove_range};
-use crate::{Error, Result, Store};
+use crate::types::{check_mpop, with_byte_slices};
+use crate::{Result, Store};
 
 /// Members with their scores.
 type Scored = Vec<(Vec<u8>, f64)>;
@@ -82,7 +82,7 @@ impl Store {
     ///
     /// # Errors
     ///
-    /// [`Error::WrongType`].
+    /// [`Error::WrongType`](crate::Error::WrongType).
     ///
     /// ```
     /// let store = kvstore::Store::new();
@@ -99,7 +99,7 @@ impl Store {
     ///
     /// # Errors
     ///
-    /// [`Error::WrongType`].
+    /// [`Error::WrongType`](crate::Error::WrongType).
     pub fn zpopmax(&self, key: impl AsRef<[u8]>, count: usize) -> Result<Scored> {
         self.zpop_typed(key.as_ref(), ZEnd::Max, count)
     }
@@ -148,8 +148,8 @@ impl Store {
     ///
     /// # Errors
     ///
-    /// [`Error::NumkeysNotPositive`] for no keys, [`Error::CountNotPositive`]
-    /// for a zero count, [`Error::WrongType`].
+    /// [`Error::NumkeysNotPositive`](crate::Error::NumkeysNotPositive) for no keys, [`Error::CountNotPositive`](crate::Error::CountNotPositive)
+    /// for a zero count, [`Error::WrongType`](crate::Error::WrongType).
     ///
     /// ```
     /// use kvstore::{Store, ZEnd};
@@ -194,8 +194,8 @@ impl Store {
     ///
     /// # Errors
     ///
-    /// [`Error::WrongType`] if a key holds another kind when first looked
-    /// at; [`Error::Shutdown`] if the store shuts down meanwhile.
+    /// [`Error::WrongType`](crate::Error::WrongType) if a key holds another kind when first looked
+    /// at; [`Error::Shutdown`](crate::Error::Shutdown) if the store shuts down meanwhile.
     ///
     /// ```
     /// use std::time::Duration;
@@ -251,15 +251,4 @@ impl Store {
             })
         })
     }
-}
-
-/// The arguments ZMPOP and BZMPOP refuse before touching a key.
-fn check_mpop(keys: &[&[u8]], count: usize) -> Result<()> {
-    if keys.is_empty() {
-        return Err(Error::NumkeysNotPositive);
-    }
-    if count == 0 {
-        return Err(Error::CountNotPositive);
-    }
-    Ok(())
 }
