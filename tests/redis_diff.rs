@@ -41,7 +41,7 @@ mod common;
 
 use common::commands::{COMMANDS, SINCE_7_4};
 
-use std::collections::{BTreeSet, HashSet, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashSet, VecDeque};
 use std::fmt::Write as _;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
@@ -2613,4 +2613,65 @@ fn regression_reading_an_expired_key_reclaims_it() {
         commands.push(cmd!["DBSIZE"]);
     }
     assert_same_replies_with(store, &commands);
+}
+
+/// Checks a random-members reply (HRANDFIELD, SRANDMEMBER, ZRANDMEMBER)
+/// against the collection it came from: member -> value (or score text),
+/// compared when the command asked WITHVALUES / WITHSCORES.
+pub(crate) fn check_random_reply(
+    argv: &[Vec<u8>],
+    reply: &Resp,
+    members: &BTreeMap<Vec<u8>, Vec<u8>>,
+) -> Result<(), String> {
+    if argv.len() == 2 {
+        return match reply {
+            Resp::NullBulk if members.is_empty() => Ok(()),
+            Resp::Bulk(f) if members.contains_key(f) => Ok(()),
+            other => Err(format!("{other:?} is not a member")),
+        };
+    }
+    let count: i64 = std::str::from_utf8(&argv[2])
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .ok_or("count did not parse but the reply is not an error")?;
+    let with_values = argv.len() > 3;
+    let Resp::Array(items) = reply else {
+        return Err(format!("not an array: {reply:?}"));
+    };
+    let expected = if count >= 0 {
+        (count as u64).min(members.len() as u64)
+    } else if members.is_empty() {
+        0
+    } else {
+        count.unsigned_abs()
+    };
+    let per: usize = if with_values { 2 } else { 1 };
+    if items.len() as u64 != expected * per as u64 {
+        return Err(format!(
+            "{} items, expected {}",
+            items.len(),
+            expected * per as u64
+        ));
+    }
+    let mut seen = std::collections::BTreeSet::new();
+    for chunk in items.chunks(per) {
+        let Resp::Bulk(f) = &chunk[0] else {
+            return Err(format!("non-bulk member {:?}", chunk[0]));
+        };
+        let Some(v) = members.get(f) else {
+            return Err(format!("{} is not a member", escape(f)));
+        };
+        if with_values && chunk[1] != Resp::Bulk(v.clone()) {
+            return Err(format!(
+                "value {:?} of {} is not {}",
+                chunk[1],
+                escape(f),
+                escape(v)
+            ));
+        }
+        if count >= 0 && !seen.insert(f.clone()) {
+            return Err(format!("member {} twice with a positive count", escape(f)));
+        }
+    }
+    Ok(())
 }

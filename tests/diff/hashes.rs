@@ -318,68 +318,6 @@ fn sorted_items(reply: &Resp, pairs: bool) -> Option<Vec<Vec<Resp>>> {
     Some(out)
 }
 
-/// Checks an HRANDFIELD reply against the hash it came from.
-fn check_randfield(
-    argv: &[Vec<u8>],
-    reply: &Resp,
-    hash: &BTreeMap<Vec<u8>, Vec<u8>>,
-) -> Result<(), String> {
-    if argv.len() == 2 {
-        return match reply {
-            Resp::NullBulk if hash.is_empty() => Ok(()),
-            Resp::Bulk(f) if hash.contains_key(f) => Ok(()),
-            other => Err(format!("{other:?} is not a field of the hash")),
-        };
-    }
-    let count: i64 = std::str::from_utf8(&argv[2])
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .ok_or("count did not parse but the reply is not an error")?;
-    let with_values = argv.len() > 3;
-    let Resp::Array(items) = reply else {
-        return Err(format!("not an array: {reply:?}"));
-    };
-    let expected = if count >= 0 {
-        (count as u64).min(hash.len() as u64)
-    } else if hash.is_empty() {
-        0
-    } else {
-        count.unsigned_abs()
-    };
-    let per: usize = if with_values { 2 } else { 1 };
-    if items.len() as u64 != expected * per as u64 {
-        return Err(format!(
-            "{} items, expected {}",
-            items.len(),
-            expected * per as u64
-        ));
-    }
-    let mut seen = BTreeSet::new();
-    for chunk in items.chunks(per) {
-        let Resp::Bulk(f) = &chunk[0] else {
-            return Err(format!("non-bulk field {:?}", chunk[0]));
-        };
-        let Some(v) = hash.get(f) else {
-            return Err(format!("{} is not a field of the hash", super::escape(f)));
-        };
-        if with_values && chunk[1] != Resp::Bulk(v.clone()) {
-            return Err(format!(
-                "value {:?} of {} is not {}",
-                chunk[1],
-                super::escape(f),
-                super::escape(v)
-            ));
-        }
-        if count >= 0 && !seen.insert(f.clone()) {
-            return Err(format!(
-                "field {} twice with a positive count",
-                super::escape(f)
-            ));
-        }
-    }
-    Ok(())
-}
-
 /// Outcome of a full HSCAN iteration on one side.
 #[derive(Debug, PartialEq, Eq)]
 enum HScanOutcome {
@@ -474,7 +412,7 @@ impl Runner {
                 let (Some(their_hash), Some(our_hash)) = (their_hash, our_hash) else {
                     return self.mismatch(argv, &theirs, &ours, "HGETALL of the key is not a hash");
                 };
-                if let Err(why) = check_randfield(argv, &theirs, &their_hash) {
+                if let Err(why) = super::check_random_reply(argv, &theirs, &their_hash) {
                     // Our reading of Redis is wrong: say so rather than blame the store.
                     return self.mismatch(
                         argv,
@@ -483,7 +421,7 @@ impl Runner {
                         &format!("harness: Redis's reply fails the shape check: {why}"),
                     );
                 }
-                if let Err(why) = check_randfield(argv, &ours, &our_hash) {
+                if let Err(why) = super::check_random_reply(argv, &ours, &our_hash) {
                     self.mismatch(argv, &theirs, &ours, &format!("HRANDFIELD: {why}"));
                 }
             }

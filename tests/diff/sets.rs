@@ -375,47 +375,6 @@ fn count_of(argv: &[Vec<u8>], at: usize) -> Result<i64, String> {
         .ok_or_else(|| "count did not parse but the reply is not an error".to_owned())
 }
 
-/// Checks an SRANDMEMBER reply against the set it came from.
-fn check_randmember(argv: &[Vec<u8>], reply: &Resp, set: &BTreeSet<Vec<u8>>) -> Result<(), String> {
-    if argv.len() == 2 {
-        return match reply {
-            Resp::NullBulk if set.is_empty() => Ok(()),
-            Resp::Bulk(m) if set.contains(m) => Ok(()),
-            other => Err(format!("{other:?} is not a member of the set")),
-        };
-    }
-    let count = count_of(argv, 2)?;
-    let Resp::Array(items) = reply else {
-        return Err(format!("not an array: {reply:?}"));
-    };
-    let expected = if count >= 0 {
-        (count as u64).min(set.len() as u64)
-    } else if set.is_empty() {
-        0
-    } else {
-        count.unsigned_abs()
-    };
-    if items.len() as u64 != expected {
-        return Err(format!("{} items, expected {expected}", items.len()));
-    }
-    let mut seen = BTreeSet::new();
-    for item in items {
-        let Resp::Bulk(m) = item else {
-            return Err(format!("non-bulk member {item:?}"));
-        };
-        if !set.contains(m) {
-            return Err(format!("{} is not a member of the set", super::escape(m)));
-        }
-        if count >= 0 && !seen.insert(m.clone()) {
-            return Err(format!(
-                "member {} twice with a positive count",
-                super::escape(m)
-            ));
-        }
-    }
-    Ok(())
-}
-
 /// Checks an SPOP reply against the set before and after it: the members
 /// popped, which the caller uses to resynchronise.
 fn check_pop(
@@ -589,7 +548,8 @@ impl Runner {
                 else {
                     return self.mismatch(argv, &theirs, &ours, "SMEMBERS of the key failed");
                 };
-                if let Err(why) = check_randmember(argv, &theirs, &their_set) {
+                if let Err(why) = super::check_random_reply(argv, &theirs, &as_members(&their_set))
+                {
                     return self.mismatch(
                         argv,
                         &theirs,
@@ -597,7 +557,7 @@ impl Runner {
                         &format!("harness: Redis's reply fails the shape check: {why}"),
                     );
                 }
-                if let Err(why) = check_randmember(argv, &ours, &our_set) {
+                if let Err(why) = super::check_random_reply(argv, &ours, &as_members(&our_set)) {
                     self.mismatch(argv, &theirs, &ours, &format!("SRANDMEMBER: {why}"));
                 }
             }
@@ -994,4 +954,10 @@ fn regression_spop_leaving_few_integers_rebuilds_an_intset() {
         cmd!["SPOP", "t", "9"],
         cmd!["OBJECT", "ENCODING", "t"],
     ]);
+}
+
+/// A set as the member -> value map `check_random_reply` takes (no values:
+/// SRANDMEMBER has no WITHVALUES).
+fn as_members(set: &BTreeSet<Vec<u8>>) -> std::collections::BTreeMap<Vec<u8>, Vec<u8>> {
+    set.iter().map(|m| (m.clone(), Vec::new())).collect()
 }

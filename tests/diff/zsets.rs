@@ -679,68 +679,6 @@ fn zset_of(reply: &Resp) -> Option<BTreeMap<Vec<u8>, Vec<u8>>> {
     Some(map)
 }
 
-/// Checks a ZRANDMEMBER reply against the sorted set it came from.
-fn check_randmember(
-    argv: &[Vec<u8>],
-    reply: &Resp,
-    zset: &BTreeMap<Vec<u8>, Vec<u8>>,
-) -> Result<(), String> {
-    if argv.len() == 2 {
-        return match reply {
-            Resp::NullBulk if zset.is_empty() => Ok(()),
-            Resp::Bulk(m) if zset.contains_key(m) => Ok(()),
-            other => Err(format!("{other:?} is not a member")),
-        };
-    }
-    let count: i64 = std::str::from_utf8(&argv[2])
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .ok_or("count did not parse but the reply is not an error")?;
-    let with_scores = argv.len() > 3;
-    let Resp::Array(items) = reply else {
-        return Err(format!("not an array: {reply:?}"));
-    };
-    let expected = if count >= 0 {
-        (count as u64).min(zset.len() as u64)
-    } else if zset.is_empty() {
-        0
-    } else {
-        count.unsigned_abs()
-    };
-    let per: usize = if with_scores { 2 } else { 1 };
-    if items.len() as u64 != expected * per as u64 {
-        return Err(format!(
-            "{} items, expected {}",
-            items.len(),
-            expected * per as u64
-        ));
-    }
-    let mut seen = std::collections::BTreeSet::new();
-    for chunk in items.chunks(per) {
-        let Resp::Bulk(m) = &chunk[0] else {
-            return Err(format!("non-bulk member {:?}", chunk[0]));
-        };
-        let Some(score) = zset.get(m) else {
-            return Err(format!("{} is not a member", super::escape(m)));
-        };
-        if with_scores && chunk[1] != Resp::Bulk(score.clone()) {
-            return Err(format!(
-                "score {:?} of {} is not {}",
-                chunk[1],
-                super::escape(m),
-                super::escape(score)
-            ));
-        }
-        if count >= 0 && !seen.insert(m.clone()) {
-            return Err(format!(
-                "member {} twice with a positive count",
-                super::escape(m)
-            ));
-        }
-    }
-    Ok(())
-}
-
 impl Runner {
     fn zrange_all(&mut self, redis: bool, key: &[u8]) -> Option<BTreeMap<Vec<u8>, Vec<u8>>> {
         let argv: [&[u8]; 5] = [b"ZRANGE", key, b"0", b"-1", b"WITHSCORES"];
@@ -776,7 +714,7 @@ impl Runner {
         else {
             return self.mismatch(argv, &theirs, &ours, "ZRANGE of the key failed");
         };
-        if let Err(why) = check_randmember(argv, &theirs, &their_zset) {
+        if let Err(why) = super::check_random_reply(argv, &theirs, &their_zset) {
             return self.mismatch(
                 argv,
                 &theirs,
@@ -784,7 +722,7 @@ impl Runner {
                 &format!("harness: Redis's reply fails the shape check: {why}"),
             );
         }
-        if let Err(why) = check_randmember(argv, &ours, &our_zset) {
+        if let Err(why) = super::check_random_reply(argv, &ours, &our_zset) {
             self.mismatch(argv, &theirs, &ours, &format!("ZRANDMEMBER: {why}"));
         }
     }
