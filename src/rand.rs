@@ -32,6 +32,11 @@ pub(crate) fn below(n: u64) -> u64 {
     ((u128::from(next_u64()) * u128::from(n)) >> 64) as u64
 }
 
+/// A uniform index in `0..n` (0 when `n` is 0).
+pub(crate) fn index_below(n: usize) -> usize {
+    usize::try_from(below(n as u64)).unwrap_or(0)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

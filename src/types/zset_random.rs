@@ -20,10 +20,6 @@ pub struct ZScanPage {
     pub members: Vec<(Vec<u8>, f64)>,
 }
 
-fn random_below(n: usize) -> usize {
-    usize::try_from(rand::below(n as u64)).unwrap_or(0)
-}
-
 /// The member at `rank` with its score.
 fn at(z: ZSetRef<'_>, rank: usize) -> Option<(Vec<u8>, f64)> {
     z.collect(rank, rank + 1, false).into_iter().next()
@@ -45,7 +41,7 @@ fn pick(z: ZSetRef<'_>, count: i64) -> Result<Scored> {
             return Ok(Vec::new());
         }
         let n = usize::try_from(n).unwrap_or(0);
-        return collect_repeats(n, || at(z, random_below(len)), |(m, _)| m.len() + 8);
+        return collect_repeats(n, || at(z, rand::index_below(len)), |(m, _)| m.len() + 8);
     }
     let n = usize::try_from(count).unwrap_or(usize::MAX);
     if n >= len {
@@ -54,7 +50,7 @@ fn pick(z: ZSetRef<'_>, count: i64) -> Result<Scored> {
     if n.saturating_mul(3) > len {
         let mut all = z.collect(0, len, false);
         while all.len() > n {
-            let i = random_below(all.len());
+            let i = rand::index_below(all.len());
             all.swap_remove(i);
         }
         return Ok(all);
@@ -62,7 +58,7 @@ fn pick(z: ZSetRef<'_>, count: i64) -> Result<Scored> {
     let mut seen: HashSet<usize> = HashSet::with_capacity(n);
     let mut out = Vec::with_capacity(n);
     while out.len() < n {
-        let r = random_below(len);
+        let r = rand::index_below(len);
         if seen.insert(r)
             && let Some(e) = at(z, r)
         {
@@ -89,7 +85,7 @@ impl Store {
         self.zset_read(key.as_ref(), |z| {
             Ok(z.and_then(|z| {
                 let len = z.len();
-                (len > 0).then(|| at(z, random_below(len))).flatten()
+                (len > 0).then(|| at(z, rand::index_below(len))).flatten()
             })
             .map(|(m, _)| m))
         })

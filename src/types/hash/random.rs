@@ -3,19 +3,11 @@
 
 use std::collections::HashSet;
 
-use crate::types::collect_repeats;
+use crate::types::{MAX_RANDOM_REPEATS, collect_repeats};
 use crate::value::HashRef;
 use crate::{Error, Result, Store, rand};
 
-/// Negative `HRANDFIELD` counts (with repeats) are answered up to this many
-/// fields (shared with the other random replies).
-const MAX_REPEATS: u64 = crate::types::MAX_RANDOM_REPEATS;
-
 type Pair = (Vec<u8>, Vec<u8>);
-
-fn random_below(n: usize) -> usize {
-    usize::try_from(rand::below(n as u64)).unwrap_or(0)
-}
 
 /// One live field picked uniformly (approximately, for tables).
 fn pick_one(h: HashRef<'_>, now: i64) -> Option<Pair> {
@@ -25,7 +17,7 @@ fn pick_one(h: HashRef<'_>, now: i64) -> Option<Pair> {
             if n == 0 {
                 return None;
             }
-            let i = i64::try_from(random_below(n) * 2).ok()?;
+            let i = i64::try_from(rand::index_below(n) * 2).ok()?;
             let at = lp.seek(i)?;
             let v = lp.next(at)?;
             Some((lp.get(at).to_vec(), lp.get(v).to_vec()))
@@ -43,7 +35,7 @@ fn pick(h: HashRef<'_>, now: i64, count: i64) -> Result<Vec<Pair>> {
     let live = h.live_len(now);
     if count < 0 {
         let n = count.unsigned_abs();
-        if n > MAX_REPEATS {
+        if n > MAX_RANDOM_REPEATS {
             return Err(Error::HashCountOutOfRange);
         }
         if live == 0 {
@@ -55,7 +47,7 @@ fn pick(h: HashRef<'_>, now: i64, count: i64) -> Result<Vec<Pair>> {
             // Small: pick by index from a copy.
             HashRef::Packed(_) => {
                 let all = h.pairs(now);
-                collect_repeats(n, || Some(all[random_below(all.len())].clone()), size)
+                collect_repeats(n, || Some(all[rand::index_below(all.len())].clone()), size)
             }
             HashRef::Table(_) => collect_repeats(n, || pick_one(h, now), size),
         };
@@ -69,7 +61,7 @@ fn pick(h: HashRef<'_>, now: i64, count: i64) -> Result<Vec<Pair>> {
     if matches!(h, HashRef::Packed(_)) || n.saturating_mul(3) > live {
         let mut all = h.pairs(now);
         while all.len() > n {
-            let i = random_below(all.len());
+            let i = rand::index_below(all.len());
             all.swap_remove(i);
         }
         return Ok(all);

@@ -21,10 +21,6 @@ const SREM_BATCH: usize = 1024;
 /// the members left (Redis 7.0's `spopWithCountCommand`, cases 2 and 3).
 const SPOP_MOVE_STRATEGY_MUL: usize = 5;
 
-fn random_below(n: usize) -> usize {
-    usize::try_from(rand::below(n as u64)).unwrap_or(0)
-}
-
 /// One member picked at random (uniformly for packed sets; for tables, a
 /// random bucket position's next member).
 fn pick_one(set: SetRef<'_>) -> Option<Vec<u8>> {
@@ -32,7 +28,7 @@ fn pick_one(set: SetRef<'_>) -> Option<Vec<u8>> {
         SetRef::Ints(s) => {
             let n = s.len();
             (n > 0)
-                .then(|| s.get(random_below(n)))?
+                .then(|| s.get(rand::index_below(n)))?
                 .map(|v| itoa::Buffer::new().format(v).as_bytes().to_vec())
         }
         SetRef::Packed(lp) => {
@@ -40,7 +36,7 @@ fn pick_one(set: SetRef<'_>) -> Option<Vec<u8>> {
             if n == 0 {
                 return None;
             }
-            let at = lp.seek(i64::try_from(random_below(n)).ok()?)?;
+            let at = lp.seek(i64::try_from(rand::index_below(n)).ok()?)?;
             Some(lp.get(at).to_vec())
         }
         SetRef::Table(t) => t.random().map(<[u8]>::to_vec),
@@ -54,7 +50,7 @@ fn pop_one(value: &mut Value) -> Option<Vec<u8>> {
             if s.is_empty() {
                 return None;
             }
-            let v = s.remove_at(random_below(s.len()))?;
+            let v = s.remove_at(rand::index_below(s.len()))?;
             Some(itoa::Buffer::new().format(v).as_bytes().to_vec())
         }
         Value::SetPacked(lp) => {
@@ -62,7 +58,7 @@ fn pop_one(value: &mut Value) -> Option<Vec<u8>> {
             if n == 0 {
                 return None;
             }
-            let at = lp.seek(i64::try_from(random_below(n)).ok()?)?;
+            let at = lp.seek(i64::try_from(rand::index_below(n)).ok()?)?;
             let m = lp.get(at).to_vec();
             lp.remove_at(at, 1);
             Some(m)
@@ -88,7 +84,11 @@ fn pick(set: SetRef<'_>, count: i64) -> Result<Vec<Vec<u8>>> {
                 if all.is_empty() {
                     return Ok(Vec::new());
                 }
-                collect_repeats(n, || Some(all[random_below(all.len())].clone()), Vec::len)
+                collect_repeats(
+                    n,
+                    || Some(all[rand::index_below(all.len())].clone()),
+                    Vec::len,
+                )
             }
             SetRef::Table(_) => collect_repeats(n, || pick_one(set), Vec::len),
         };
@@ -103,7 +103,7 @@ fn pick(set: SetRef<'_>, count: i64) -> Result<Vec<Vec<u8>>> {
     if !matches!(set, SetRef::Table(_)) || n.saturating_mul(3) > size {
         let mut all = set_members(set);
         for i in 0..n {
-            let j = i + random_below(all.len() - i);
+            let j = i + rand::index_below(all.len() - i);
             all.swap(i, j);
         }
         all.truncate(n);
