@@ -49,6 +49,10 @@ mod number;
 mod propagate;
 mod rand;
 mod reply;
+pub mod resp;
+#[cfg(feature = "server")]
+pub mod server;
+mod session;
 mod store;
 mod types;
 mod value;
@@ -58,6 +62,7 @@ pub use config::{Config, ConfigBuilder, DEFAULT_MAX_STRING_LEN};
 pub use error::{Error, Result};
 pub use propagate::{ObserverId, WriteObserver};
 pub use reply::{Protocol, Reply};
+pub use session::Session;
 pub use store::Store;
 pub use types::generic::{ExpireCondition, ScanOptions, ScanPage};
 pub use types::hash::HashScanPage;

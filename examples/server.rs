@@ -1,0 +1,2 @@
+//! A RESP server over a Store (SKELETON).
+fn main() {}

@@ -1,0 +1,1 @@
+//! The RESP server (SKELETON: filled in by the main session).
