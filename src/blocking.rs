@@ -33,6 +33,23 @@ use parking_lot::{Condvar, Mutex};
 
 use crate::{Error, Result, Store};
 
+thread_local! {
+    /// Set by [`without_waiting`]: blocking commands answer at once.
+    static NO_WAIT: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+    /// Set by [`with_cancel`].
+    static CANCEL: std::cell::Cell<Option<Arc<CancelToken>>> = const { std::cell::Cell::new(None) };
+}
+
+/// Runs `f` with blocking commands answering at once when nothing is
+/// there (their timeout reply), as inside `MULTI`. The RESP server tries a
+/// blocking command this way first and parks the client only if it must.
+pub(crate) fn without_waiting<R>(f: impl FnOnce() -> R) -> R {
+    let before = NO_WAIT.replace(true);
+    let result = f();
+    NO_WAIT.set(before);
+    result
+}
+
 /// The blocking-pop registry of one store.
 #[derive(Default)]
 pub(crate) struct Blocking {
@@ -55,6 +72,9 @@ trait Client: Send + Sync {
     fn serve(&self, store: &Store, key: &[u8]) -> Served;
     /// Wakes the waiter so it sees the shutdown flag.
     fn wake(&self);
+    /// Stops waiting unless an operation for it is running (see
+    /// [`CancelToken`]).
+    fn cancel(&self);
 }
 
 enum Served {
@@ -76,6 +96,8 @@ enum State<R> {
     Recheck,
     Done(Result<R>),
     Gone,
+    /// Its client went away (see [`CancelToken`]): never served again.
+    Cancelled,
 }
 
 struct Waiter<R, F> {
@@ -106,7 +128,7 @@ where
                     *recheck = true;
                     return Served::Skipped;
                 }
-                State::Done(_) | State::Gone => return Served::Skipped,
+                State::Done(_) | State::Gone | State::Cancelled => return Served::Skipped,
             }
         }
         let outcome = (self.op)(store, key);
@@ -141,6 +163,51 @@ where
         drop(self.state.lock());
         self.wake.notify_one();
     }
+
+    fn cancel(&self) {
+        let mut state = self.state.lock();
+        if matches!(*state, State::Waiting | State::Recheck) {
+            *state = State::Cancelled;
+        }
+        drop(state);
+        self.wake.notify_one();
+    }
+}
+
+/// Lets another thread call off a blocking command, as Redis unblocks a
+/// client that disconnects: once cancelled, the waiter is never served (an
+/// element already being popped for it when the cancel arrives is still
+/// returned to it). The RESP server gives one to each parked client.
+#[derive(Default)]
+pub(crate) struct CancelToken {
+    cancelled: AtomicBool,
+    waiter: Mutex<Option<Arc<dyn Client>>>,
+}
+
+impl CancelToken {
+    /// Calls the blocking command off.
+    pub(crate) fn cancel(&self) {
+        self.cancelled.store(true, Ordering::SeqCst);
+        let waiter = self.waiter.lock().clone();
+        if let Some(waiter) = waiter {
+            waiter.cancel();
+        }
+    }
+
+    fn attach(&self, client: Arc<dyn Client>) {
+        *self.waiter.lock() = Some(Arc::clone(&client));
+        if self.cancelled.load(Ordering::SeqCst) {
+            client.cancel();
+        }
+    }
+}
+
+/// Runs `f` (a blocking command) so that `token` can cancel its wait.
+pub(crate) fn with_cancel<R>(token: &Arc<CancelToken>, f: impl FnOnce() -> R) -> R {
+    let before = CANCEL.replace(Some(Arc::clone(token)));
+    let result = f();
+    CANCEL.set(before);
+    result
 }
 
 impl Store {
@@ -167,6 +234,11 @@ impl Store {
                 return Ok(Some(result));
             }
         }
+        // Inside MULTI/EXEC or a transaction, or when the caller asked not
+        // to wait, a blocking command answers as if it had timed out.
+        if NO_WAIT.get() || crate::keyspace::tx::in_transaction(&self.inner.keyspace) {
+            return Ok(None);
+        }
         let blocking = &self.inner.blocking;
         if blocking.shutdown.load(Ordering::SeqCst) {
             return Err(Error::Shutdown);
@@ -182,6 +254,10 @@ impl Store {
             wake: Condvar::new(),
         });
         blocking.register(keys, Arc::clone(&waiter) as Arc<dyn Client>);
+        if let Some(token) = CANCEL.take() {
+            token.attach(Arc::clone(&waiter) as Arc<dyn Client>);
+            CANCEL.set(Some(token));
+        }
         let outcome = self.wait(&waiter, keys, deadline);
         blocking.unregister(keys, waiter.id);
         outcome
@@ -225,6 +301,7 @@ impl Store {
                         *state = claimed;
                         waiter.wake.wait(&mut state);
                     }
+                    State::Cancelled => return Ok(None),
                     State::Waiting | State::Gone => {
                         if blocking.shutdown.load(Ordering::SeqCst) {
                             return Err(Error::Shutdown);
@@ -253,6 +330,10 @@ impl Store {
     pub(crate) fn signal_ready(&self, key: &[u8]) {
         let blocking = &self.inner.blocking;
         if blocking.waiting.load(Ordering::SeqCst) == 0 {
+            return;
+        }
+        // A transaction serves blocked clients once its locks are released.
+        if crate::keyspace::tx::defer_ready(&self.inner.keyspace, key) {
             return;
         }
         let queue: Vec<Arc<dyn Client>> = match blocking.registry.lock().by_key.get(key) {

@@ -163,6 +163,36 @@ pub enum Error {
     /// A negative time given to `HEXPIRE` and friends.
     HashExpireNegative,
     // -- end of hash errors --
+    // -- Connection and transaction errors (src/session.rs) --
+    /// A command before `AUTH` on a store with a password.
+    NoAuth,
+    /// `HELLO` without `AUTH` before authenticating.
+    HelloNoAuth,
+    /// `AUTH` with a wrong password or user.
+    WrongPass,
+    /// `AUTH password` when no password is set.
+    AuthNotConfigured,
+    /// `HELLO` with a protocol version other than 2 or 3.
+    NoProto,
+    /// `HELLO` with a protocol version that is not an integer.
+    HelloProtocolNotInteger,
+    /// `HELLO` with an unknown option (the option, as sent).
+    HelloSyntax(Vec<u8>),
+    /// `CLIENT SETNAME` with a space, newline or other special character.
+    ClientNameInvalid,
+    /// `MULTI` inside `MULTI`.
+    MultiNested,
+    /// `EXEC` without `MULTI`.
+    ExecWithoutMulti,
+    /// `DISCARD` without `MULTI`.
+    DiscardWithoutMulti,
+    /// `WATCH` inside `MULTI`.
+    WatchInMulti,
+    /// `EXEC` after a command was refused while queueing.
+    ExecAbort,
+    /// `EXEC` refused itself; the field is the refusal's text.
+    ExecAbortBecause(String),
+    // -- end of connection and transaction errors --
     /// A typed value ([`Store::get_value`](crate::Store::get_value)) could not
     /// be encoded or decoded; the field says why.
     Codec(String),
@@ -187,6 +217,7 @@ impl Error {
         };
         match self {
             Error::UnsupportedOption(opt) => quoted("ERR Unsupported option ", opt, ""),
+            Error::HelloSyntax(opt) => quoted("ERR Syntax error in HELLO option '", opt, "'"),
             Error::UnknownCommand { name, args } => {
                 let mut out = quoted(
                     "ERR unknown command '",
@@ -213,6 +244,7 @@ impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Error::UnsupportedOption(_)
+            | Error::HelloSyntax(_)
             | Error::UnknownCommand { .. }
             | Error::UnknownSubcommand { .. } => {
                 f.write_str(&String::from_utf8_lossy(&self.message()))
@@ -322,6 +354,38 @@ impl fmt::Display for Error {
             }
             Error::HashExpireNegative => f.write_str("ERR invalid expire time, must be >= 0"),
             // -- end of hash errors --
+            // -- Connection and transaction errors --
+            Error::NoAuth => f.write_str("NOAUTH Authentication required."),
+            Error::HelloNoAuth => f.write_str(
+                "NOAUTH HELLO must be called with the client already authenticated, otherwise \
+                 the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the \
+                 client and select the RESP protocol version at the same time",
+            ),
+            Error::WrongPass => {
+                f.write_str("WRONGPASS invalid username-password pair or user is disabled.")
+            }
+            Error::AuthNotConfigured => f.write_str(
+                "ERR AUTH <password> called without any password configured for the default \
+                 user. Are you sure your configuration is correct?",
+            ),
+            Error::NoProto => f.write_str("NOPROTO unsupported protocol version"),
+            Error::HelloProtocolNotInteger => {
+                f.write_str("ERR Protocol version is not an integer or out of range")
+            }
+            Error::ClientNameInvalid => f.write_str(
+                "ERR Client names cannot contain spaces, newlines or special characters.",
+            ),
+            Error::MultiNested => f.write_str("ERR MULTI calls can not be nested"),
+            Error::ExecWithoutMulti => f.write_str("ERR EXEC without MULTI"),
+            Error::DiscardWithoutMulti => f.write_str("ERR DISCARD without MULTI"),
+            Error::WatchInMulti => f.write_str("ERR WATCH inside MULTI is not allowed"),
+            Error::ExecAbort => {
+                f.write_str("EXECABORT Transaction discarded because of previous errors.")
+            }
+            Error::ExecAbortBecause(why) => {
+                write!(f, "EXECABORT Transaction discarded because of: {why}")
+            }
+            // -- end of connection and transaction errors --
             Error::Codec(why) => write!(f, "ERR value cannot be decoded: {why}"),
         }
     }

@@ -54,8 +54,10 @@ pub mod resp;
 pub mod server;
 mod session;
 mod store;
+mod transaction;
 mod types;
 mod value;
+mod watch;
 
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use config::{Config, ConfigBuilder, DEFAULT_MAX_STRING_LEN};
@@ -64,6 +66,7 @@ pub use propagate::{ObserverId, WriteObserver};
 pub use reply::{Protocol, Reply};
 pub use session::Session;
 pub use store::Store;
+pub use transaction::Transaction;
 pub use types::generic::{ExpireCondition, ScanOptions, ScanPage};
 pub use types::hash::HashScanPage;
 pub use types::hash_expire::HASH_FIELD_MAX_DEADLINE_MS;
@@ -75,6 +78,7 @@ pub use types::zset::{Aggregate, LexBound, ScoreBound, ZAddOptions, ZEnd};
 pub use types::zset_random::ZScanPage;
 pub use types::zset_range::ZRange;
 pub use value::ValueType;
+pub use watch::Watch;
 
 /// The README's examples, compiled and run by `cargo test` so they stay true.
 #[doc = include_str!("../README.md")]

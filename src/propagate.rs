@@ -70,8 +70,35 @@ impl Propagator {
         if !self.active() {
             return;
         }
+        // Inside a transaction the command waits for the transaction's end.
+        if crate::keyspace::tx::buffer_propagation(std::ptr::from_ref(self) as usize, argv) {
+            return;
+        }
+        self.emit_now(argv);
+    }
+
+    fn emit_now(&self, argv: &[&[u8]]) {
         for (_, observer) in self.observers.read().iter() {
             observer.on_write(argv);
+        }
+    }
+
+    /// Hands a finished transaction's writes to the observers: wrapped in
+    /// `MULTI` … `EXEC` when there are several, as Redis propagates them.
+    pub(crate) fn emit_transaction(&self, commands: &[Vec<Vec<u8>>]) {
+        if commands.is_empty() || !self.active() {
+            return;
+        }
+        let wrap = commands.len() > 1;
+        if wrap {
+            self.emit_now(&[b"MULTI"]);
+        }
+        for argv in commands {
+            let argv: Vec<&[u8]> = argv.iter().map(Vec::as_slice).collect();
+            self.emit_now(&argv);
+        }
+        if wrap {
+            self.emit_now(&[b"EXEC"]);
         }
     }
 

@@ -1,33 +1,257 @@
-//! A client connection's state (SKELETON: filled in by the main session).
+//! A client connection's state: what Redis keeps in its `client` struct.
+//!
+//! [`Session::execute`] runs the connection commands itself (`AUTH`,
+//! `HELLO`, `SELECT`, `CLIENT`, `MULTI`/`EXEC`/`DISCARD`, `WATCH`/`UNWATCH`,
+//! `QUIT`, `RESET`) and everything else through the command table, with
+//! Redis's rules: no command before `AUTH` when a password is set, commands
+//! queued between `MULTI` and `EXEC`, errors at queueing time abort `EXEC`
+//! with `EXECABORT`, and a changed `WATCH`ed key makes `EXEC` answer nil.
+//! The RESP server keeps one per connection; the CLI example uses one too.
 
-use crate::{Protocol, Reply, Store};
+mod connection;
+
+pub(crate) use connection::standalone;
+
+use std::time::Instant;
+
+use crate::command::{self, flags};
+use crate::transaction::Shards;
+use crate::watch::Watch;
+use crate::{Error, Protocol, Reply, Store};
 
 /// One client's connection state over a [`Store`]: protocol version,
 /// authentication, name, `MULTI` queue and `WATCH`ed keys.
-#[derive(Debug)]
+///
+/// ```
+/// use kvstore::{Reply, Session, Store};
+///
+/// let store = Store::new();
+/// let mut session = Session::new(&store);
+/// assert_eq!(session.execute(&["MULTI"]), Reply::ok());
+/// assert_eq!(session.execute(&["INCR", "n"]), Reply::Simple("QUEUED"));
+/// assert_eq!(session.execute(&["INCR", "n"]), Reply::Simple("QUEUED"));
+/// assert_eq!(
+///     session.execute(&["EXEC"]),
+///     Reply::Array(vec![Reply::Integer(1), Reply::Integer(2)])
+/// );
+/// ```
 pub struct Session {
     store: Store,
+    id: u64,
     protocol: Protocol,
+    authenticated: bool,
+    name: Option<Vec<u8>>,
+    multi: Option<Multi>,
+    watches: Vec<Watch>,
+    closing: bool,
+    peer: Option<String>,
+    local: Option<String>,
+    created: Instant,
+    last_command: Instant,
+    last_command_name: String,
+}
+
+/// Commands queued by `MULTI`.
+#[derive(Default)]
+struct Multi {
+    queue: Vec<Vec<Vec<u8>>>,
+    /// A command was refused while queueing: `EXEC` aborts.
+    failed: bool,
+}
+
+impl std::fmt::Debug for Session {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Session")
+            .field("id", &self.id)
+            .field("protocol", &self.protocol)
+            .field("authenticated", &self.authenticated)
+            .field("in_multi", &self.multi.is_some())
+            .field("watches", &self.watches.len())
+            .finish_non_exhaustive()
+    }
+}
+
+/// What the server must do with a command before running it.
+pub(crate) enum Next {
+    /// The reply is ready.
+    Reply(Reply),
+    /// A blocking command found nothing: run it where it may wait (it
+    /// only needs the store, not the session).
+    Block,
 }
 
 impl Session {
-    /// A new connection to `store`.
+    /// A new connection to `store`. It is authenticated unless the store
+    /// has a password (`requirepass`).
     #[must_use]
     pub fn new(store: &Store) -> Session {
+        let now = Instant::now();
         Session {
+            id: store.inner.next_client_id(),
+            authenticated: store.requirepass().is_none(),
             store: store.clone(),
             protocol: Protocol::Resp2,
+            name: None,
+            multi: None,
+            watches: Vec::new(),
+            closing: false,
+            peer: None,
+            local: None,
+            created: now,
+            last_command: now,
+            last_command_name: String::from("NULL"),
         }
     }
 
-    /// Runs one command with this connection's state.
+    /// Runs one command with this connection's state and returns Redis's
+    /// reply. Blocking commands wait as with [`Store::execute`] (inside
+    /// `MULTI` they answer at once, as in Redis).
     pub fn execute<A: AsRef<[u8]>>(&mut self, argv: &[A]) -> Reply {
-        self.store.execute(argv)
+        let args: Vec<&[u8]> = argv.iter().map(AsRef::as_ref).collect();
+        match self.run(&args, true) {
+            Next::Reply(reply) => reply,
+            Next::Block => self.store.execute(&args),
+        }
+    }
+
+    /// As [`Session::execute`], but a blocking command that would wait
+    /// returns [`Next::Block`] instead.
+    pub(crate) fn execute_nonblocking(&mut self, argv: &[&[u8]]) -> Next {
+        self.run(argv, false)
     }
 
     /// The protocol replies are encoded in (`HELLO 3` switches to RESP3).
     #[must_use]
     pub fn protocol(&self) -> Protocol {
         self.protocol
+    }
+
+    /// The connection's id (`CLIENT ID`), unique in the store.
+    #[must_use]
+    pub fn id(&self) -> u64 {
+        self.id
+    }
+
+    /// Whether the client may run commands (no password, or `AUTH` done).
+    #[must_use]
+    pub fn is_authenticated(&self) -> bool {
+        self.authenticated
+    }
+
+    /// Whether a `MULTI` is open.
+    #[must_use]
+    pub fn in_multi(&self) -> bool {
+        self.multi.is_some()
+    }
+
+    /// Whether the client asked to close the connection (`QUIT`).
+    #[must_use]
+    pub fn should_close(&self) -> bool {
+        self.closing
+    }
+
+    /// Records the connection's peer and local addresses (`CLIENT INFO`).
+    pub fn set_addresses(&mut self, peer: impl Into<String>, local: impl Into<String>) {
+        self.peer = Some(peer.into());
+        self.local = Some(local.into());
+    }
+
+    fn run(&mut self, argv: &[&[u8]], may_block: bool) -> Next {
+        let Some(&name) = argv.first() else {
+            return Next::Reply(Reply::Error(Error::UnknownCommand {
+                name: Vec::new(),
+                args: Vec::new(),
+            }));
+        };
+        self.last_command = Instant::now();
+        let spec = command::lookup_spec(argv);
+        if let Some(spec) = spec {
+            self.last_command_name = spec.name.to_owned();
+        }
+        if !self.authenticated && !connection::allowed_before_auth(name) {
+            if self.multi.is_some() {
+                self.flag_multi();
+            }
+            if name.eq_ignore_ascii_case(b"EXEC") {
+                self.multi = None;
+                self.watches.clear();
+                return Next::Reply(Reply::Error(Error::ExecAbortBecause(
+                    Error::NoAuth.to_string(),
+                )));
+            }
+            return Next::Reply(Reply::Error(Error::NoAuth));
+        }
+        if let Some(reply) = self.connection_command(name, argv) {
+            return Next::Reply(reply);
+        }
+        if self.multi.is_some() {
+            return Next::Reply(self.queue(argv));
+        }
+        let blocking = spec.is_some_and(|s| s.flags & flags::BLOCKING != 0);
+        if !blocking || may_block {
+            return Next::Reply(self.store.execute(argv));
+        }
+        let reply = crate::blocking::without_waiting(|| self.store.execute(argv));
+        match reply {
+            Reply::Null | Reply::NullArray => Next::Block,
+            other => Next::Reply(other),
+        }
+    }
+
+    /// Queues a command inside `MULTI`, or refuses it as Redis does at
+    /// queueing time (unknown command, wrong arity), which aborts `EXEC`.
+    fn queue(&mut self, argv: &[&[u8]]) -> Reply {
+        if let Err(e) = command::resolve(argv) {
+            self.flag_multi();
+            return Reply::Error(e);
+        }
+        if let Some(multi) = &mut self.multi {
+            multi.queue.push(argv.iter().map(|a| a.to_vec()).collect());
+        }
+        Reply::Simple("QUEUED")
+    }
+
+    fn flag_multi(&mut self) {
+        if let Some(multi) = &mut self.multi {
+            multi.failed = true;
+        }
+    }
+
+    /// `EXEC`: runs the queue atomically, unless a queueing error aborts it
+    /// or a watched key changed (nil).
+    fn exec(&mut self) -> Reply {
+        let Some(multi) = self.multi.take() else {
+            return Reply::Error(Error::ExecWithoutMulti);
+        };
+        let watches = std::mem::take(&mut self.watches);
+        if multi.failed {
+            return Reply::Error(Error::ExecAbort);
+        }
+        let keyspace = &self.store.inner.keyspace;
+        let mut shards = Vec::new();
+        let mut all = false;
+        for argv in &multi.queue {
+            let argv: Vec<&[u8]> = argv.iter().map(Vec::as_slice).collect();
+            match command::lookup_spec(&argv) {
+                Some(spec) if !spec.keys.is_keyless() => {
+                    shards.extend(spec.keys(&argv).iter().map(|k| keyspace.locate(k).shard));
+                }
+                _ => all = true,
+            }
+        }
+        for watch in &watches {
+            shards.extend(watch.keys().map(|k| keyspace.locate(k).shard));
+        }
+        let shards = if all {
+            Shards::All
+        } else {
+            Shards::Some(shards)
+        };
+        self.store.run_transaction(shards, |tx| {
+            if crate::watch::any_changed(&watches) {
+                return Reply::NullArray;
+            }
+            Reply::Array(multi.queue.iter().map(|argv| tx.execute(argv)).collect())
+        })
     }
 }

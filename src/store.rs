@@ -47,6 +47,9 @@ pub(crate) struct Inner {
     pub(crate) config: Config,
     pub(crate) stats: Stats,
     pub(crate) blocking: crate::blocking::Blocking,
+    pub(crate) watches: crate::watch::Watches,
+    /// The last `CLIENT ID` handed out.
+    client_ids: AtomicU64,
     expire_cursor: Mutex<ExpireCursor>,
 }
 
@@ -121,6 +124,8 @@ impl Store {
             propagator: Propagator::default(),
             stats: Stats::default(),
             blocking: crate::blocking::Blocking::default(),
+            watches: crate::watch::Watches::default(),
+            client_ids: AtomicU64::new(0),
             config,
         });
         let stop = Arc::new(StopSignal::default());
@@ -195,7 +200,20 @@ impl Store {
     }
 }
 
+impl Store {
+    /// The password clients must give (`requirepass`), if any.
+    // TODO(merge): read the runtime setting once settings.rs lands.
+    pub(crate) fn requirepass(&self) -> Option<Vec<u8>> {
+        None
+    }
+}
+
 impl Inner {
+    /// A new connection id (`CLIENT ID`): 1, 2, 3, …
+    pub(crate) fn next_client_id(&self) -> u64 {
+        self.client_ids.fetch_add(1, Ordering::Relaxed) + 1
+    }
+
     pub(crate) fn ctx(&self) -> Ctx<'_> {
         Ctx::new(&*self.clock, &self.propagator, &self.stats.expired_keys)
     }

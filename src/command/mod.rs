@@ -36,6 +36,9 @@ pub(crate) mod flags {
     pub(crate) const FAST: u32 = 1 << 3;
     /// May block the caller (`BLPOP`, …).
     pub(crate) const BLOCKING: u32 = 1 << 4;
+    /// Works on the connection's state, run by [`crate::Session`]
+    /// (`AUTH`, `MULTI`, `CLIENT SETNAME`, …).
+    pub(crate) const CONNECTION: u32 = 1 << 5;
 }
 
 /// Positions of the keys in a command's argv, as Redis's legacy
@@ -45,6 +48,9 @@ pub(crate) struct KeySpec {
     pub(crate) first: i32,
     pub(crate) last: i32,
     pub(crate) step: i32,
+    /// More keys counted by a numkeys argument at this index (0: none), after
+    /// the (first, last, step) ones: `ZUNIONSTORE dest numkeys key …`.
+    pub(crate) numkeys_at: i32,
 }
 
 /// One row of the command table.
@@ -79,23 +85,23 @@ impl CommandSpec {
     /// `COMMAND GETKEYS`, which arrive with the RESP server).
     #[allow(dead_code)]
     pub(crate) fn keys<'a>(&self, argv: &[&'a [u8]]) -> Vec<&'a [u8]> {
-        let KeySpec { first, last, step } = self.keys;
+        let KeySpec {
+            first,
+            last,
+            step,
+            numkeys_at,
+        } = self.keys;
         if first < 0 {
             return numkeys_keys(argv, usize::try_from(first.unsigned_abs()).unwrap_or(0));
         }
         if first <= 0 || step <= 0 {
             return Vec::new();
         }
-        let argc = i64::try_from(argv.len()).unwrap_or(0);
-        let last = if last < 0 {
-            argc + i64::from(last)
-        } else {
-            i64::from(last)
-        };
-        (i64::from(first)..=last.min(argc - 1))
-            .step_by(usize::try_from(step).unwrap_or(1))
-            .filter_map(|i| argv.get(usize::try_from(i).ok()?).copied())
-            .collect()
+        let mut keys = range_keys(argv, first, last, step);
+        if numkeys_at > 0 {
+            keys.extend(numkeys_keys(argv, usize::try_from(numkeys_at).unwrap_or(0)));
+        }
+        keys
     }
 }
 
@@ -107,8 +113,40 @@ impl KeySpec {
             first: -at,
             last: 0,
             step: 0,
+            numkeys_at: 0,
         }
     }
+
+    /// A destination key at 1, then keys counted by a numkeys argument at 2
+    /// (`ZUNIONSTORE`, `ZINTERSTORE`, `ZDIFFSTORE`).
+    pub(crate) const fn dest_then_numkeys() -> KeySpec {
+        KeySpec {
+            first: 1,
+            last: 1,
+            step: 1,
+            numkeys_at: 2,
+        }
+    }
+
+    /// Whether the command names no key at all (`PING`, `KEYS`, `FLUSHDB`):
+    /// a transaction running it must hold every shard.
+    pub(crate) fn is_keyless(&self) -> bool {
+        self.first == 0 && self.numkeys_at == 0
+    }
+}
+
+/// The keys at first, first + step, … last (negative: from the end).
+fn range_keys<'a>(argv: &[&'a [u8]], first: i32, last: i32, step: i32) -> Vec<&'a [u8]> {
+    let argc = i64::try_from(argv.len()).unwrap_or(0);
+    let last = if last < 0 {
+        argc + i64::from(last)
+    } else {
+        i64::from(last)
+    };
+    (i64::from(first)..=last.min(argc - 1))
+        .step_by(usize::try_from(step).unwrap_or(1))
+        .filter_map(|i| argv.get(usize::try_from(i).ok()?).copied())
+        .collect()
 }
 
 /// The keys of a numkeys-style command whose count is at `argv[at]`.
@@ -119,6 +157,24 @@ fn numkeys_keys<'a>(argv: &[&'a [u8]], at: usize) -> Vec<&'a [u8]> {
         .and_then(|n| usize::try_from(n).ok())
         .unwrap_or(0);
     argv.iter().skip(at + 1).take(n).copied().collect()
+}
+
+/// The spec that serves `argv`: the command's, or its subcommand's for a
+/// container command (`OBJECT ENCODING`). `None` for unknown commands.
+pub(crate) fn lookup_spec(argv: &[&[u8]]) -> Option<&'static CommandSpec> {
+    let spec = lookup(argv.first()?)?;
+    if spec.subcommands.is_empty() {
+        return Some(spec);
+    }
+    find_subcommand(spec, argv.get(1)?)
+}
+
+fn find_subcommand(spec: &'static CommandSpec, sub: &[u8]) -> Option<&'static CommandSpec> {
+    spec.subcommands.iter().find(|s| {
+        s.name
+            .split_once('|')
+            .is_some_and(|(_, n)| n.as_bytes().eq_ignore_ascii_case(sub))
+    })
 }
 
 /// Longest command name we look up; longer names are unknown.
@@ -164,38 +220,44 @@ impl Store {
 }
 
 fn dispatch(store: &Store, argv: &[&[u8]]) -> Reply {
+    match resolve(argv) {
+        Ok(spec) => (spec.handler)(store, argv),
+        Err(e) => Reply::Error(e),
+    }
+}
+
+/// The spec that runs `argv` (a subcommand's for container commands), after
+/// the checks Redis makes before running anything: known command, arity,
+/// known subcommand. `MULTI` queueing refuses a command on the same errors.
+pub(crate) fn resolve(argv: &[&[u8]]) -> Result<&'static CommandSpec, Error> {
     let name = argv.first().copied().unwrap_or_default();
     let Some(spec) = lookup(name) else {
-        return Reply::Error(unknown_command(argv));
+        return Err(unknown_command(argv));
     };
     if !spec.arity_ok(argv.len()) {
-        return Reply::Error(Error::WrongArity(spec.name.to_owned()));
+        return Err(Error::WrongArity(spec.name.to_owned()));
     }
     if spec.subcommands.is_empty() {
-        return (spec.handler)(store, argv);
+        return Ok(spec);
     }
     let sub = argv.get(1).copied().unwrap_or_default();
-    let found = spec.subcommands.iter().find(|s| {
-        s.name
-            .split_once('|')
-            .is_some_and(|(_, n)| n.as_bytes().eq_ignore_ascii_case(sub))
-    });
-    let Some(sub_spec) = found else {
-        return Reply::Error(Error::UnknownSubcommand {
+    let Some(sub_spec) = find_subcommand(spec, sub) else {
+        return Err(Error::UnknownSubcommand {
             subcommand: client_text(sub, 128),
             command: container_name(spec),
         });
     };
     if !sub_spec.arity_ok(argv.len()) {
-        return Reply::Error(Error::WrongArity(sub_spec.name.to_owned()));
+        return Err(Error::WrongArity(sub_spec.name.to_owned()));
     }
-    (sub_spec.handler)(store, argv)
+    Ok(sub_spec)
 }
 
 /// The upper-case name Redis uses in "Try OBJECT HELP.".
 fn container_name(spec: &CommandSpec) -> &'static str {
     match spec.name {
         "object" => "OBJECT",
+        "client" => "CLIENT",
         _ => "HELP",
     }
 }
@@ -297,7 +359,8 @@ mod tests {
             assert!(seen.insert(spec.name), "duplicate {}", spec.name);
             assert!(lookup(spec.name.to_uppercase().as_bytes()).is_some());
             assert!(
-                spec.flags & (flags::WRITE | flags::READONLY) != 0 || !spec.subcommands.is_empty()
+                spec.flags & (flags::WRITE | flags::READONLY | flags::CONNECTION) != 0
+                    || !spec.subcommands.is_empty()
             );
         }
         assert!(lookup(b"no-such-command").is_none());

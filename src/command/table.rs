@@ -4,10 +4,17 @@
 //! Redis's (first, last, step). Later value kinds add their rows here.
 
 use super::flags::*;
+use crate::session::standalone;
+
 use super::{CommandSpec, KeySpec, generic, hash, list, set, string, zset, zset_more};
 
 const fn keys(first: i32, last: i32, step: i32) -> KeySpec {
-    KeySpec { first, last, step }
+    KeySpec {
+        first,
+        last,
+        step,
+        numkeys_at: 0,
+    }
 }
 
 const NO_KEYS: KeySpec = keys(0, 0, 0);
@@ -32,8 +39,141 @@ static OBJECT: &[CommandSpec] = &[
     },
 ];
 
+/// Subcommands of `CLIENT`.
+static CLIENT: &[CommandSpec] = &[
+    CommandSpec {
+        name: "client|id",
+        arity: 2,
+        flags: CONNECTION,
+        keys: NO_KEYS,
+        handler: standalone,
+        subcommands: &[],
+    },
+    CommandSpec {
+        name: "client|getname",
+        arity: 2,
+        flags: CONNECTION,
+        keys: NO_KEYS,
+        handler: standalone,
+        subcommands: &[],
+    },
+    CommandSpec {
+        name: "client|setname",
+        arity: 3,
+        flags: CONNECTION,
+        keys: NO_KEYS,
+        handler: standalone,
+        subcommands: &[],
+    },
+    CommandSpec {
+        name: "client|info",
+        arity: 2,
+        flags: CONNECTION,
+        keys: NO_KEYS,
+        handler: standalone,
+        subcommands: &[],
+    },
+    CommandSpec {
+        name: "client|help",
+        arity: 2,
+        flags: CONNECTION,
+        keys: NO_KEYS,
+        handler: standalone,
+        subcommands: &[],
+    },
+];
+
 /// Every command.
 pub(crate) static COMMANDS: &[CommandSpec] = &[
+    // --- connection (run by the session, src/session/connection.rs) ---
+    CommandSpec {
+        name: "auth",
+        arity: -2,
+        flags: CONNECTION,
+        keys: NO_KEYS,
+        handler: standalone,
+        subcommands: &[],
+    },
+    CommandSpec {
+        name: "hello",
+        arity: -1,
+        flags: CONNECTION,
+        keys: NO_KEYS,
+        handler: standalone,
+        subcommands: &[],
+    },
+    CommandSpec {
+        name: "select",
+        arity: 2,
+        flags: CONNECTION,
+        keys: NO_KEYS,
+        handler: standalone,
+        subcommands: &[],
+    },
+    CommandSpec {
+        name: "quit",
+        arity: -1,
+        flags: CONNECTION,
+        keys: NO_KEYS,
+        handler: standalone,
+        subcommands: &[],
+    },
+    CommandSpec {
+        name: "reset",
+        arity: 1,
+        flags: CONNECTION,
+        keys: NO_KEYS,
+        handler: standalone,
+        subcommands: &[],
+    },
+    CommandSpec {
+        name: "multi",
+        arity: 1,
+        flags: CONNECTION,
+        keys: NO_KEYS,
+        handler: standalone,
+        subcommands: &[],
+    },
+    CommandSpec {
+        name: "exec",
+        arity: 1,
+        flags: CONNECTION,
+        keys: NO_KEYS,
+        handler: standalone,
+        subcommands: &[],
+    },
+    CommandSpec {
+        name: "discard",
+        arity: 1,
+        flags: CONNECTION,
+        keys: NO_KEYS,
+        handler: standalone,
+        subcommands: &[],
+    },
+    CommandSpec {
+        name: "watch",
+        arity: -2,
+        flags: CONNECTION,
+        keys: keys(1, -1, 1),
+        handler: standalone,
+        subcommands: &[],
+    },
+    CommandSpec {
+        name: "unwatch",
+        arity: 1,
+        flags: CONNECTION,
+        keys: NO_KEYS,
+        handler: standalone,
+        subcommands: &[],
+    },
+    CommandSpec {
+        name: "client",
+        arity: -2,
+        flags: CONNECTION,
+        keys: NO_KEYS,
+        handler: standalone,
+        subcommands: CLIENT,
+    },
     CommandSpec {
         name: "get",
         arity: 2,
@@ -625,7 +765,7 @@ pub(crate) static COMMANDS: &[CommandSpec] = &[
         name: "zunionstore",
         arity: -4,
         flags: WRITE | DENYOOM,
-        keys: keys(1, 1, 1),
+        keys: KeySpec::dest_then_numkeys(),
         handler: zset_more::zunionstore,
         subcommands: &[],
     },
@@ -633,7 +773,7 @@ pub(crate) static COMMANDS: &[CommandSpec] = &[
         name: "zinterstore",
         arity: -4,
         flags: WRITE | DENYOOM,
-        keys: keys(1, 1, 1),
+        keys: KeySpec::dest_then_numkeys(),
         handler: zset_more::zinterstore,
         subcommands: &[],
     },
@@ -641,7 +781,7 @@ pub(crate) static COMMANDS: &[CommandSpec] = &[
         name: "zdiffstore",
         arity: -4,
         flags: WRITE | DENYOOM,
-        keys: keys(1, 1, 1),
+        keys: KeySpec::dest_then_numkeys(),
         handler: zset_more::zdiffstore,
         subcommands: &[],
     },

@@ -10,12 +10,13 @@
 
 pub(crate) mod entry;
 pub(crate) mod table;
+pub(crate) mod tx;
 
 use std::cell::Cell;
 use std::ops::{Deref, DerefMut};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
-use parking_lot::{RwLock, RwLockReadGuard, RwLockWriteGuard};
+use parking_lot::{RwLock, RwLockWriteGuard};
 
 use crate::clock::Clock;
 use crate::cluster::{SLOTS, key_slot};
@@ -24,6 +25,7 @@ use crate::types::Lookup;
 use crate::value::Value;
 use entry::{ExpireSlot, FLAG_EXPIRES, Slot};
 use table::{Bucket, Table};
+pub(crate) use tx::{ShardMut, ShardRef};
 
 /// Where a key lives: its shard and its hash in the shard's tables.
 #[derive(Debug, Clone, Copy)]
@@ -60,6 +62,9 @@ pub(crate) struct Keyspace {
     /// slot >> shift = shard index.
     shift: u32,
     hasher: ahash::RandomState,
+    /// Open transactions on any thread: while zero, locking a shard skips
+    /// the per-thread lookup of held shards.
+    transactions: AtomicUsize,
 }
 
 /// Per-command context: the clock, read at most once per command, and the
@@ -486,6 +491,7 @@ impl Keyspace {
             shards,
             shift,
             hasher,
+            transactions: AtomicUsize::new(0),
         }
     }
 
@@ -511,21 +517,41 @@ impl Keyspace {
         }
     }
 
+    /// Read-locks a shard, or borrows it from this thread's transaction.
     #[inline]
-    pub(crate) fn read(&self, shard: usize) -> RwLockReadGuard<'_, Shard> {
-        self.shards[shard].0.read()
+    pub(crate) fn read(&self, shard: usize) -> ShardRef<'_> {
+        if self.transactions.load(Ordering::Relaxed) != 0 {
+            match tx::hold(self, shard) {
+                tx::Hold::None => {}
+                // SAFETY: see the `tx` module: the transaction keeps the
+                // shard write-locked while its frame exists, and a command
+                // takes one guard per shard at a time.
+                tx::Hold::Held(ptr) => return ShardRef::Held(unsafe { &*ptr }),
+                tx::Hold::Undeclared => undeclared(shard),
+            }
+        }
+        ShardRef::Locked(self.shards[shard].0.read())
     }
 
+    /// Write-locks a shard, or borrows it from this thread's transaction.
     #[inline]
-    pub(crate) fn write(&self, shard: usize) -> RwLockWriteGuard<'_, Shard> {
-        self.shards[shard].0.write()
+    pub(crate) fn write(&self, shard: usize) -> ShardMut<'_> {
+        if self.transactions.load(Ordering::Relaxed) != 0 {
+            match tx::hold(self, shard) {
+                tx::Hold::None => {}
+                // SAFETY: as in `read`.
+                tx::Hold::Held(ptr) => return ShardMut::Held(unsafe { &mut *ptr }),
+                tx::Hold::Undeclared => undeclared(shard),
+            }
+        }
+        ShardMut::Locked(self.shards[shard].0.write())
     }
 
     /// Write-locks the given shards in ascending order.
     pub(crate) fn write_many(
         &self,
         shards: impl IntoIterator<Item = usize>,
-    ) -> Locked<RwLockWriteGuard<'_, Shard>> {
+    ) -> Locked<ShardMut<'_>> {
         let ids = sorted_unique(shards);
         Locked {
             guards: ids.into_iter().map(|i| (i, self.write(i))).collect(),
@@ -536,22 +562,55 @@ impl Keyspace {
     pub(crate) fn read_many(
         &self,
         shards: impl IntoIterator<Item = usize>,
-    ) -> Locked<RwLockReadGuard<'_, Shard>> {
+    ) -> Locked<ShardRef<'_>> {
         let ids = sorted_unique(shards);
         Locked {
             guards: ids.into_iter().map(|i| (i, self.read(i))).collect(),
         }
     }
 
+    /// Write-locks the given shards (ascending) for a new transaction,
+    /// bypassing this thread's held shards, and counts the transaction
+    /// until [`Keyspace::end_transaction`].
+    pub(crate) fn begin_transaction(
+        &self,
+        shards: impl IntoIterator<Item = usize>,
+    ) -> Vec<(usize, RwLockWriteGuard<'_, Shard>)> {
+        let guards = sorted_unique(shards)
+            .into_iter()
+            .map(|i| (i, self.shards[i].0.write()))
+            .collect();
+        self.transactions.fetch_add(1, Ordering::SeqCst);
+        guards
+    }
+
+    /// Ends a transaction counted by [`Keyspace::begin_transaction`].
+    pub(crate) fn end_transaction(&self) {
+        self.transactions.fetch_sub(1, Ordering::SeqCst);
+    }
+
     /// Write-locks every shard.
-    pub(crate) fn write_all(&self) -> Locked<RwLockWriteGuard<'_, Shard>> {
+    pub(crate) fn write_all(&self) -> Locked<ShardMut<'_>> {
         self.write_many(0..self.shards.len())
     }
 
     /// Read-locks every shard.
-    pub(crate) fn read_all(&self) -> Locked<RwLockReadGuard<'_, Shard>> {
+    pub(crate) fn read_all(&self) -> Locked<ShardRef<'_>> {
         self.read_many(0..self.shards.len())
     }
+}
+
+/// A command inside a transaction touched a shard the transaction did not
+/// lock. Locking it now could deadlock against a command holding it and
+/// waiting for one of ours, so this is a bug in the caller's key list, which
+/// [`Store::transaction`](crate::Store::transaction) documents as a panic.
+#[cold]
+fn undeclared(shard: usize) -> ! {
+    panic!(
+        "kvstore: a command inside a transaction used a key outside the \
+         transaction's declared keys (shard {shard}); declare every key the \
+         closure touches"
+    )
 }
 
 fn sorted_unique(shards: impl IntoIterator<Item = usize>) -> Vec<usize> {

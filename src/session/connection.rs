@@ -1,0 +1,296 @@
+//! The connection commands a [`Session`] runs itself: `AUTH`, `HELLO`,
+//! `SELECT`, `CLIENT`, `MULTI`, `EXEC`, `DISCARD`, `WATCH`, `UNWATCH`,
+//! `QUIT`, `RESET` (Redis's `networking.c`, `multi.c` and `server.c`).
+
+use super::{Multi, Session};
+use crate::command::args::{self, is};
+use crate::{Error, Protocol, Reply, Store};
+
+/// Commands a client may send before `AUTH` (Redis's `no-auth` flag).
+pub(super) fn allowed_before_auth(name: &[u8]) -> bool {
+    ["auth", "hello", "quit", "reset"]
+        .iter()
+        .any(|n| name.eq_ignore_ascii_case(n.as_bytes()))
+}
+
+/// Inside `MULTI` these still run at once; other connection commands are
+/// queued like any command.
+fn runs_inside_multi(name: &[u8]) -> bool {
+    ["exec", "discard", "multi", "watch", "quit", "reset"]
+        .iter()
+        .any(|n| name.eq_ignore_ascii_case(n.as_bytes()))
+}
+
+/// The server's answer to `HELLO`.
+const SERVER_VERSION: &str = "7.0.15";
+
+impl Session {
+    /// Runs `argv` if it is a connection command; `None` otherwise (and for
+    /// connection commands queued inside `MULTI`).
+    pub(super) fn connection_command(&mut self, name: &[u8], argv: &[&[u8]]) -> Option<Reply> {
+        let lower = name.to_ascii_lowercase();
+        let known = matches!(
+            lower.as_slice(),
+            b"auth"
+                | b"hello"
+                | b"select"
+                | b"client"
+                | b"multi"
+                | b"exec"
+                | b"discard"
+                | b"watch"
+                | b"unwatch"
+                | b"quit"
+                | b"reset"
+        );
+        if !known || (self.multi.is_some() && !runs_inside_multi(name)) {
+            return None;
+        }
+        if let Err(e) = crate::command::resolve(argv) {
+            if self.multi.is_some() {
+                self.flag_multi();
+            }
+            return Some(Reply::Error(e));
+        }
+        let reply = match lower.as_slice() {
+            b"auth" => self.auth(argv),
+            b"hello" => self.hello(argv),
+            b"select" => select(argv[1]),
+            b"client" => self.client(argv),
+            b"multi" => self.multi(),
+            b"exec" => self.exec(),
+            b"discard" => self.discard(),
+            b"watch" => self.watch(&argv[1..]),
+            b"unwatch" => {
+                self.watches.clear();
+                Reply::ok()
+            }
+            b"quit" => {
+                self.closing = true;
+                Reply::ok()
+            }
+            _ => self.reset(),
+        };
+        Some(reply)
+    }
+
+    /// Checks a password for `user` (only the default user exists).
+    fn authenticate(&mut self, user: &[u8], password: &[u8]) -> Result<(), Error> {
+        let ok = user == b"default"
+            && self
+                .store
+                .requirepass()
+                .is_none_or(|expected| constant_time_eq(&expected, password));
+        if ok {
+            self.authenticated = true;
+            Ok(())
+        } else {
+            Err(Error::WrongPass)
+        }
+    }
+
+    fn auth(&mut self, argv: &[&[u8]]) -> Reply {
+        let result = match argv {
+            [_, password] => {
+                if self.store.requirepass().is_none() {
+                    Err(Error::AuthNotConfigured)
+                } else {
+                    self.authenticate(b"default", password)
+                }
+            }
+            [_, user, password] => self.authenticate(user, password),
+            _ => Err(Error::Syntax),
+        };
+        result.map(|()| Reply::ok()).into()
+    }
+
+    fn hello(&mut self, argv: &[&[u8]]) -> Reply {
+        let mut version = None;
+        if let Some(v) = argv.get(1) {
+            let Ok(v) = args::int(v) else {
+                return Reply::Error(Error::HelloProtocolNotInteger);
+            };
+            version = match v {
+                2 => Some(Protocol::Resp2),
+                3 => Some(Protocol::Resp3),
+                _ => return Reply::Error(Error::NoProto),
+            };
+        }
+        let mut credentials = None;
+        let mut name = None;
+        let mut j = 2;
+        while let Some(&opt) = argv.get(j) {
+            let more = argv.len() - 1 - j;
+            if is(opt, "auth") && more >= 2 {
+                credentials = Some((argv[j + 1], argv[j + 2]));
+                j += 3;
+            } else if is(opt, "setname") && more >= 1 {
+                name = Some(argv[j + 1]);
+                j += 2;
+            } else {
+                return Reply::Error(Error::HelloSyntax(args::c_str(opt)));
+            }
+        }
+        if let Some((user, password)) = credentials
+            && let Err(e) = self.authenticate(user, password)
+        {
+            return Reply::Error(e);
+        }
+        if !self.authenticated {
+            return Reply::Error(Error::HelloNoAuth);
+        }
+        if let Some(name) = name
+            && let Err(e) = self.set_name(name)
+        {
+            return Reply::Error(e);
+        }
+        if let Some(v) = version {
+            self.protocol = v;
+        }
+        let text = |s: &str| Reply::Bulk(s.as_bytes().to_vec());
+        Reply::Map(vec![
+            (text("server"), text("redis")),
+            (text("version"), text(SERVER_VERSION)),
+            (
+                text("proto"),
+                Reply::Integer(if self.protocol == Protocol::Resp3 {
+                    3
+                } else {
+                    2
+                }),
+            ),
+            (text("id"), Reply::Integer(id_i64(self.id))),
+            (text("mode"), text("standalone")),
+            (text("role"), text("master")),
+            (text("modules"), Reply::Array(Vec::new())),
+        ])
+    }
+
+    fn set_name(&mut self, name: &[u8]) -> Result<(), Error> {
+        if name.iter().any(|&b| !(b'!'..=b'~').contains(&b)) {
+            return Err(Error::ClientNameInvalid);
+        }
+        self.name = (!name.is_empty()).then(|| name.to_vec());
+        Ok(())
+    }
+
+    fn client(&mut self, argv: &[&[u8]]) -> Reply {
+        let sub = argv[1];
+        if is(sub, "id") {
+            Reply::Integer(id_i64(self.id))
+        } else if is(sub, "getname") {
+            Reply::bulk_or_null(self.name.clone())
+        } else if is(sub, "setname") {
+            self.set_name(argv[2]).map(|()| Reply::ok()).into()
+        } else if is(sub, "info") {
+            Reply::Verbatim("txt", self.info_line().into_bytes())
+        } else {
+            Reply::Array(
+                CLIENT_HELP
+                    .iter()
+                    .map(|l| Reply::Status((*l).to_owned()))
+                    .collect(),
+            )
+        }
+    }
+
+    /// This client's line of `CLIENT INFO` / `CLIENT LIST`, with the
+    /// fields Redis prints; buffer sizes the session does not track are 0.
+    pub(crate) fn info_line(&self) -> String {
+        let multi = self
+            .multi
+            .as_ref()
+            .map_or(-1, |m| i64::try_from(m.queue.len()).unwrap_or(i64::MAX));
+        let flags = if self.multi.is_some() { "x" } else { "N" };
+        format!(
+            "id={} addr={} laddr={} fd=-1 name={} age={} idle={} flags={flags} db=0 sub=0 \
+             psub=0 ssub=0 multi={multi} qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 \
+             rbp=0 obl=0 oll=0 omem=0 tot-mem=0 events=r cmd={} user=default redir=-1 resp={}\n",
+            self.id,
+            self.peer.as_deref().unwrap_or(""),
+            self.local.as_deref().unwrap_or(""),
+            String::from_utf8_lossy(self.name.as_deref().unwrap_or_default()),
+            self.created.elapsed().as_secs(),
+            self.last_command.elapsed().as_secs(),
+            self.last_command_name,
+            if self.protocol == Protocol::Resp3 {
+                3
+            } else {
+                2
+            },
+        )
+    }
+
+    fn multi(&mut self) -> Reply {
+        if self.multi.is_some() {
+            return Reply::Error(Error::MultiNested);
+        }
+        self.multi = Some(Multi::default());
+        Reply::ok()
+    }
+
+    fn discard(&mut self) -> Reply {
+        if self.multi.take().is_none() {
+            return Reply::Error(Error::DiscardWithoutMulti);
+        }
+        self.watches.clear();
+        Reply::ok()
+    }
+
+    fn watch(&mut self, keys: &[&[u8]]) -> Reply {
+        if self.multi.is_some() {
+            return Reply::Error(Error::WatchInMulti);
+        }
+        let watch = self.store.watch(keys);
+        self.watches.push(watch);
+        Reply::ok()
+    }
+
+    fn reset(&mut self) -> Reply {
+        self.multi = None;
+        self.watches.clear();
+        self.protocol = Protocol::Resp2;
+        self.name = None;
+        self.authenticated = self.store.requirepass().is_none();
+        Reply::Simple("RESET")
+    }
+}
+
+fn select(index: &[u8]) -> Reply {
+    match args::int32(index) {
+        Ok(0) => Reply::ok(),
+        Ok(_) => Reply::Error(Error::DbIndexOutOfRange),
+        Err(_) => Reply::Error(Error::NotInteger),
+    }
+}
+
+fn id_i64(id: u64) -> i64 {
+    i64::try_from(id).unwrap_or(i64::MAX)
+}
+
+/// Compares a password without an early exit on the first difference.
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+const CLIENT_HELP: &[&str] = &[
+    "CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+    "GETNAME",
+    "    Return the name of the current connection.",
+    "ID",
+    "    Return the ID of the current connection.",
+    "INFO",
+    "    Return information about the current client connection.",
+    "SETNAME <name>",
+    "    Assign the name <name> to the current connection.",
+    "HELP",
+    "    Print this help.",
+];
+
+/// The handler of connection commands in the command table: through
+/// [`Store::execute`] each call is a connection of its own, so it runs in a
+/// fresh [`Session`] (`MULTI` answers OK, but the next `execute` is another
+/// connection; use a [`Session`] to keep state).
+pub(crate) fn standalone(store: &Store, argv: &[&[u8]]) -> Reply {
+    Session::new(store).execute(argv)
+}
