@@ -53,6 +53,7 @@ pub mod resp;
 #[cfg(feature = "server")]
 pub mod server;
 mod session;
+mod settings_tmp;
 mod store;
 mod transaction;
 mod types;

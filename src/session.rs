@@ -110,7 +110,8 @@ impl Session {
         let args: Vec<&[u8]> = argv.iter().map(AsRef::as_ref).collect();
         match self.run(&args, true) {
             Next::Reply(reply) => reply,
-            Next::Block => self.store.execute(&args),
+            // `run` only asks to block when told it may not.
+            Next::Block => Reply::NullArray,
         }
     }
 
@@ -157,58 +158,44 @@ impl Session {
     }
 
     fn run(&mut self, argv: &[&[u8]], may_block: bool) -> Next {
-        let Some(&name) = argv.first() else {
-            return Next::Reply(Reply::Error(Error::UnknownCommand {
-                name: Vec::new(),
-                args: Vec::new(),
-            }));
-        };
         self.last_command = Instant::now();
-        let spec = command::lookup_spec(argv);
-        if let Some(spec) = spec {
-            self.last_command_name = spec.name.to_owned();
-        }
-        if !self.authenticated && !connection::allowed_before_auth(name) {
-            if self.multi.is_some() {
+        // Redis's order: unknown command and arity first, then NOAUTH.
+        let spec = match command::resolve(argv) {
+            Ok(spec) => spec,
+            Err(e) => {
                 self.flag_multi();
+                return Next::Reply(Reply::Error(e));
             }
-            if name.eq_ignore_ascii_case(b"EXEC") {
+        };
+        self.last_command_name.clear();
+        self.last_command_name.push_str(spec.name);
+        if !self.authenticated && !connection::allowed_before_auth(spec.name) {
+            self.flag_multi();
+            if spec.name == "exec" {
                 self.multi = None;
                 self.watches.clear();
-                return Next::Reply(Reply::Error(Error::ExecAbortBecause(
-                    Error::NoAuth.to_string(),
-                )));
+                let why = Error::NoAuth.to_string();
+                return Next::Reply(Reply::Error(Error::ExecAbortBecause(why)));
             }
             return Next::Reply(Reply::Error(Error::NoAuth));
         }
-        if let Some(reply) = self.connection_command(name, argv) {
+        if spec.flags & flags::CONNECTION != 0
+            && let Some(reply) = self.connection_command(spec.name, argv)
+        {
             return Next::Reply(reply);
         }
-        if self.multi.is_some() {
-            return Next::Reply(self.queue(argv));
+        if let Some(multi) = &mut self.multi {
+            multi.queue.push(argv.iter().map(|a| a.to_vec()).collect());
+            return Next::Reply(Reply::Simple("QUEUED"));
         }
-        let blocking = spec.is_some_and(|s| s.flags & flags::BLOCKING != 0);
-        if !blocking || may_block {
-            return Next::Reply(self.store.execute(argv));
+        if spec.flags & flags::BLOCKING == 0 || may_block {
+            return Next::Reply((spec.handler)(&self.store, argv));
         }
-        let reply = crate::blocking::without_waiting(|| self.store.execute(argv));
+        let reply = crate::blocking::without_waiting(|| (spec.handler)(&self.store, argv));
         match reply {
             Reply::Null | Reply::NullArray => Next::Block,
             other => Next::Reply(other),
         }
-    }
-
-    /// Queues a command inside `MULTI`, or refuses it as Redis does at
-    /// queueing time (unknown command, wrong arity), which aborts `EXEC`.
-    fn queue(&mut self, argv: &[&[u8]]) -> Reply {
-        if let Err(e) = command::resolve(argv) {
-            self.flag_multi();
-            return Reply::Error(e);
-        }
-        if let Some(multi) = &mut self.multi {
-            multi.queue.push(argv.iter().map(|a| a.to_vec()).collect());
-        }
-        Reply::Simple("QUEUED")
     }
 
     fn flag_multi(&mut self) {

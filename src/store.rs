@@ -50,6 +50,7 @@ pub(crate) struct Inner {
     pub(crate) watches: crate::watch::Watches,
     /// The last `CLIENT ID` handed out.
     client_ids: AtomicU64,
+    pub(crate) tmp_requirepass: parking_lot::RwLock<Option<Vec<u8>>>,
     expire_cursor: Mutex<ExpireCursor>,
 }
 
@@ -57,6 +58,7 @@ pub(crate) struct Inner {
 #[derive(Default)]
 pub(crate) struct Stats {
     pub(crate) expired_keys: AtomicU64,
+    pub(crate) tmp_clients: std::sync::atomic::AtomicUsize,
 }
 
 /// Owned by user handles only (never by the background thread): when the
@@ -126,6 +128,7 @@ impl Store {
             blocking: crate::blocking::Blocking::default(),
             watches: crate::watch::Watches::default(),
             client_ids: AtomicU64::new(0),
+            tmp_requirepass: parking_lot::RwLock::new(None),
             config,
         });
         let stop = Arc::new(StopSignal::default());
@@ -197,14 +200,6 @@ impl Store {
     /// A context for one command.
     pub(crate) fn ctx(&self) -> Ctx<'_> {
         self.inner.ctx()
-    }
-}
-
-impl Store {
-    /// The password clients must give (`requirepass`), if any.
-    // TODO(merge): read the runtime setting once settings.rs lands.
-    pub(crate) fn requirepass(&self) -> Option<Vec<u8>> {
-        None
     }
 }
 

@@ -78,9 +78,47 @@ const YEAR_S: i64 = 365 * 86_400;
 struct Pair {
     redis: RespClient,
     store: Store,
+    /// With the `server` feature, our side is reached over TCP through a
+    /// `kvstore::server::Server` in front of `store`, so every command also
+    /// tests the RESP codec and the server.
+    #[cfg(feature = "server")]
+    wire: Wire,
     /// Declared last, so dropped last: the server is killed after the
     /// connection is closed (also when a test panics).
     _server: RedisServer,
+}
+
+/// Our server in front of the pair's store, and a connection to it.
+#[cfg(feature = "server")]
+struct Wire {
+    client: std::cell::RefCell<RespClient>,
+    handle: Option<kvstore::server::ServerHandle>,
+}
+
+#[cfg(feature = "server")]
+impl Wire {
+    fn start(store: &Store) -> Wire {
+        use kvstore::server::{Server, ServerConfig};
+        let server = Server::bind(store, ServerConfig::new().port(0).threads(1))
+            .expect("bind our server");
+        let port = server.local_addr().port();
+        let handle = server.spawn().expect("start our server");
+        let client = RespClient::connect(port).expect("connect to our server");
+        Wire {
+            client: std::cell::RefCell::new(client),
+            handle: Some(handle),
+        }
+    }
+}
+
+#[cfg(feature = "server")]
+impl Drop for Wire {
+    fn drop(&mut self) {
+        if let Some(handle) = self.handle.take() {
+            handle.shutdown();
+            let _ = handle.join();
+        }
+    }
 }
 
 /// Encoding thresholds small enough that random commands cross them often,
@@ -143,6 +181,8 @@ impl Pair {
         assert_eq!(flushed, Resp::Simple(b"OK".to_vec()));
         Some(Pair {
             redis,
+            #[cfg(feature = "server")]
+            wire: Wire::start(&store),
             store,
             _server: server,
         })
@@ -155,6 +195,14 @@ impl Pair {
     }
 
     fn ours<A: AsRef<[u8]>>(&self, argv: &[A]) -> Resp {
+        #[cfg(feature = "server")]
+        return self
+            .wire
+            .client
+            .borrow_mut()
+            .call(argv)
+            .unwrap_or_else(|e| panic!("kvstore server I/O error on {}: {e}", format_argv(argv)));
+        #[cfg(not(feature = "server"))]
         reply_to_resp(&self.store.execute(argv))
     }
 

@@ -7,69 +7,55 @@ use crate::command::args::{self, is};
 use crate::{Error, Protocol, Reply, Store};
 
 /// Commands a client may send before `AUTH` (Redis's `no-auth` flag).
-pub(super) fn allowed_before_auth(name: &[u8]) -> bool {
-    ["auth", "hello", "quit", "reset"]
-        .iter()
-        .any(|n| name.eq_ignore_ascii_case(n.as_bytes()))
+pub(super) fn allowed_before_auth(name: &str) -> bool {
+    matches!(name, "auth" | "hello" | "quit" | "reset")
 }
 
 /// Inside `MULTI` these still run at once; other connection commands are
 /// queued like any command.
-fn runs_inside_multi(name: &[u8]) -> bool {
-    ["exec", "discard", "multi", "watch", "quit", "reset"]
-        .iter()
-        .any(|n| name.eq_ignore_ascii_case(n.as_bytes()))
+fn runs_inside_multi(name: &str) -> bool {
+    matches!(name, "exec" | "discard" | "multi" | "watch" | "quit" | "reset")
 }
 
 /// The server's answer to `HELLO`.
 const SERVER_VERSION: &str = "7.0.15";
 
 impl Session {
-    /// Runs `argv` if it is a connection command; `None` otherwise (and for
-    /// connection commands queued inside `MULTI`).
-    pub(super) fn connection_command(&mut self, name: &[u8], argv: &[&[u8]]) -> Option<Reply> {
-        let lower = name.to_ascii_lowercase();
-        let known = matches!(
-            lower.as_slice(),
-            b"auth"
-                | b"hello"
-                | b"select"
-                | b"client"
-                | b"multi"
-                | b"exec"
-                | b"discard"
-                | b"watch"
-                | b"unwatch"
-                | b"quit"
-                | b"reset"
-        );
-        if !known || (self.multi.is_some() && !runs_inside_multi(name)) {
+    /// Runs the connection command `name` (its table name, `client|id`
+    /// for subcommands), which passed the arity check; `None` when it is to
+    /// be queued inside `MULTI`.
+    pub(super) fn connection_command(&mut self, name: &str, argv: &[&[u8]]) -> Option<Reply> {
+        if self.multi.is_some() && !runs_inside_multi(name) {
             return None;
         }
-        if let Err(e) = crate::command::resolve(argv) {
-            if self.multi.is_some() {
-                self.flag_multi();
-            }
-            return Some(Reply::Error(e));
-        }
-        let reply = match lower.as_slice() {
-            b"auth" => self.auth(argv),
-            b"hello" => self.hello(argv),
-            b"select" => select(argv[1]),
-            b"client" => self.client(argv),
-            b"multi" => self.multi(),
-            b"exec" => self.exec(),
-            b"discard" => self.discard(),
-            b"watch" => self.watch(&argv[1..]),
-            b"unwatch" => {
+        let reply = match name {
+            "auth" => self.auth(argv),
+            "hello" => self.hello(argv),
+            "select" => select(argv[1]),
+            "client|id" => Reply::Integer(id_i64(self.id)),
+            "client|getname" => Reply::bulk_or_null(self.name.clone()),
+            "client|setname" => self.set_name(argv[2]).map(|()| Reply::ok()).into(),
+            "client|info" => Reply::Verbatim("txt", self.info_line().into_bytes()),
+            "client|help" => Reply::Array(
+                CLIENT_HELP
+                    .iter()
+                    .map(|l| Reply::Status((*l).to_owned()))
+                    .collect(),
+            ),
+            "multi" => self.multi(),
+            "exec" => self.exec(),
+            "discard" => self.discard(),
+            "watch" => self.watch(&argv[1..]),
+            "unwatch" => {
                 self.watches.clear();
                 Reply::ok()
             }
-            b"quit" => {
+            "quit" => {
                 self.closing = true;
                 Reply::ok()
             }
-            _ => self.reset(),
+            "reset" => self.reset(),
+            _ => return None,
         };
         Some(reply)
     }
@@ -172,26 +158,6 @@ impl Session {
         }
         self.name = (!name.is_empty()).then(|| name.to_vec());
         Ok(())
-    }
-
-    fn client(&mut self, argv: &[&[u8]]) -> Reply {
-        let sub = argv[1];
-        if is(sub, "id") {
-            Reply::Integer(id_i64(self.id))
-        } else if is(sub, "getname") {
-            Reply::bulk_or_null(self.name.clone())
-        } else if is(sub, "setname") {
-            self.set_name(argv[2]).map(|()| Reply::ok()).into()
-        } else if is(sub, "info") {
-            Reply::Verbatim("txt", self.info_line().into_bytes())
-        } else {
-            Reply::Array(
-                CLIENT_HELP
-                    .iter()
-                    .map(|l| Reply::Status((*l).to_owned()))
-                    .collect(),
-            )
-        }
     }
 
     /// This client's line of `CLIENT INFO` / `CLIENT LIST`, with the

@@ -1,0 +1,250 @@
+//! One client connection: its socket, buffers, decoder and [`Session`].
+//!
+//! Input is decoded in place: complete requests are run straight from the
+//! bytes read, and only the unfinished tail of a read is kept in the
+//! connection's own buffer (so an idle connection holds no buffer, and a
+//! request is copied at most once). Replies are encoded into the output
+//! buffer and written when the batch of requests of one read is done, which
+//! is what makes pipelining cheap.
+
+use std::io::{self, Read, Write};
+use std::sync::Arc;
+
+use mio::net::TcpStream;
+
+use crate::blocking::CancelToken;
+use crate::resp::RequestDecoder;
+use crate::session::Next;
+use crate::{Reply, Session};
+
+/// Redis's `client-query-buffer-limit` (1 GB): a client whose unprocessed
+/// input grows past it is disconnected.
+const QUERY_BUFFER_LIMIT: usize = 1 << 30;
+
+/// Bytes read at a time into a connection's own buffer.
+const READ_CHUNK: usize = 16 * 1024;
+
+/// Output above this is written before decoding more requests.
+const OUTPUT_HIGH_WATER: usize = 64 * 1024;
+
+pub(super) struct Conn {
+    pub(super) stream: TcpStream,
+    pub(super) session: Session,
+    decoder: RequestDecoder,
+    /// Bytes read but not yet run: a partial request, or requests that
+    /// arrived while the client was blocked.
+    input: Vec<u8>,
+    /// Reply bytes not yet written.
+    output: Vec<u8>,
+    written: usize,
+    /// Set while a blocking command waits for this client.
+    pub(super) blocked: Option<Arc<CancelToken>>,
+    /// Close once the output is written (QUIT, protocol error).
+    pub(super) closing: bool,
+}
+
+/// What a batch of input asks the worker to do.
+pub(super) enum Step {
+    /// Keep serving the connection.
+    Continue,
+    /// Park the client on this blocking command.
+    Block(Vec<Vec<u8>>),
+    /// `SHUTDOWN` was requested.
+    Shutdown,
+}
+
+impl Conn {
+    pub(super) fn new(stream: TcpStream, session: Session, decoder: RequestDecoder) -> Conn {
+        Conn {
+            stream,
+            session,
+            decoder,
+            input: Vec::new(),
+            output: Vec::new(),
+            written: 0,
+            blocked: None,
+            closing: false,
+        }
+    }
+
+    /// Reads what the socket has and runs the complete requests. `scratch`
+    /// is the worker's read buffer, used while the connection has no
+    /// pending input. `Err` means the connection is finished.
+    pub(super) fn on_readable(&mut self, scratch: &mut [u8]) -> io::Result<Step> {
+        loop {
+            if self.closing {
+                return Ok(Step::Continue);
+            }
+            if self.input.is_empty() && self.blocked.is_none() {
+                let n = match self.stream.read(scratch) {
+                    Ok(0) => return Err(io::ErrorKind::UnexpectedEof.into()),
+                    Ok(n) => n,
+                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(Step::Continue),
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                    Err(e) => return Err(e),
+                };
+                let data = &scratch[..n];
+                let (consumed, step) = self.run_requests(data);
+                self.input.extend_from_slice(&data[consumed..]);
+                self.flush()?;
+                if !matches!(step, Step::Continue) {
+                    return Ok(step);
+                }
+            } else {
+                let start = self.input.len();
+                if start >= QUERY_BUFFER_LIMIT {
+                    return Err(io::Error::other("client query buffer limit reached"));
+                }
+                self.input.resize(start + READ_CHUNK, 0);
+                let read = self.stream.read(&mut self.input[start..]);
+                let n = match read {
+                    Ok(n) => n,
+                    Err(_) => 0,
+                };
+                self.input.truncate(start + n);
+                match read {
+                    Ok(0) => return Err(io::ErrorKind::UnexpectedEof.into()),
+                    Ok(_) => {}
+                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(Step::Continue),
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                    Err(e) => return Err(e),
+                }
+                if self.blocked.is_some() {
+                    // Kept for when the client is unblocked, as Redis does.
+                    continue;
+                }
+                let step = self.run_pending();
+                self.flush()?;
+                if !matches!(step, Step::Continue) {
+                    return Ok(step);
+                }
+            }
+        }
+    }
+
+    /// Runs the complete requests kept in `input` (after an unblock, or
+    /// when a request spanned reads).
+    pub(super) fn run_pending(&mut self) -> Step {
+        let input = std::mem::take(&mut self.input);
+        let (consumed, step) = self.run_requests(&input);
+        let mut input = input;
+        input.drain(..consumed);
+        if input.is_empty() && input.capacity() > 4 * READ_CHUNK {
+            input = Vec::new();
+        }
+        self.input = input;
+        step
+    }
+
+    /// Decodes and runs the requests at the start of `data`; returns the
+    /// bytes consumed and what to do next.
+    fn run_requests(&mut self, data: &[u8]) -> (usize, Step) {
+        let mut pos = 0;
+        let mut argv: Vec<&[u8]> = Vec::new();
+        while !self.closing && self.blocked.is_none() {
+            if self.output.len() - self.written > OUTPUT_HIGH_WATER && self.flush().is_err() {
+                self.closing = true;
+                break;
+            }
+            argv.clear();
+            self.decoder
+                .set_authenticated(self.session.is_authenticated());
+            let n = match self.decoder.decode(&data[pos..], &mut argv) {
+                Ok(Some(n)) => n,
+                Ok(None) => break,
+                Err(e) => {
+                    e.encode(&mut self.output);
+                    self.closing = true;
+                    pos = data.len();
+                    break;
+                }
+            };
+            pos += n;
+            // An inline request with escapes: the decoder holds its words.
+            let step = match self.decoder.owned_args() {
+                Some(owned) => {
+                    let owned: Vec<Vec<u8>> = owned.to_vec();
+                    let args: Vec<&[u8]> = owned.iter().map(Vec::as_slice).collect();
+                    self.run_one(&args)
+                }
+                None => self.run_one(&argv),
+            };
+            if let Some(step) = step {
+                return (pos, step);
+            }
+        }
+        (pos, Step::Continue)
+    }
+
+    /// Runs one request; `Some` when the worker must act on it.
+    fn run_one(&mut self, argv: &[&[u8]]) -> Option<Step> {
+        let name = argv.first()?;
+        if name.eq_ignore_ascii_case(b"shutdown") && !self.session.in_multi() {
+            match shutdown_reply(argv, self.session.is_authenticated()) {
+                Some(reply) => self.push_reply(&reply),
+                None => return Some(Step::Shutdown),
+            }
+            return None;
+        }
+        match self.session.execute_nonblocking(argv) {
+            Next::Reply(reply) => self.push_reply(&reply),
+            Next::Block => {
+                let owned = argv.iter().map(|a| a.to_vec()).collect();
+                return Some(Step::Block(owned));
+            }
+        }
+        if self.session.should_close() {
+            self.closing = true;
+        }
+        None
+    }
+
+    /// Encodes a reply in the session's protocol.
+    pub(super) fn push_reply(&mut self, reply: &Reply) {
+        reply.encode(self.session.protocol(), &mut self.output);
+    }
+
+    /// Writes as much pending output as the socket takes.
+    pub(super) fn flush(&mut self) -> io::Result<()> {
+        while self.written < self.output.len() {
+            match self.stream.write(&self.output[self.written..]) {
+                Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
+                Ok(n) => self.written += n,
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+        if self.written == self.output.len() {
+            self.output.clear();
+            self.written = 0;
+            if self.output.capacity() > 4 * OUTPUT_HIGH_WATER {
+                self.output = Vec::new();
+            }
+        }
+        Ok(())
+    }
+
+    /// Whether everything was written and the connection should now close.
+    pub(super) fn done(&self) -> bool {
+        self.closing && self.output.is_empty()
+    }
+}
+
+/// `SHUTDOWN [NOSAVE|SAVE] [NOW] [FORCE] [ABORT]`: `None` to shut down, or
+/// the error reply. With no persistence yet there is nothing to save, so
+/// `SAVE` and `NOSAVE` both stop at once.
+fn shutdown_reply(argv: &[&[u8]], authenticated: bool) -> Option<Reply> {
+    if !authenticated {
+        return Some(Reply::Error(crate::Error::NoAuth));
+    }
+    for arg in &argv[1..] {
+        let known = ["nosave", "save", "now", "force"]
+            .iter()
+            .any(|o| arg.eq_ignore_ascii_case(o.as_bytes()));
+        if !known {
+            return Some(Reply::Error(crate::Error::Syntax));
+        }
+    }
+    None
+}

@@ -1,0 +1,243 @@
+//! The server's settings, with redis-server's option names and values, so
+//! `--port 6380 --requirepass pw --dir ./data` mean what they mean to Redis.
+
+use std::fmt;
+use std::io;
+use std::path::PathBuf;
+
+use crate::Store;
+
+/// How a [`Server`](super::Server) listens and whom it lets in. Built with
+/// the methods below or parsed from redis-server style arguments
+/// ([`ServerConfig::from_args`]).
+///
+/// ```
+/// use kvstore::server::ServerConfig;
+///
+/// let config = ServerConfig::from_args(["--port", "6380", "--requirepass", "s3cret"])?;
+/// assert_eq!(config, ServerConfig::new().port(6380).requirepass("s3cret"));
+/// # Ok::<(), kvstore::server::OptionsError>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[must_use]
+pub struct ServerConfig {
+    pub(super) bind: String,
+    pub(super) port: u16,
+    pub(super) dir: Option<PathBuf>,
+    pub(super) requirepass: Option<String>,
+    pub(super) threads: usize,
+    pub(super) max_clients: usize,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        ServerConfig {
+            bind: "127.0.0.1".into(),
+            port: 6379,
+            dir: None,
+            requirepass: None,
+            threads: std::thread::available_parallelism().map_or(1, usize::from),
+            max_clients: 10_000,
+        }
+    }
+}
+
+/// A redis-server style option that is wrong or not supported yet.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OptionsError(String);
+
+impl fmt::Display for OptionsError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for OptionsError {}
+
+impl ServerConfig {
+    /// The defaults: `127.0.0.1:6379`, no password, one event loop per core,
+    /// `maxclients 10000`.
+    pub fn new() -> ServerConfig {
+        ServerConfig::default()
+    }
+
+    /// `bind`: the address to listen on (default `127.0.0.1`).
+    pub fn bind(mut self, addr: impl Into<String>) -> Self {
+        self.bind = addr.into();
+        self
+    }
+
+    /// `port` (default 6379; 0 picks a free port, see
+    /// [`Server::local_addr`](super::Server::local_addr)).
+    pub fn port(mut self, port: u16) -> Self {
+        self.port = port;
+        self
+    }
+
+    /// `dir`: the data directory (reported by `CONFIG GET dir`; files are
+    /// written there once persistence is enabled).
+    pub fn dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.dir = Some(dir.into());
+        self
+    }
+
+    /// `requirepass`: clients must `AUTH` with this password first.
+    pub fn requirepass(mut self, password: impl Into<String>) -> Self {
+        self.requirepass = Some(password.into());
+        self
+    }
+
+    /// Event-loop threads (default: one per core).
+    pub fn threads(mut self, threads: usize) -> Self {
+        self.threads = threads.max(1);
+        self
+    }
+
+    /// `maxclients` (default 10000): connections beyond it get
+    /// `ERR max number of clients reached`.
+    pub fn max_clients(mut self, max: usize) -> Self {
+        self.max_clients = max;
+        self
+    }
+
+    /// Parses redis-server style arguments (`--port 6380 --bind 0.0.0.0`).
+    /// Each `--name` takes the values up to the next `--name`. Options of
+    /// features not built yet are refused with a message saying so, unless
+    /// their value is the one that keeps the feature off (`--appendonly no`,
+    /// `--save ""`).
+    ///
+    /// # Errors
+    ///
+    /// An unknown option, a bad value, or a feature not available yet.
+    pub fn from_args<I, S>(args: I) -> Result<ServerConfig, OptionsError>
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<str>,
+    {
+        let mut config = ServerConfig::new();
+        let mut directives: Vec<(String, Vec<String>)> = Vec::new();
+        for arg in args {
+            let arg = arg.as_ref();
+            if let Some(name) = arg.strip_prefix("--") {
+                directives.push((name.to_ascii_lowercase(), Vec::new()));
+            } else if let Some((_, values)) = directives.last_mut() {
+                values.push(arg.to_owned());
+            } else {
+                return Err(OptionsError(format!(
+                    "unexpected argument '{arg}': options are --name value (a config file is not supported)"
+                )));
+            }
+        }
+        for (name, values) in directives {
+            config = config.directive(&name, &values)?;
+        }
+        Ok(config)
+    }
+
+    fn directive(mut self, name: &str, values: &[String]) -> Result<Self, OptionsError> {
+        let one = || match values {
+            [v] => Ok(v.as_str()),
+            _ => Err(OptionsError(format!(
+                "option '--{name}' takes one value, got {}",
+                values.len()
+            ))),
+        };
+        let number = |v: &str| {
+            v.parse::<usize>()
+                .map_err(|_| OptionsError(format!("option '--{name}': '{v}' is not a number")))
+        };
+        match name {
+            "port" => {
+                let v = one()?;
+                self.port = v
+                    .parse()
+                    .map_err(|_| OptionsError(format!("option '--port': bad port '{v}'")))?;
+            }
+            "bind" => {
+                // Redis accepts several addresses; we listen on the first.
+                let first = values
+                    .first()
+                    .ok_or_else(|| OptionsError("option '--bind' needs an address".into()))?;
+                self.bind = first.clone();
+            }
+            "dir" => self.dir = Some(PathBuf::from(one()?)),
+            "requirepass" => {
+                let v = one()?;
+                self.requirepass = (!v.is_empty()).then(|| v.to_owned());
+            }
+            "maxclients" => self.max_clients = number(one()?)?,
+            "io-threads" | "threads" => self.threads = number(one()?)?.max(1),
+            // Values that keep a feature off are what we do already.
+            "appendonly" if one()? == "no" => {}
+            "save" if values.iter().all(String::is_empty) => {}
+            "maxmemory" if one()? == "0" => {}
+            "daemonize" if one()? == "no" => {}
+            "protected-mode" | "loglevel" | "logfile" | "databases" => {}
+            "appendonly" | "appendfsync" | "save" | "maxmemory" | "maxmemory-policy"
+            | "notify-keyspace-events" | "replicaof" | "slaveof" => {
+                return Err(OptionsError(format!(
+                    "option '--{name}' is not available yet (its feature has not landed)"
+                )));
+            }
+            _ => {
+                return Err(OptionsError(format!(
+                    "Bad directive or wrong number of arguments: '--{name}'"
+                )));
+            }
+        }
+        Ok(self)
+    }
+
+    /// Puts the settings clients can see (`CONFIG GET`, `AUTH`) into the
+    /// store.
+    pub(super) fn apply(&self, store: &Store, port: u16) -> io::Result<()> {
+        if let Some(dir) = &self.dir {
+            std::fs::create_dir_all(dir)?;
+        }
+        store.set_server_params(
+            port,
+            &self.bind,
+            self.dir
+                .as_ref()
+                .map(|d| d.display().to_string())
+                .as_deref(),
+        );
+        if let Some(pw) = &self.requirepass {
+            store
+                .config_set(&[("requirepass", pw.as_str())])
+                .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e.to_string()))?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redis_server_style_arguments() {
+        let c = ServerConfig::from_args([
+            "--port",
+            "7000",
+            "--bind",
+            "0.0.0.0",
+            "::1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+        ])
+        .expect("valid");
+        assert_eq!(c.port, 7000);
+        assert_eq!(c.bind, "0.0.0.0");
+        assert!(ServerConfig::from_args(["--port", "x"]).is_err());
+        assert!(ServerConfig::from_args(["--nope", "1"]).is_err());
+        assert!(ServerConfig::from_args(["--appendonly", "yes"]).is_err());
+        assert!(ServerConfig::from_args(["6380"]).is_err());
+        assert_eq!(
+            ServerConfig::from_args(["--requirepass", ""]).expect("ok").requirepass,
+            None
+        );
+    }
+}
