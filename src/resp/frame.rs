@@ -266,10 +266,41 @@ pub fn decode_frame(
     buf: &[u8],
     limits: &FrameLimits,
 ) -> Result<Option<(Frame, usize)>, ProtocolError> {
-    Parser { buf, limits }.frame(0, 0)
+    Parser { buf, limits }.frame()
 }
 
 type Step<T> = Result<Option<T>, ProtocolError>;
+
+/// What the bytes at one position start: a whole scalar frame, or the
+/// header of an aggregate whose elements follow.
+enum Item {
+    /// A frame and the position after it.
+    Frame(Frame, usize),
+    /// An aggregate of type `kind` with `len` elements (pairs for `%` and
+    /// `|`), whose first element starts at `next`.
+    Open { kind: u8, len: usize, next: usize },
+}
+
+/// An aggregate being read (the decoder keeps its own stack rather than
+/// recursing, so that the depth limit, not the thread's stack, bounds it).
+enum Open {
+    /// `*`, `~` or `>`: `remaining` elements still to come.
+    List {
+        kind: u8,
+        remaining: usize,
+        items: Vec<Frame>,
+    },
+    /// `%` or `|`: `remaining` pairs still to come; `key` is the first half
+    /// of the pair being read.
+    Pairs {
+        kind: u8,
+        remaining: usize,
+        pairs: Vec<(Frame, Frame)>,
+        key: Option<Frame>,
+    },
+    /// An attribute read whole, waiting for the frame it annotates.
+    Annotating { attributes: Vec<(Frame, Frame)> },
+}
 
 struct Parser<'b> {
     buf: &'b [u8],
@@ -329,163 +360,231 @@ impl<'b> Parser<'b> {
         }
     }
 
-    /// The element count of an aggregate at `depth`, checked against the
-    /// limits, and how many elements to reserve room for.
-    fn aggregate_len(
-        &self,
-        n: usize,
-        depth: usize,
-        pos: usize,
-        min_size: usize,
-    ) -> Result<usize, ProtocolError> {
-        if n > self.limits.max_len {
+    /// A frame whose text is one line: `+ - ( , : # _`.
+    fn line_frame(&self, kind: u8, pos: usize) -> Step<Item> {
+        let max = if matches!(kind, b'+' | b'-' | b'(' | b',') {
+            self.limits.max_bulk_len
+        } else {
+            NUMBER_LINE_MAX
+        };
+        let Some((text, next)) = self.line(pos, max, LINE_TOO_LONG)? else {
+            return Ok(None);
+        };
+        let frame = match kind {
+            b'+' => Frame::Simple(text.to_vec()),
+            b'-' => Frame::Error(text.to_vec()),
+            b'(' => Frame::BigNumber(big_number(text).ok_or(BAD_BIG_NUMBER)?.to_vec()),
+            b',' => Frame::Double(double(text).ok_or(BAD_DOUBLE)?),
+            b':' => Frame::Integer(parse_i64(text).ok_or(BAD_INTEGER)?),
+            b'#' => match text {
+                b"t" => Frame::Boolean(true),
+                b"f" => Frame::Boolean(false),
+                _ => return Err(BAD_BOOLEAN),
+            },
+            _ if text.is_empty() => Frame::Null,
+            _ => return Err(BAD_NULL),
+        };
+        Ok(Some(Item::Frame(frame, next)))
+    }
+
+    /// A frame with a length and data: `$ ! =`.
+    fn blob_frame(&self, kind: u8, pos: usize) -> Step<Item> {
+        let Some((len, next)) = self.length(pos, INVALID_BULK)? else {
+            return Ok(None);
+        };
+        let Some(len) = len else {
+            return if kind == b'$' {
+                Ok(Some(Item::Frame(Frame::NullBulk, next)))
+            } else {
+                Err(INVALID_BULK)
+            };
+        };
+        let Some((data, next)) = self.blob(next, len)? else {
+            return Ok(None);
+        };
+        let frame = match kind {
+            b'$' => Frame::Bulk(data.to_vec()),
+            b'!' => Frame::BlobError(data.to_vec()),
+            _ => match data {
+                [a, b, c, b':', text @ ..] => Frame::Verbatim {
+                    format: [*a, *b, *c],
+                    text: text.to_vec(),
+                },
+                _ => return Err(BAD_VERBATIM),
+            },
+        };
+        Ok(Some(Item::Frame(frame, next)))
+    }
+
+    /// The scalar frame or aggregate header at `pos`.
+    fn item(&self, pos: usize) -> Step<Item> {
+        let Some(&kind) = self.buf.get(pos) else {
+            return Ok(None);
+        };
+        let pos = pos + 1;
+        match kind {
+            b'+' | b'-' | b'(' | b',' | b':' | b'#' | b'_' => self.line_frame(kind, pos),
+            b'$' | b'!' | b'=' => self.blob_frame(kind, pos),
+            b'*' | b'~' | b'>' | b'%' | b'|' => {
+                let Some((len, next)) = self.length(pos, INVALID_LEN)? else {
+                    return Ok(None);
+                };
+                match len {
+                    Some(len) => Ok(Some(Item::Open { kind, len, next })),
+                    None if kind == b'*' => Ok(Some(Item::Frame(Frame::NullArray, next))),
+                    None => Err(INVALID_LEN),
+                }
+            }
+            _ => Err(BAD_TYPE),
+        }
+    }
+
+    /// Starts reading an aggregate of `len` elements inside `depth` others,
+    /// after checking the limits. Reserves no more elements than the rest
+    /// of the buffer can hold.
+    fn open(&self, kind: u8, len: usize, depth: usize, next: usize) -> Result<Open, ProtocolError> {
+        if len > self.limits.max_len {
             return Err(TOO_MANY);
         }
         if depth >= self.limits.max_depth {
             return Err(TOO_DEEP);
         }
-        let room = self.buf.len().saturating_sub(pos) / min_size;
-        Ok(n.min(room))
+        let room = self.buf.len().saturating_sub(next);
+        Ok(if kind == b'%' || kind == b'|' {
+            Open::Pairs {
+                kind,
+                remaining: len,
+                pairs: Vec::with_capacity(len.min(room / 6)),
+                key: None,
+            }
+        } else {
+            Open::List {
+                kind,
+                remaining: len,
+                items: Vec::with_capacity(len.min(room / 3)),
+            }
+        })
     }
 
-    fn frames(&self, mut pos: usize, n: usize, depth: usize) -> Step<(Vec<Frame>, usize)> {
-        let mut items = Vec::with_capacity(self.aggregate_len(n, depth, pos, 3)?);
-        for _ in 0..n {
-            let Some((item, next)) = self.frame(pos, depth + 1)? else {
+    /// The whole frame at the start of the buffer.
+    fn frame(&self) -> Step<(Frame, usize)> {
+        let mut stack: Vec<Open> = Vec::new();
+        let mut pos = 0;
+        loop {
+            let Some(item) = self.item(pos)? else {
                 return Ok(None);
             };
-            items.push(item);
-            pos = next;
-        }
-        Ok(Some((items, pos)))
-    }
-
-    fn pairs(&self, mut pos: usize, n: usize, depth: usize) -> Step<(Vec<(Frame, Frame)>, usize)> {
-        let mut pairs = Vec::with_capacity(self.aggregate_len(n, depth, pos, 6)?);
-        for _ in 0..n {
-            let Some((key, next)) = self.frame(pos, depth + 1)? else {
-                return Ok(None);
-            };
-            let Some((value, next)) = self.frame(next, depth + 1)? else {
-                return Ok(None);
-            };
-            pairs.push((key, value));
-            pos = next;
-        }
-        Ok(Some((pairs, pos)))
-    }
-
-    /// The frame at `pos`, inside `depth` aggregates.
-    fn frame(&self, pos: usize, depth: usize) -> Step<(Frame, usize)> {
-        let Some(&kind) = self.buf.get(pos) else {
-            return Ok(None);
-        };
-        let pos = pos + 1;
-        let max_line = self.limits.max_bulk_len;
-        let frame = match kind {
-            b'+' | b'-' | b'(' | b',' | b':' | b'#' | b'_' => {
-                let max = if matches!(kind, b'+' | b'-' | b'(' | b',') {
-                    max_line
-                } else {
-                    NUMBER_LINE_MAX
-                };
-                let Some((text, next)) = self.line(pos, max, LINE_TOO_LONG)? else {
-                    return Ok(None);
-                };
-                let frame = match kind {
-                    b'+' => Frame::Simple(text.to_vec()),
-                    b'-' => Frame::Error(text.to_vec()),
-                    b'(' => Frame::BigNumber(big_number(text).ok_or(BAD_BIG_NUMBER)?.to_vec()),
-                    b',' => Frame::Double(double(text).ok_or(BAD_DOUBLE)?),
-                    b':' => Frame::Integer(parse_i64(text).ok_or(BAD_INTEGER)?),
-                    b'#' => match text {
-                        b"t" => Frame::Boolean(true),
-                        b"f" => Frame::Boolean(false),
-                        _ => return Err(BAD_BOOLEAN),
-                    },
-                    _ => {
-                        if !text.is_empty() {
-                            return Err(BAD_NULL);
+            let mut value = match item {
+                Item::Frame(frame, next) => {
+                    pos = next;
+                    frame
+                }
+                Item::Open { kind, len, next } => {
+                    pos = next;
+                    match self.open(kind, len, stack.len(), next)?.close() {
+                        Ok(frame) => frame,
+                        Err(open) => {
+                            stack.push(open);
+                            continue;
                         }
-                        Frame::Null
                     }
+                }
+            };
+            // Hand the finished frame to the aggregates it completes.
+            loop {
+                let Some(top) = stack.pop() else {
+                    return Ok(Some((value, pos)));
                 };
-                (frame, next)
-            }
-            b'$' | b'!' | b'=' => {
-                let Some((len, next)) = self.length(pos, INVALID_BULK)? else {
-                    return Ok(None);
-                };
-                let Some(len) = len else {
-                    return if kind == b'$' {
-                        Ok(Some((Frame::NullBulk, next)))
-                    } else {
-                        Err(INVALID_BULK)
-                    };
-                };
-                let Some((data, next)) = self.blob(next, len)? else {
-                    return Ok(None);
-                };
-                let frame = match kind {
-                    b'$' => Frame::Bulk(data.to_vec()),
-                    b'!' => Frame::BlobError(data.to_vec()),
-                    _ => match data {
-                        [a, b, c, b':', text @ ..] => Frame::Verbatim {
-                            format: [*a, *b, *c],
-                            text: text.to_vec(),
-                        },
-                        _ => return Err(BAD_VERBATIM),
-                    },
-                };
-                (frame, next)
-            }
-            b'*' | b'~' | b'>' => {
-                let Some((len, next)) = self.length(pos, INVALID_LEN)? else {
-                    return Ok(None);
-                };
-                let Some(len) = len else {
-                    return if kind == b'*' {
-                        Ok(Some((Frame::NullArray, next)))
-                    } else {
-                        Err(INVALID_LEN)
-                    };
-                };
-                let Some((items, next)) = self.frames(next, len, depth)? else {
-                    return Ok(None);
-                };
-                let frame = match kind {
-                    b'*' => Frame::Array(items),
-                    b'~' => Frame::Set(items),
-                    _ => Frame::Push(items),
-                };
-                (frame, next)
-            }
-            b'%' | b'|' => {
-                let Some((len, next)) = self.length(pos, INVALID_LEN)? else {
-                    return Ok(None);
-                };
-                let len = len.ok_or(INVALID_LEN)?;
-                let Some((pairs, next)) = self.pairs(next, len, depth)? else {
-                    return Ok(None);
-                };
-                if kind == b'%' {
-                    (Frame::Map(pairs), next)
-                } else {
-                    // The annotated frame counts one level deeper, so that
-                    // a chain of attributes is bounded by the depth limit.
-                    let Some((frame, next)) = self.frame(next, depth + 1)? else {
-                        return Ok(None);
-                    };
-                    let frame = Frame::Attribute {
-                        attributes: pairs,
-                        frame: Box::new(frame),
-                    };
-                    (frame, next)
+                match top.push(value) {
+                    Ok(frame) => value = frame,
+                    Err(open) => {
+                        stack.push(open);
+                        break;
+                    }
                 }
             }
-            _ => return Err(BAD_TYPE),
-        };
-        Ok(Some(frame))
+        }
+    }
+}
+
+impl Open {
+    /// Adds the next element: the finished frame if that completes it, else
+    /// the aggregate still open.
+    fn push(self, frame: Frame) -> Result<Frame, Open> {
+        match self {
+            Open::List {
+                kind,
+                remaining,
+                mut items,
+            } => {
+                items.push(frame);
+                Open::List {
+                    kind,
+                    remaining: remaining.saturating_sub(1),
+                    items,
+                }
+                .close()
+            }
+            Open::Pairs {
+                kind,
+                remaining,
+                pairs,
+                key: None,
+            } => Err(Open::Pairs {
+                kind,
+                remaining,
+                pairs,
+                key: Some(frame),
+            }),
+            Open::Pairs {
+                kind,
+                remaining,
+                mut pairs,
+                key: Some(key),
+            } => {
+                pairs.push((key, frame));
+                Open::Pairs {
+                    kind,
+                    remaining: remaining.saturating_sub(1),
+                    pairs,
+                    key: None,
+                }
+                .close()
+            }
+            Open::Annotating { attributes } => Ok(Frame::Attribute {
+                attributes,
+                frame: Box::new(frame),
+            }),
+        }
+    }
+
+    /// The finished frame when no element is missing, else the aggregate.
+    /// A finished attribute then waits for the frame it annotates.
+    fn close(self) -> Result<Frame, Open> {
+        match self {
+            Open::List {
+                kind,
+                remaining: 0,
+                items,
+            } => Ok(match kind {
+                b'*' => Frame::Array(items),
+                b'~' => Frame::Set(items),
+                _ => Frame::Push(items),
+            }),
+            Open::Pairs {
+                kind: b'%',
+                remaining: 0,
+                pairs,
+                key: None,
+            } => Ok(Frame::Map(pairs)),
+            Open::Pairs {
+                remaining: 0,
+                pairs,
+                key: None,
+                ..
+            } => Err(Open::Annotating { attributes: pairs }),
+            open => Err(open),
+        }
     }
 }
 
@@ -511,3 +610,7 @@ fn double(text: &[u8]) -> Option<f64> {
         _ => None,
     }
 }
+
+#[cfg(test)]
+#[path = "frame_tests.rs"]
+mod tests;
