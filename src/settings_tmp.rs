@@ -29,7 +29,8 @@ impl Store {
             if *name != "requirepass" {
                 return Err(Error::Syntax);
             }
-            *self.inner.tmp_requirepass.write() = (!value.is_empty()).then(|| value.as_bytes().to_vec());
+            *self.inner.tmp_requirepass.write() =
+                (!value.is_empty()).then(|| value.as_bytes().to_vec());
         }
         Ok(())
     }

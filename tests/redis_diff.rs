@@ -99,8 +99,8 @@ struct Wire {
 impl Wire {
     fn start(store: &Store) -> Wire {
         use kvstore::server::{Server, ServerConfig};
-        let server = Server::bind(store, ServerConfig::new().port(0).threads(1))
-            .expect("bind our server");
+        let server =
+            Server::bind(store, ServerConfig::new().port(0).threads(1)).expect("bind our server");
         let port = server.local_addr().port();
         let handle = server.spawn().expect("start our server");
         let client = RespClient::connect(port).expect("connect to our server");

@@ -13,6 +13,7 @@ pub struct RedisServer {
     child: Child,
     conn: TcpStream,
     reader: BufReader<TcpStream>,
+    port: u16,
 }
 
 impl Drop for RedisServer {
@@ -55,7 +56,13 @@ impl RedisServer {
             child,
             conn,
             reader,
+            port,
         })
+    }
+
+    /// The loopback port it listens on.
+    pub fn port(&self) -> u16 {
+        self.port
     }
 
     /// Sends `commands` pipelined in batches and reads (and discards) one

@@ -173,8 +173,14 @@ impl ServerConfig {
             "maxmemory" if one()? == "0" => {}
             "daemonize" if one()? == "no" => {}
             "protected-mode" | "loglevel" | "logfile" | "databases" => {}
-            "appendonly" | "appendfsync" | "save" | "maxmemory" | "maxmemory-policy"
-            | "notify-keyspace-events" | "replicaof" | "slaveof" => {
+            "appendonly"
+            | "appendfsync"
+            | "save"
+            | "maxmemory"
+            | "maxmemory-policy"
+            | "notify-keyspace-events"
+            | "replicaof"
+            | "slaveof" => {
                 return Err(OptionsError(format!(
                     "option '--{name}' is not available yet (its feature has not landed)"
                 )));
@@ -236,7 +242,9 @@ mod tests {
         assert!(ServerConfig::from_args(["--appendonly", "yes"]).is_err());
         assert!(ServerConfig::from_args(["6380"]).is_err());
         assert_eq!(
-            ServerConfig::from_args(["--requirepass", ""]).expect("ok").requirepass,
+            ServerConfig::from_args(["--requirepass", ""])
+                .expect("ok")
+                .requirepass,
             None
         );
     }

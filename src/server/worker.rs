@@ -128,7 +128,9 @@ impl Worker {
 
     fn accept(&mut self) {
         loop {
-            let Some(listener) = &self.listener else { return };
+            let Some(listener) = &self.listener else {
+                return;
+            };
             let stream = match listener.accept() {
                 Ok((stream, _)) => stream,
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
@@ -140,10 +142,8 @@ impl Worker {
             if clients >= self.shared.max_clients {
                 self.store.inner.stats.rejected_connection();
                 let mut stream = stream;
-                let _ = io::Write::write_all(
-                    &mut stream,
-                    b"-ERR max number of clients reached\r\n",
-                );
+                let _ =
+                    io::Write::write_all(&mut stream, b"-ERR max number of clients reached\r\n");
                 continue;
             }
             self.shared.clients.fetch_add(1, Ordering::SeqCst);
@@ -269,7 +269,11 @@ impl Worker {
     }
 
     fn unblocked(&mut self, slot: usize, generation: u64, reply: &Reply) {
-        if self.slots.get(slot).is_none_or(|s| s.generation != generation) {
+        if self
+            .slots
+            .get(slot)
+            .is_none_or(|s| s.generation != generation)
+        {
             return;
         }
         let Some(conn) = self.conn(slot) else { return };
@@ -297,8 +301,12 @@ impl Worker {
     }
 
     fn close(&mut self, slot: usize) {
-        let Some(entry) = self.slots.get_mut(slot) else { return };
-        let Some(mut conn) = entry.conn.take() else { return };
+        let Some(entry) = self.slots.get_mut(slot) else {
+            return;
+        };
+        let Some(mut conn) = entry.conn.take() else {
+            return;
+        };
         entry.generation = entry.generation.wrapping_add(1);
         if let Some(token) = conn.blocked.take() {
             token.cancel();

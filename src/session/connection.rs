@@ -14,7 +14,10 @@ pub(super) fn allowed_before_auth(name: &str) -> bool {
 /// Inside `MULTI` these still run at once; other connection commands are
 /// queued like any command.
 fn runs_inside_multi(name: &str) -> bool {
-    matches!(name, "exec" | "discard" | "multi" | "watch" | "quit" | "reset")
+    matches!(
+        name,
+        "exec" | "discard" | "multi" | "watch" | "quit" | "reset"
+    )
 }
 
 /// The server's answer to `HELLO`.

@@ -1,0 +1,121 @@
+//! The RESP server against a real redis-server, both driven by
+//! `redis-benchmark` on this machine: 50 clients, `-P 1` and `-P 16`, for
+//! GET, SET, INCR, LPUSH, SADD, HSET and ZADD. Prints ops/s of each and the
+//! ratio as the Markdown table of docs/benchmarks.md.
+//!
+//! ```text
+//! cargo bench --features server --bench server
+//! ```
+//!
+//! Environment: `KVSTORE_BENCH_N` (requests per run at -P 16, default
+//! 1,000,000; a fifth of it at -P 1), `KVSTORE_BENCH_THREADS` (our event
+//! loops, default one per core), `KVSTORE_BENCH_ROUNDS` (runs per cell, the
+//! median is kept; default 3). The two servers run one after the other for
+//! each cell, so background noise hits both alike. Not a criterion bench:
+//! redis-benchmark is the measuring tool here, as the issue asks, and
+//! criterion cannot time another process's work.
+
+#[path = "common/redis_server.rs"]
+mod redis_server;
+
+use std::process::Command;
+
+use kvstore::Store;
+use kvstore::server::{Server, ServerConfig};
+
+const TESTS: &[&str] = &["get", "set", "incr", "lpush", "sadd", "hset", "zadd"];
+
+fn env_usize(name: &str, default: usize) -> usize {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+/// Requests per second of one redis-benchmark run, from its `--csv` line.
+fn run(port: u16, test: &str, pipeline: usize, requests: usize) -> Option<f64> {
+    let out = Command::new("redis-benchmark")
+        .args(["-p", &port.to_string(), "-c", "50", "-r", "100000"])
+        .args(["-n", &requests.to_string(), "-P", &pipeline.to_string()])
+        .args(["-t", test, "--csv"])
+        .output()
+        .ok()?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    text.lines().find_map(|line| {
+        let mut cols = line.split(',').map(|c| c.trim_matches('"'));
+        let name = cols.next()?;
+        if name.eq_ignore_ascii_case(test) || name.to_ascii_lowercase().starts_with(test) {
+            cols.next()?.parse().ok()
+        } else {
+            None
+        }
+    })
+}
+
+fn median(mut xs: Vec<f64>) -> f64 {
+    xs.sort_by(f64::total_cmp);
+    xs.get(xs.len() / 2).copied().unwrap_or(0.0)
+}
+
+fn main() {
+    // `cargo test --benches` runs bench binaries with no arguments; only
+    // `cargo bench` passes `--bench`.
+    if !std::env::args().any(|a| a == "--bench") {
+        return;
+    }
+    if Command::new("redis-benchmark")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        println!("skipped: redis-benchmark not on PATH");
+        return;
+    }
+    let redis = match redis_server::RedisServer::start(&[]) {
+        Ok(r) => r,
+        Err(e) => {
+            println!("skipped: cannot start redis-server: {e}");
+            return;
+        }
+    };
+    let threads = env_usize(
+        "KVSTORE_BENCH_THREADS",
+        std::thread::available_parallelism().map_or(1, usize::from),
+    );
+    let store = Store::new();
+    let server = Server::bind(&store, ServerConfig::new().port(0).threads(threads))
+        .expect("bind our server");
+    let ours = server.local_addr().port();
+    let handle = server.spawn().expect("start our server");
+    let n = env_usize("KVSTORE_BENCH_N", 1_000_000);
+    let rounds = env_usize("KVSTORE_BENCH_ROUNDS", 3).max(1);
+
+    println!(
+        "redis-benchmark -c 50 -r 100000, {threads} kvstore event loop(s), redis-server {}, median of {rounds}",
+        redis_server::version()
+    );
+    println!();
+    println!("| command | pipeline | kvstore ops/s | redis ops/s | ratio |");
+    println!("|---|---|---|---|---|");
+    for pipeline in [1, 16] {
+        let requests = if pipeline == 1 { n / 5 } else { n };
+        for test in TESTS {
+            let mut a = Vec::new();
+            let mut b = Vec::new();
+            for _ in 0..rounds {
+                a.extend(run(ours, test, pipeline, requests));
+                b.extend(run(redis.port(), test, pipeline, requests));
+            }
+            let (a, b) = (median(a), median(b));
+            let ratio = if b > 0.0 { a / b } else { 0.0 };
+            println!(
+                "| {} | {pipeline} | {:.0} | {:.0} | {ratio:.2}× |",
+                test.to_ascii_uppercase(),
+                a,
+                b
+            );
+        }
+    }
+    handle.shutdown();
+    let _ = handle.join();
+}
