@@ -48,7 +48,7 @@ pub struct Session {
     local: Option<String>,
     created: Instant,
     last_command: Instant,
-    last_command_name: String,
+    last_command_name: &'static str,
 }
 
 /// Commands queued by `MULTI`.
@@ -99,7 +99,7 @@ impl Session {
             local: None,
             created: now,
             last_command: now,
-            last_command_name: String::from("NULL"),
+            last_command_name: "NULL",
         }
     }
 
@@ -108,6 +108,7 @@ impl Session {
     /// `MULTI` they answer at once, as in Redis).
     pub fn execute<A: AsRef<[u8]>>(&mut self, argv: &[A]) -> Reply {
         let args: Vec<&[u8]> = argv.iter().map(AsRef::as_ref).collect();
+        self.mark_active(Instant::now());
         match self.run(&args, true) {
             Next::Reply(reply) => reply,
             // `run` only asks to block when told it may not.
@@ -119,6 +120,13 @@ impl Session {
     /// returns [`Next::Block`] instead.
     pub(crate) fn execute_nonblocking(&mut self, argv: &[&[u8]]) -> Next {
         self.run(argv, false)
+    }
+
+    /// Records client activity at `now` (`CLIENT INFO`'s `idle`). The
+    /// server calls it once per batch of requests rather than reading the
+    /// clock for each.
+    pub(crate) fn mark_active(&mut self, now: Instant) {
+        self.last_command = now;
     }
 
     /// The protocol replies are encoded in (`HELLO 3` switches to RESP3).
@@ -158,7 +166,6 @@ impl Session {
     }
 
     fn run(&mut self, argv: &[&[u8]], may_block: bool) -> Next {
-        self.last_command = Instant::now();
         // Redis's order: unknown command and arity first, then NOAUTH.
         let spec = match command::resolve(argv) {
             Ok(spec) => spec,
@@ -167,8 +174,7 @@ impl Session {
                 return Next::Reply(Reply::Error(e));
             }
         };
-        self.last_command_name.clear();
-        self.last_command_name.push_str(spec.name);
+        self.last_command_name = spec.name;
         if !self.authenticated && !connection::allowed_before_auth(spec.name) {
             self.flag_multi();
             if spec.name == "exec" {

@@ -9,6 +9,7 @@
 
 use std::io::{self, Read, Write};
 use std::sync::Arc;
+use std::time::Instant;
 
 use mio::net::TcpStream;
 
@@ -37,6 +38,9 @@ pub(super) struct Conn {
     /// Reply bytes not yet written.
     output: Vec<u8>,
     written: usize,
+    /// Whether the poll also reports writability (only while output is
+    /// pending, to avoid a wake-up per write otherwise).
+    pub(super) write_interest: bool,
     /// Set while a blocking command waits for this client.
     pub(super) blocked: Option<Arc<CancelToken>>,
     /// Close once the output is written (QUIT, protocol error).
@@ -62,6 +66,7 @@ impl Conn {
             input: Vec::new(),
             output: Vec::new(),
             written: 0,
+            write_interest: false,
             blocked: None,
             closing: false,
         }
@@ -83,12 +88,19 @@ impl Conn {
                     Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                     Err(e) => return Err(e),
                 };
+                self.session.mark_active(Instant::now());
                 let data = &scratch[..n];
                 let (consumed, step) = self.run_requests(data);
                 self.input.extend_from_slice(&data[consumed..]);
                 self.flush()?;
                 if !matches!(step, Step::Continue) {
                     return Ok(step);
+                }
+                // A short read drained the socket; with edge-triggered
+                // polling, bytes arriving later raise a new event. This saves
+                // the read that would only say "would block".
+                if n < scratch.len() {
+                    return Ok(Step::Continue);
                 }
             } else {
                 let start = self.input.len();
@@ -109,14 +121,18 @@ impl Conn {
                     Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                     Err(e) => return Err(e),
                 }
-                if self.blocked.is_some() {
-                    // Kept for when the client is unblocked, as Redis does.
-                    continue;
+                if self.blocked.is_none() {
+                    // (While blocked, input waits for the unblock, as in
+                    // Redis.)
+                    self.session.mark_active(Instant::now());
+                    let step = self.run_pending();
+                    self.flush()?;
+                    if !matches!(step, Step::Continue) {
+                        return Ok(step);
+                    }
                 }
-                let step = self.run_pending();
-                self.flush()?;
-                if !matches!(step, Step::Continue) {
-                    return Ok(step);
+                if n < READ_CHUNK {
+                    return Ok(Step::Continue);
                 }
             }
         }
@@ -223,6 +239,11 @@ impl Conn {
             }
         }
         Ok(())
+    }
+
+    /// Whether replies are waiting for the socket to take them.
+    pub(super) fn output_pending(&self) -> bool {
+        !self.output.is_empty()
     }
 
     /// Whether everything was written and the connection should now close.

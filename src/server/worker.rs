@@ -170,11 +170,10 @@ impl Worker {
                 self.slots.len() - 1
             }
         };
-        let registered = self.poll.registry().register(
-            &mut stream,
-            Token(slot),
-            Interest::READABLE | Interest::WRITABLE,
-        );
+        let registered =
+            self.poll
+                .registry()
+                .register(&mut stream, Token(slot), Interest::READABLE);
         if registered.is_err() {
             self.free.push(slot);
             self.disconnected();
@@ -232,11 +231,32 @@ impl Worker {
             Ok(Step::Continue) => {
                 if self.conn(slot).is_some_and(|c| c.done()) {
                     self.close(slot);
+                } else if self.update_interest(slot).is_err() {
+                    self.close(slot);
                 }
             }
             Ok(Step::Block(argv)) => self.park(slot, argv),
             Ok(Step::Shutdown) => self.shared.stop(),
         }
+    }
+
+    /// Asks for writability events only while output waits for the socket.
+    fn update_interest(&mut self, slot: usize) -> io::Result<()> {
+        let registry = self.poll.registry().try_clone()?;
+        let Some(conn) = self.conn(slot) else {
+            return Ok(());
+        };
+        let wanted = conn.output_pending();
+        if wanted != conn.write_interest {
+            let interest = if wanted {
+                Interest::READABLE | Interest::WRITABLE
+            } else {
+                Interest::READABLE
+            };
+            registry.reregister(&mut conn.stream, Token(slot), interest)?;
+            conn.write_interest = wanted;
+        }
+        Ok(())
     }
 
     /// Runs a blocking command that must wait on a thread of its own.
