@@ -82,6 +82,20 @@ pub fn format_reply_raw(reply: &Reply, protocol: Protocol) -> Vec<u8> {
 }
 
 /// How a [`Cli`] prints replies.
+///
+/// ```
+/// use kvstore::cli::{Cli, OutputMode};
+/// use kvstore::Store;
+///
+/// let store = Store::new();
+/// store.execute(&["SADD", "s", "a"]);
+/// let mut out = Vec::new();
+/// Cli::new(&store).run_command(&["SMEMBERS", "s"], &mut out)?;
+/// let mut raw = Vec::new();
+/// Cli::new(&store).output(OutputMode::Raw).run_command(&["SMEMBERS", "s"], &mut raw)?;
+/// assert_eq!((out.as_slice(), raw.as_slice()), (&b"1) \"a\"\n"[..], &b"a\n"[..]));
+/// # Ok::<(), std::io::Error>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum OutputMode {
     /// As [`format_reply`]: `redis-cli` on a terminal, or `--no-raw`.
@@ -92,6 +106,16 @@ pub enum OutputMode {
 }
 
 /// Whether the loop goes on after a line ([`Cli::run_line`]).
+///
+/// ```
+/// use kvstore::cli::{Cli, Flow};
+/// use kvstore::Store;
+///
+/// let mut cli = Cli::new(&Store::new());
+/// assert_eq!(cli.run_line(b"DBSIZE", std::io::sink())?, Flow::Continue);
+/// assert_eq!(cli.run_line(b"exit", std::io::sink())?, Flow::Quit);
+/// # Ok::<(), std::io::Error>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Flow {
     /// Read the next line.
@@ -136,6 +160,14 @@ pub struct Cli {
 impl Cli {
     /// A loop over a new [`Session`] of `store`, printing
     /// [`OutputMode::Formatted`].
+    ///
+    /// ```
+    /// let store = kvstore::Store::new();
+    /// let mut out = Vec::new();
+    /// kvstore::cli::Cli::new(&store).run_command(&["DBSIZE"], &mut out)?;
+    /// assert_eq!(out, b"(integer) 0\n");
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     #[must_use]
     pub fn new(store: &Store) -> Cli {
         Cli {
@@ -147,6 +179,16 @@ impl Cli {
     }
 
     /// Prints replies as `mode` says.
+    ///
+    /// ```
+    /// use kvstore::cli::{Cli, OutputMode};
+    ///
+    /// let mut out = Vec::new();
+    /// let mut cli = Cli::new(&kvstore::Store::new()).output(OutputMode::Raw);
+    /// cli.run_command(&["GET", "nokey"], &mut out)?;
+    /// assert_eq!(out, b"\n");
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     #[must_use]
     pub fn output(mut self, mode: OutputMode) -> Cli {
         self.mode = mode;
@@ -155,6 +197,11 @@ impl Cli {
 
     /// The prompt `redis-cli` would show now: `kvstore> `, or
     /// `kvstore(TX)> ` inside `MULTI`.
+    ///
+    /// ```
+    /// let cli = kvstore::cli::Cli::new(&kvstore::Store::new());
+    /// assert_eq!(cli.prompt(), "kvstore> ");
+    /// ```
     #[must_use]
     pub fn prompt(&self) -> &'static str {
         if self.in_multi {
@@ -165,6 +212,11 @@ impl Cli {
     }
 
     /// The protocol the session answers in (`HELLO 3` switches to RESP3).
+    ///
+    /// ```
+    /// let cli = kvstore::cli::Cli::new(&kvstore::Store::new());
+    /// assert_eq!(cli.protocol(), kvstore::Protocol::Resp2);
+    /// ```
     #[must_use]
     pub fn protocol(&self) -> Protocol {
         self.session.protocol()
@@ -172,6 +224,15 @@ impl Cli {
 
     /// Runs one command given as arguments (`redis-cli SET k v`, no quoting
     /// involved) and writes its reply to `out`; `help` and `?` print help.
+    ///
+    /// ```
+    /// let mut cli = kvstore::cli::Cli::new(&kvstore::Store::new());
+    /// let mut out = Vec::new();
+    /// cli.run_command(&["SET", "two words", "a\tb"], &mut out)?;
+    /// cli.run_command(&["GET", "two words"], &mut out)?;
+    /// assert_eq!(out, b"OK\n\"a\\tb\"\n");
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     ///
     /// # Errors
     ///
@@ -220,6 +281,17 @@ impl Cli {
     /// is a number repeats the command (`3 INCR n`); `quit` and `exit` end
     /// the loop; `help`, `help <command>` and `help @<group>` print help.
     ///
+    /// ```
+    /// use kvstore::cli::{Cli, Flow};
+    ///
+    /// let mut cli = Cli::new(&kvstore::Store::new());
+    /// let mut out = Vec::new();
+    /// assert_eq!(cli.run_line(b"2 RPUSH l x", &mut out)?, Flow::Continue);
+    /// assert_eq!(cli.run_line(b"   ", &mut out)?, Flow::Continue);
+    /// assert_eq!(out, b"(integer) 1\n(integer) 2\n");
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    ///
     /// # Errors
     ///
     /// Writing to `out` failed.
@@ -267,6 +339,14 @@ impl Cli {
     /// Runs every line of `input` (up to `quit` or `exit`) and writes the
     /// replies to `out`, as `redis-cli` does when its input is not a
     /// terminal: `printf 'SET k v\nGET k\n' | redis-cli`.
+    ///
+    /// ```
+    /// let mut cli = kvstore::cli::Cli::new(&kvstore::Store::new());
+    /// let mut out = Vec::new();
+    /// cli.run_lines(&b"SET k v\nquit\nGET k\n"[..], &mut out)?;
+    /// assert_eq!(out, b"OK\n");
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     ///
     /// # Errors
     ///
