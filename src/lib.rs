@@ -36,6 +36,7 @@
 #![deny(clippy::print_stdout, clippy::print_stderr)]
 
 mod blocking;
+pub mod cli;
 mod clock;
 pub mod cluster;
 mod command;

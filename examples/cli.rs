@@ -1,0 +1,196 @@
+//! A `redis-cli` for an embedded store: the store lives in this process, and
+//! replies print exactly as `redis-cli` 7.0 prints them.
+//!
+//! ```text
+//! cargo run --example cli                      # a prompt: kvstore>
+//! cargo run --example cli -- SET greeting hi   # one command, then exit
+//! printf 'SET k v\nGET k\n' | cargo run --example cli
+//! cargo run --example cli -- --raw LRANGE l 0 -1
+//! ```
+//!
+//! Options: `--dir DIR` (where the data and the prompt's history will live),
+//! `--raw` / `--no-raw` (values as they are, one per line, as `redis-cli
+//! --raw`; unlike `redis-cli`, the default stays formatted when the output
+//! is not a terminal), `-3` (RESP3, as after `HELLO 3`). At the prompt:
+//! `help`, `help <command>`, `help @<group>`, `clear`, `quit`, `exit`,
+//! Ctrl-D; a number before a command repeats it (`3 INCR n`).
+
+use std::ffi::OsString;
+use std::io::{self, IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Instant;
+
+use kvstore::cli::{Cli, Flow, OutputMode};
+use kvstore::{Protocol, Store, resp};
+use rustyline::DefaultEditor;
+use rustyline::error::ReadlineError;
+
+const USAGE: &str = "\
+Usage: cli [--dir DIR] [--raw | --no-raw] [-3] [cmd [arg [arg ...]]]
+  --dir DIR   Directory for the data (kept in memory until persistence lands)
+              and for the prompt's history (.kvstore_cli_history)
+  --raw       Print values as they are, one per line (redis-cli --raw)
+  --no-raw    Print replies formatted, as redis-cli on a terminal (default)
+  -3          Speak RESP3 (HELLO 3)
+  -h, --help  This text
+Without a command: a prompt if stdin is a terminal, else one command per line
+of stdin.";
+
+/// The history file name, in `--dir` or in the home directory.
+const HISTORY_FILE: &str = ".kvstore_cli_history";
+
+struct Options {
+    dir: Option<PathBuf>,
+    mode: OutputMode,
+    resp3: bool,
+    command: Vec<Vec<u8>>,
+}
+
+/// Options as `redis-cli` reads them: up to the first word that is not one.
+fn parse_options(args: impl IntoIterator<Item = OsString>) -> Result<Options, String> {
+    let mut options = Options {
+        dir: None,
+        mode: OutputMode::Formatted,
+        resp3: false,
+        command: Vec::new(),
+    };
+    let mut args = args.into_iter();
+    while let Some(arg) = args.next() {
+        match arg.to_str() {
+            Some("--dir") => {
+                let dir = args.next().ok_or("--dir needs a directory")?;
+                options.dir = Some(PathBuf::from(dir));
+            }
+            Some("--raw") => options.mode = OutputMode::Raw,
+            Some("--no-raw") => options.mode = OutputMode::Formatted,
+            Some("-3") => options.resp3 = true,
+            Some("-h" | "--help") => return Err(USAGE.to_owned()),
+            Some(other) if other.starts_with('-') => {
+                return Err(format!(
+                    "Unrecognized option or bad number of args for: '{other}'\n{USAGE}"
+                ));
+            }
+            _ => {
+                options.command.push(arg.into_encoded_bytes());
+                options
+                    .command
+                    .extend(args.by_ref().map(OsString::into_encoded_bytes));
+            }
+        }
+    }
+    Ok(options)
+}
+
+fn main() -> ExitCode {
+    let options = match parse_options(std::env::args_os().skip(1)) {
+        Ok(options) => options,
+        Err(message) => {
+            eprintln!("{message}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match run(options) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("Error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(options: Options) -> Result<(), Box<dyn std::error::Error>> {
+    if let Some(dir) = &options.dir {
+        std::fs::create_dir_all(dir)?;
+        eprintln!(
+            "note: data is kept in memory only, not in {}, until persistence lands",
+            dir.display()
+        );
+    }
+    // TODO(issue 6): open the store in `options.dir` (Store::open with the
+    // directory in its Config) once persistence lands.
+    let store = Store::new();
+    let mut cli = Cli::new(&store).output(options.mode);
+    if options.resp3 {
+        cli.run_command(&["HELLO", "3"], io::sink())?;
+        if cli.protocol() != Protocol::Resp3 {
+            eprintln!("note: HELLO 3 failed; replies print as RESP2");
+        }
+    }
+
+    if !options.command.is_empty() {
+        let mut stdout = io::stdout().lock();
+        cli.run_command(&options.command, &mut stdout)?;
+        stdout.flush()?;
+        return Ok(());
+    }
+    if io::stdin().is_terminal() {
+        let history = options
+            .dir
+            .or_else(|| std::env::var_os("HOME").map(PathBuf::from))
+            .map(|dir| dir.join(HISTORY_FILE));
+        repl(&mut cli, options.mode, history.as_deref())
+    } else {
+        cli.run_lines(io::stdin().lock(), io::stdout().lock())?;
+        Ok(())
+    }
+}
+
+/// The prompt: line editing, history saved after each line, the time of a
+/// slow command (half a second or more) as `redis-cli` shows it.
+fn repl(
+    cli: &mut Cli,
+    mode: OutputMode,
+    history: Option<&Path>,
+) -> Result<(), Box<dyn std::error::Error>> {
+    let mut editor = DefaultEditor::new()?;
+    if let Some(path) = history {
+        // A first run has no history yet.
+        let _ = editor.load_history(path);
+    }
+    let mut stdout = io::stdout();
+    loop {
+        let line = match editor.readline(cli.prompt()) {
+            Ok(line) => line,
+            // Ctrl-C and Ctrl-D leave, as in redis-cli.
+            Err(ReadlineError::Interrupted | ReadlineError::Eof) => return Ok(()),
+            Err(e) => return Err(e.into()),
+        };
+        if line.is_empty() {
+            continue;
+        }
+        if !secret(line.as_bytes()) {
+            editor.add_history_entry(line.as_str())?;
+            if let Some(path) = history
+                && let Err(e) = editor.save_history(path)
+            {
+                eprintln!("note: cannot save the history to {}: {e}", path.display());
+            }
+        }
+        if line.trim().eq_ignore_ascii_case("clear") {
+            editor.clear_screen()?;
+            continue;
+        }
+        let start = Instant::now();
+        let flow = cli.run_line(line.as_bytes(), &mut stdout)?;
+        let elapsed = start.elapsed().as_secs_f64();
+        if elapsed >= 0.5 && mode == OutputMode::Formatted {
+            writeln!(stdout, "({elapsed:.2}s)")?;
+        }
+        stdout.flush()?;
+        if flow == Flow::Quit {
+            return Ok(());
+        }
+    }
+}
+
+/// Lines `redis-cli` keeps out of its history file: `AUTH …` and
+/// `ACL SETUSER …`, also after a repeat count.
+fn secret(line: &[u8]) -> bool {
+    let Some(argv) = resp::split_args(line) else {
+        return false;
+    };
+    let skip = usize::from(argv.len() > 1 && argv[0].iter().all(u8::is_ascii_digit));
+    let word = |i: usize, w: &[u8]| argv.get(i).is_some_and(|a| a.eq_ignore_ascii_case(w));
+    word(skip, b"auth") || (word(skip, b"acl") && word(skip + 1, b"setuser"))
+}
