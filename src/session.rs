@@ -240,11 +240,22 @@ impl Session {
         } else {
             Shards::Some(shards)
         };
-        self.store.run_transaction(shards, |tx| {
+        let store = self.store.clone();
+        store.run_transaction(shards, |tx| {
             if crate::watch::any_changed(&watches) {
                 return Reply::NullArray;
             }
-            Reply::Array(multi.queue.iter().map(|argv| tx.execute(argv)).collect())
+            let replies = multi.queue.iter().map(|argv| {
+                let argv: Vec<&[u8]> = argv.iter().map(Vec::as_slice).collect();
+                // Connection commands apply to this client, as in Redis.
+                match command::lookup_spec(&argv) {
+                    Some(spec) if spec.flags & flags::CONNECTION != 0 => self
+                        .connection_command(spec.name, &argv)
+                        .unwrap_or_else(|| tx.execute(&argv)),
+                    _ => tx.execute(&argv),
+                }
+            });
+            Reply::Array(replies.collect())
         })
     }
 }

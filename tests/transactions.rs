@@ -409,3 +409,21 @@ fn session_connection_commands() {
     assert!(s.should_close());
     assert!(Session::new(&store).id() > id);
 }
+
+#[test]
+fn session_connection_commands_queued_in_multi_apply_to_the_client() {
+    let store = Store::new();
+    let mut s = Session::new(&store);
+    s.execute(&["MULTI"]);
+    assert_eq!(
+        s.execute(&["CLIENT", "SETNAME", "x"]),
+        Reply::Simple("QUEUED")
+    );
+    assert_eq!(s.execute(&["HELLO", "3"]), Reply::Simple("QUEUED"));
+    let Reply::Array(replies) = s.execute(&["EXEC"]) else {
+        panic!("EXEC runs")
+    };
+    assert_eq!(replies[0], Reply::ok());
+    assert_eq!(s.execute(&["CLIENT", "GETNAME"]), bulk("x"));
+    assert_eq!(s.protocol(), kvstore::Protocol::Resp3);
+}
