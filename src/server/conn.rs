@@ -25,6 +25,9 @@ const QUERY_BUFFER_LIMIT: usize = 1 << 30;
 /// Bytes read at a time into a connection's own buffer.
 const READ_CHUNK: usize = 16 * 1024;
 
+/// Most bytes read at a time into a connection's own buffer.
+const MAX_READ: usize = 1 << 20;
+
 /// Output above this is written before decoding more requests.
 const OUTPUT_HIGH_WATER: usize = 64 * 1024;
 
@@ -107,7 +110,11 @@ impl Conn {
                 if start >= QUERY_BUFFER_LIMIT {
                     return Err(io::Error::other("client query buffer limit reached"));
                 }
-                self.input.resize(start + READ_CHUNK, 0);
+                // Read into the room the buffer has (it doubles as data
+                // arrives), between 16 KB and 1 MB: big requests take few
+                // reads, and at most 1 MB is committed ahead of the data.
+                let room = (self.input.capacity() - start).clamp(READ_CHUNK, MAX_READ);
+                self.input.resize(start + room, 0);
                 let read = self.stream.read(&mut self.input[start..]);
                 let n = match read {
                     Ok(n) => n,
@@ -131,7 +138,7 @@ impl Conn {
                         return Ok(step);
                     }
                 }
-                if n < READ_CHUNK {
+                if n < room {
                     return Ok(Step::Continue);
                 }
             }
