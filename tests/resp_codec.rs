@@ -72,12 +72,17 @@ fn largest_allocation(f: impl FnOnce()) -> usize {
 // ---------------------------------------------------------------------------
 // Helpers.
 
+/// The arguments of one request.
+type Args = Vec<Vec<u8>>;
+/// One decoded request and its length, `None` while incomplete, or the
+/// error's text.
+type Decoded = Result<Option<(usize, Args)>, String>;
+/// The requests a stream holds, then its error or the bytes still waiting.
+type StreamResults = (Vec<Args>, Result<usize, String>);
+
 /// Decodes one request: its length and arguments, wherever the decoder put
 /// them (`argv`, or `owned_args` for an unescaped inline request).
-fn decode_request(
-    d: &mut RequestDecoder,
-    buf: &[u8],
-) -> Result<Option<(usize, Vec<Vec<u8>>)>, String> {
+fn decode_request(d: &mut RequestDecoder, buf: &[u8]) -> Decoded {
     let mut argv = Vec::new();
     match d.decode(buf, &mut argv) {
         Ok(Some(n)) => {
@@ -94,7 +99,7 @@ fn decode_request(
 
 /// Feeds `stream` to one decoder as a server would: the buffer grows by
 /// the pieces cut at `cuts`, and each whole request is taken off its front.
-fn decode_stream(stream: &[u8], cuts: &[usize]) -> Result<Vec<Vec<Vec<u8>>>, String> {
+fn decode_stream(stream: &[u8], cuts: &[usize]) -> Result<Vec<Args>, String> {
     let mut ends: Vec<usize> = cuts.iter().map(|&c| c.min(stream.len())).collect();
     ends.push(stream.len());
     ends.sort_unstable();
@@ -409,11 +414,11 @@ proptest! {
 
 /// What a server would get from `stream` delivered in one piece: the
 /// requests, then the error or the number of bytes still waiting.
-fn whole_results(stream: &[u8]) -> (Vec<Vec<Vec<u8>>>, Result<usize, String>) {
+fn whole_results(stream: &[u8]) -> StreamResults {
     piece_results(stream, &[])
 }
 
-fn piece_results(stream: &[u8], cuts: &[usize]) -> (Vec<Vec<Vec<u8>>>, Result<usize, String>) {
+fn piece_results(stream: &[u8], cuts: &[usize]) -> StreamResults {
     let mut ends: Vec<usize> = cuts.to_vec();
     ends.push(stream.len());
     ends.sort_unstable();
