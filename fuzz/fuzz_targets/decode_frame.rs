@@ -19,7 +19,10 @@ fuzz_target!(|input: (Vec<u16>, &[u8])| {
     assert!(n > 0 && n <= buf.len());
     let mut wire = Vec::new();
     frame.encode(&mut wire);
-    assert_eq!(decode_frame(&wire, &limits), Ok(Some((frame.clone(), wire.len()))));
+    assert_eq!(
+        decode_frame(&wire, &limits),
+        Ok(Some((frame.clone(), wire.len())))
+    );
     for cut in cuts {
         let cut = usize::from(cut);
         if cut < n {
