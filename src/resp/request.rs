@@ -386,14 +386,15 @@ impl RequestDecoder {
         kind: u8,
         too_big: ProtocolError,
     ) -> Result<Option<(usize, Option<i64>)>, ProtocolError> {
-        if self.scan <= self.pos && buf.get(self.pos) == Some(&kind) {
-            if let Some((cr, n)) = quick_number(buf, self.pos + 1) {
-                #[cfg(test)]
-                {
-                    self.examined += cr - self.pos;
-                }
-                return Ok(Some((cr, Some(n))));
+        if self.scan <= self.pos
+            && buf.get(self.pos) == Some(&kind)
+            && let Some((cr, n)) = quick_number(buf, self.pos + 1)
+        {
+            #[cfg(test)]
+            {
+                self.examined += cr - self.pos;
             }
+            return Ok(Some((cr, Some(n))));
         }
         let Some(cr) = self.header_line(buf, too_big)? else {
             return Ok(None);
