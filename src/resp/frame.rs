@@ -239,7 +239,9 @@ impl Default for FrameLimits {
 ///
 /// `Ok(Some((frame, n)))`: a whole frame of `n` bytes. `Ok(None)`: `buf`
 /// holds only part of a frame (every strict prefix of a valid frame gives
-/// `None`); call again with more bytes. Nothing is kept between calls.
+/// `None`); call again with more bytes. Nothing is kept between calls, so a
+/// frame that arrives in `k` pieces is read up to `k` times: a client should
+/// call again only once a read has added bytes, and read in large steps.
 ///
 /// Nothing is reserved from what a header announces beyond what the bytes
 /// at hand can hold (each element takes at least 3 bytes), and the nesting

@@ -309,14 +309,15 @@ fn byte_by_byte_is_linear() {
     assert_eq!(d.decode(&wire, &mut argv), Ok(Some(wire.len())));
     assert_eq!(argv.len(), args.len());
     assert!(argv.iter().zip(&args).all(|(a, b)| a == b));
-    // Read whole, the search looks at each header byte once; fed byte by
-    // byte, it looks again at most at one CR per call (waiting for the
-    // byte after it).
+    // Read whole, each header byte is looked at once; fed byte by byte, a
+    // header's first bytes may be looked at once more (the one-pass reading
+    // tried first), and a CR once per call while the byte after it is
+    // awaited.
     let mut whole = RequestDecoder::default();
     assert_eq!(whole.decode(&wire, &mut Vec::new()), Ok(Some(wire.len())));
-    assert!(whole.examined > wire.len() / 4);
+    assert!(whole.examined > wire.len() / 8);
     assert!(
-        d.examined <= whole.examined + wire.len(),
+        d.examined <= 2 * whole.examined + wire.len(),
         "{} bytes examined byte by byte, {} whole, for {}",
         d.examined,
         whole.examined,
