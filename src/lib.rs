@@ -44,6 +44,7 @@ mod encoding;
 mod error;
 mod expire;
 pub mod glob;
+mod info;
 mod keyspace;
 mod number;
 mod propagate;
@@ -53,6 +54,7 @@ pub mod resp;
 #[cfg(feature = "server")]
 pub mod server;
 mod session;
+mod settings;
 mod store;
 mod types;
 mod value;

@@ -7,7 +7,10 @@
 
 mod generic;
 mod hash;
+mod introspect;
 mod list;
+mod meta;
+mod server;
 mod set;
 mod string;
 mod table;
@@ -53,9 +56,8 @@ pub(crate) struct CommandSpec {
     pub(crate) name: &'static str,
     /// Argument count including the name; `-n` means at least `n`.
     pub(crate) arity: i32,
-    // Read by COMMAND INFO and the server's MULTI/maxmemory checks, which
-    // arrive with the RESP issue; the table is complete now.
-    #[allow(dead_code)]
+    /// [`flags`] bits, read by `COMMAND INFO` (and the server's MULTI and
+    /// maxmemory checks).
     pub(crate) flags: u32,
     pub(crate) keys: KeySpec,
     pub(crate) handler: Handler,
@@ -76,8 +78,7 @@ impl CommandSpec {
     }
 
     /// The keys of `argv`, per the key spec (for cluster slot checks and
-    /// `COMMAND GETKEYS`, which arrive with the RESP server).
-    #[allow(dead_code)]
+    /// `COMMAND GETKEYS`).
     pub(crate) fn keys<'a>(&self, argv: &[&'a [u8]]) -> Vec<&'a [u8]> {
         let KeySpec { first, last, step } = self.keys;
         if first < 0 {
@@ -171,7 +172,9 @@ fn dispatch(store: &Store, argv: &[&[u8]]) -> Reply {
     if !spec.arity_ok(argv.len()) {
         return Reply::Error(Error::WrongArity(spec.name.to_owned()));
     }
-    if spec.subcommands.is_empty() {
+    // A container called alone (`COMMAND`) runs its own handler.
+    if spec.subcommands.is_empty() || argv.len() == 1 {
+        store.count_command();
         return (spec.handler)(store, argv);
     }
     let sub = argv.get(1).copied().unwrap_or_default();
@@ -189,6 +192,7 @@ fn dispatch(store: &Store, argv: &[&[u8]]) -> Reply {
     if !sub_spec.arity_ok(argv.len()) {
         return Reply::Error(Error::WrongArity(sub_spec.name.to_owned()));
     }
+    store.count_command();
     (sub_spec.handler)(store, argv)
 }
 
@@ -196,6 +200,8 @@ fn dispatch(store: &Store, argv: &[&[u8]]) -> Reply {
 fn container_name(spec: &CommandSpec) -> &'static str {
     match spec.name {
         "object" => "OBJECT",
+        "config" => "CONFIG",
+        "command" => "COMMAND",
         _ => "HELP",
     }
 }
@@ -296,8 +302,11 @@ mod tests {
             assert_eq!(spec.name, spec.name.to_lowercase());
             assert!(seen.insert(spec.name), "duplicate {}", spec.name);
             assert!(lookup(spec.name.to_uppercase().as_bytes()).is_some());
+            // Commands on keys read or write them.
             assert!(
-                spec.flags & (flags::WRITE | flags::READONLY) != 0 || !spec.subcommands.is_empty()
+                spec.flags & (flags::WRITE | flags::READONLY) != 0
+                    || !spec.subcommands.is_empty()
+                    || spec.keys.first == 0
             );
         }
         assert!(lookup(b"no-such-command").is_none());

@@ -4,7 +4,9 @@
 //! Redis's (first, last, step). Later value kinds add their rows here.
 
 use super::flags::*;
-use super::{CommandSpec, KeySpec, generic, hash, list, set, string, zset, zset_more};
+use super::{
+    CommandSpec, KeySpec, generic, hash, introspect, list, server, set, string, zset, zset_more,
+};
 
 const fn keys(first: i32, last: i32, step: i32) -> KeySpec {
     KeySpec { first, last, step }
@@ -25,9 +27,105 @@ static OBJECT: &[CommandSpec] = &[
     CommandSpec {
         name: "object|help",
         arity: 2,
-        flags: READONLY,
+        flags: 0,
         keys: NO_KEYS,
         handler: generic::object_help,
+        subcommands: &[],
+    },
+];
+
+/// Subcommands of `CONFIG`.
+static CONFIG: &[CommandSpec] = &[
+    CommandSpec {
+        name: "config|get",
+        arity: -3,
+        flags: 0,
+        keys: NO_KEYS,
+        handler: server::config_get,
+        subcommands: &[],
+    },
+    CommandSpec {
+        name: "config|set",
+        arity: -4,
+        flags: 0,
+        keys: NO_KEYS,
+        handler: server::config_set,
+        subcommands: &[],
+    },
+    CommandSpec {
+        name: "config|resetstat",
+        arity: 2,
+        flags: 0,
+        keys: NO_KEYS,
+        handler: server::config_resetstat,
+        subcommands: &[],
+    },
+    CommandSpec {
+        name: "config|rewrite",
+        arity: 2,
+        flags: 0,
+        keys: NO_KEYS,
+        handler: server::config_rewrite,
+        subcommands: &[],
+    },
+    CommandSpec {
+        name: "config|help",
+        arity: 2,
+        flags: 0,
+        keys: NO_KEYS,
+        handler: server::config_help,
+        subcommands: &[],
+    },
+];
+
+/// Subcommands of `COMMAND`.
+static COMMAND: &[CommandSpec] = &[
+    CommandSpec {
+        name: "command|count",
+        arity: 2,
+        flags: 0,
+        keys: NO_KEYS,
+        handler: introspect::count,
+        subcommands: &[],
+    },
+    CommandSpec {
+        name: "command|list",
+        arity: -2,
+        flags: 0,
+        keys: NO_KEYS,
+        handler: introspect::list,
+        subcommands: &[],
+    },
+    CommandSpec {
+        name: "command|info",
+        arity: -2,
+        flags: 0,
+        keys: NO_KEYS,
+        handler: introspect::info,
+        subcommands: &[],
+    },
+    CommandSpec {
+        name: "command|docs",
+        arity: -2,
+        flags: 0,
+        keys: NO_KEYS,
+        handler: introspect::docs,
+        subcommands: &[],
+    },
+    CommandSpec {
+        name: "command|getkeys",
+        arity: -4,
+        flags: 0,
+        keys: NO_KEYS,
+        handler: introspect::getkeys,
+        subcommands: &[],
+    },
+    CommandSpec {
+        name: "command|help",
+        arity: 2,
+        flags: 0,
+        keys: NO_KEYS,
+        handler: introspect::help,
         subcommands: &[],
     },
 ];
@@ -1194,4 +1292,61 @@ pub(crate) static COMMANDS: &[CommandSpec] = &[
         subcommands: &[],
     },
     // -- end of hash commands --
+    // --- server ---
+    CommandSpec {
+        name: "ping",
+        arity: -1,
+        flags: FAST,
+        keys: NO_KEYS,
+        handler: server::ping,
+        subcommands: &[],
+    },
+    CommandSpec {
+        name: "echo",
+        arity: 2,
+        flags: FAST,
+        keys: NO_KEYS,
+        handler: server::echo,
+        subcommands: &[],
+    },
+    CommandSpec {
+        name: "config",
+        arity: -2,
+        flags: 0,
+        keys: NO_KEYS,
+        handler: generic::container,
+        subcommands: CONFIG,
+    },
+    CommandSpec {
+        name: "command",
+        arity: -1,
+        flags: 0,
+        keys: NO_KEYS,
+        handler: introspect::command,
+        subcommands: COMMAND,
+    },
+    CommandSpec {
+        name: "info",
+        arity: -1,
+        flags: 0,
+        keys: NO_KEYS,
+        handler: server::info,
+        subcommands: &[],
+    },
+    CommandSpec {
+        name: "flushall",
+        arity: -1,
+        flags: WRITE,
+        keys: NO_KEYS,
+        handler: server::flushall,
+        subcommands: &[],
+    },
+    CommandSpec {
+        name: "time",
+        arity: 1,
+        flags: FAST,
+        keys: NO_KEYS,
+        handler: server::time,
+        subcommands: &[],
+    },
 ];
