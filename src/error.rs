@@ -193,6 +193,31 @@ pub enum Error {
     /// `EXEC` refused itself; the field is the refusal's text.
     ExecAbortBecause(String),
     // -- end of connection and transaction errors --
+    // -- Server errors (src/settings.rs, src/command/server.rs) --
+    /// `CONFIG SET` of a parameter that does not exist (the name as sent).
+    ConfigUnknownOption(Vec<u8>),
+    /// `CONFIG SET` refused a parameter: `name` is the parameter (as sent
+    /// for name errors, as Redis names it for value errors), `reason`
+    /// Redis's text (`can't set immutable config`, `duplicate parameter`,
+    /// `argument must be between 0 and 9223372036854775807 inclusive`, …).
+    ConfigSetFailed {
+        /// The parameter's name.
+        name: Vec<u8>,
+        /// Why the value or the parameter was refused.
+        reason: String,
+    },
+    /// `CONFIG REWRITE` with no configuration file to rewrite.
+    NoConfigFile,
+    /// `COMMAND GETKEYS` of a command that does not exist.
+    InvalidCommand,
+    /// `COMMAND GETKEYS` with an argument count the command's arity refuses.
+    InvalidCommandArgCount,
+    /// `COMMAND GETKEYS` of a command that takes no keys.
+    NoKeyArguments,
+    /// `COMMAND GETKEYS` whose arguments do not locate the keys (a key
+    /// count past the arguments).
+    InvalidCommandArgs,
+    // -- end of server errors --
     /// A typed value ([`Store::get_value`](crate::Store::get_value)) could not
     /// be encoded or decoded; the field says why.
     Codec(String),
@@ -227,6 +252,16 @@ impl Error {
                 out.extend_from_slice(args);
                 out
             }
+            Error::ConfigUnknownOption(name) => quoted(
+                "ERR Unknown option or number of arguments for CONFIG SET - '",
+                name,
+                "'",
+            ),
+            Error::ConfigSetFailed { name, reason } => quoted(
+                "ERR CONFIG SET failed (possibly related to argument '",
+                name,
+                &format!("') - {reason}"),
+            ),
             Error::UnknownSubcommand {
                 subcommand,
                 command,
@@ -245,6 +280,8 @@ impl fmt::Display for Error {
         match self {
             Error::UnsupportedOption(_)
             | Error::HelloSyntax(_)
+            | Error::ConfigUnknownOption(_)
+            | Error::ConfigSetFailed { .. }
             | Error::UnknownCommand { .. }
             | Error::UnknownSubcommand { .. } => {
                 f.write_str(&String::from_utf8_lossy(&self.message()))
@@ -386,6 +423,15 @@ impl fmt::Display for Error {
                 write!(f, "EXECABORT Transaction discarded because of: {why}")
             }
             // -- end of connection and transaction errors --
+            // -- Server errors --
+            Error::NoConfigFile => f.write_str("ERR The server is running without a config file"),
+            Error::InvalidCommand => f.write_str("ERR Invalid command specified"),
+            Error::InvalidCommandArgCount => {
+                f.write_str("ERR Invalid number of arguments specified for command")
+            }
+            Error::NoKeyArguments => f.write_str("ERR The command has no key arguments"),
+            Error::InvalidCommandArgs => f.write_str("ERR Invalid arguments specified for command"),
+            // -- end of server errors --
             Error::Codec(why) => write!(f, "ERR value cannot be decoded: {why}"),
         }
     }

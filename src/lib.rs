@@ -45,6 +45,7 @@ mod encoding;
 mod error;
 mod expire;
 pub mod glob;
+mod info;
 mod keyspace;
 mod number;
 mod propagate;
@@ -54,7 +55,7 @@ pub mod resp;
 #[cfg(feature = "server")]
 pub mod server;
 mod session;
-mod settings_tmp;
+mod settings;
 mod store;
 mod transaction;
 mod types;

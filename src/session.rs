@@ -188,6 +188,7 @@ impl Session {
         if spec.flags & flags::CONNECTION != 0
             && let Some(reply) = self.connection_command(spec.name, argv)
         {
+            self.store.count_command();
             return Next::Reply(reply);
         }
         if let Some(multi) = &mut self.multi {
@@ -195,12 +196,17 @@ impl Session {
             return Next::Reply(Reply::Simple("QUEUED"));
         }
         if spec.flags & flags::BLOCKING == 0 || may_block {
-            return Next::Reply((spec.handler)(&self.store, argv));
+            return Next::Reply(command::call(&self.store, spec, argv));
         }
+        // Counted when it answers: a command that must wait is run (and
+        // counted) again where it waits.
         let reply = crate::blocking::without_waiting(|| (spec.handler)(&self.store, argv));
         match reply {
             Reply::Null | Reply::NullArray => Next::Block,
-            other => Next::Reply(other),
+            other => {
+                self.store.count_command();
+                Next::Reply(other)
+            }
         }
     }
 

@@ -1,7 +1,7 @@
 //! The [`Store`] handle: opening, sharing, background work, shutdown.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
@@ -45,20 +45,81 @@ pub(crate) struct Inner {
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) propagator: Propagator,
     pub(crate) config: Config,
+    /// The tunables `CONFIG SET` changes (initialised from `config`).
+    pub(crate) settings: crate::settings::Settings,
     pub(crate) stats: Stats,
+    /// When the store was opened (INFO's uptime).
+    pub(crate) started: std::time::Instant,
+    /// 40 random hex digits, new for every store (INFO's `run_id`).
+    pub(crate) run_id: String,
     pub(crate) blocking: crate::blocking::Blocking,
     pub(crate) watches: crate::watch::Watches,
     /// The last `CLIENT ID` handed out.
     client_ids: AtomicU64,
-    pub(crate) tmp_requirepass: parking_lot::RwLock<Option<Vec<u8>>>,
     expire_cursor: Mutex<ExpireCursor>,
 }
 
-/// Counters Redis reports in `INFO stats`.
+/// Counters Redis reports in `INFO stats` and `INFO clients`.
 #[derive(Default)]
 pub(crate) struct Stats {
     pub(crate) expired_keys: AtomicU64,
-    pub(crate) tmp_clients: std::sync::atomic::AtomicUsize,
+    /// Clients connected to the RESP server now.
+    pub(crate) connected_clients: AtomicUsize,
+    /// Connections the RESP server accepted since start (or RESETSTAT).
+    pub(crate) total_connections_received: AtomicU64,
+    /// Connections refused (over `maxclients`).
+    pub(crate) rejected_connections: AtomicU64,
+    /// Commands run, counted without a shared hot cache line.
+    pub(crate) total_commands_processed: StripedCounter,
+    /// The most `used_memory` INFO has seen.
+    pub(crate) used_memory_peak: AtomicUsize,
+}
+
+/// Number of stripes of a [`StripedCounter`].
+const STRIPES: usize = 32;
+
+/// One stripe on a cache line of its own (128 bytes: two lines, for the
+/// adjacent-line prefetcher).
+#[derive(Default)]
+#[repr(align(128))]
+struct Stripe(AtomicU64);
+
+/// A counter many threads bump without contending: each thread adds to
+/// its own stripe (picked once per thread, round robin), and a read sums
+/// the stripes.
+#[derive(Default)]
+pub(crate) struct StripedCounter {
+    stripes: [Stripe; STRIPES],
+}
+
+static NEXT_STRIPE: AtomicUsize = AtomicUsize::new(0);
+
+thread_local! {
+    static STRIPE: usize = NEXT_STRIPE.fetch_add(1, Ordering::Relaxed) % STRIPES;
+}
+
+impl StripedCounter {
+    /// Adds one.
+    pub(crate) fn incr(&self) {
+        let i = STRIPE.with(|i| *i);
+        if let Some(stripe) = self.stripes.get(i) {
+            stripe.0.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    /// The sum of the stripes.
+    pub(crate) fn sum(&self) -> u64 {
+        self.stripes
+            .iter()
+            .fold(0u64, |acc, s| acc.wrapping_add(s.0.load(Ordering::Relaxed)))
+    }
+
+    /// Sets every stripe to zero (`CONFIG RESETSTAT`).
+    pub(crate) fn reset(&self) {
+        for stripe in &self.stripes {
+            stripe.0.store(0, Ordering::Relaxed);
+        }
+    }
 }
 
 /// Owned by user handles only (never by the background thread): when the
@@ -124,11 +185,13 @@ impl Store {
             keyspace,
             clock: config.clock.clone(),
             propagator: Propagator::default(),
+            settings: crate::settings::Settings::new(&config),
             stats: Stats::default(),
+            started: std::time::Instant::now(),
+            run_id: random_hex40(),
             blocking: crate::blocking::Blocking::default(),
             watches: crate::watch::Watches::default(),
             client_ids: AtomicU64::new(0),
-            tmp_requirepass: parking_lot::RwLock::new(None),
             config,
         });
         let stop = Arc::new(StopSignal::default());
@@ -220,14 +283,26 @@ impl Inner {
     }
 }
 
+/// 40 random hex digits (Redis's run ids).
+pub(crate) fn random_hex40() -> String {
+    use std::fmt::Write as _;
+    let mut out = String::with_capacity(40);
+    for _ in 0..5 {
+        // 5 x 8 hex digits of 32 random bits each.
+        let _ = write!(out, "{:08x}", crate::rand::next_u64() >> 32);
+    }
+    out
+}
+
 fn spawn_background(inner: Arc<Inner>, stop: Arc<StopSignal>) -> Option<JoinHandle<()>> {
-    let period = Duration::from_millis(1000 / u64::from(inner.config.hz.max(1)));
-    // Redis's slow cycle may use 25% of the time between runs.
-    let budget = period / 4;
     std::thread::Builder::new()
         .name("kvstore-expire".into())
         .spawn(move || {
             loop {
+                // Read each round: CONFIG SET hz applies at once.
+                let period = Duration::from_millis(1000 / u64::from(inner.settings.hz().max(1)));
+                // Redis's slow cycle may use 25% of the time between runs.
+                let budget = period / 4;
                 {
                     let mut stopped = stop.stopped.lock();
                     if !*stopped {

@@ -7,7 +7,10 @@
 
 mod generic;
 mod hash;
+mod introspect;
 mod list;
+mod meta;
+mod server;
 mod set;
 mod string;
 mod table;
@@ -59,9 +62,8 @@ pub(crate) struct CommandSpec {
     pub(crate) name: &'static str,
     /// Argument count including the name; `-n` means at least `n`.
     pub(crate) arity: i32,
-    // Read by COMMAND INFO and the server's MULTI/maxmemory checks, which
-    // arrive with the RESP issue; the table is complete now.
-    #[allow(dead_code)]
+    /// [`flags`] bits, read by `COMMAND INFO` (and the server's MULTI and
+    /// maxmemory checks).
     pub(crate) flags: u32,
     pub(crate) keys: KeySpec,
     pub(crate) handler: Handler,
@@ -82,8 +84,7 @@ impl CommandSpec {
     }
 
     /// The keys of `argv`, per the key spec (for cluster slot checks and
-    /// `COMMAND GETKEYS`, which arrive with the RESP server).
-    #[allow(dead_code)]
+    /// `COMMAND GETKEYS`).
     pub(crate) fn keys<'a>(&self, argv: &[&'a [u8]]) -> Vec<&'a [u8]> {
         let KeySpec {
             first,
@@ -221,9 +222,15 @@ impl Store {
 
 fn dispatch(store: &Store, argv: &[&[u8]]) -> Reply {
     match resolve(argv) {
-        Ok(spec) => (spec.handler)(store, argv),
+        Ok(spec) => call(store, spec, argv),
         Err(e) => Reply::Error(e),
     }
+}
+
+/// Runs a resolved command, counted in `total_commands_processed`.
+pub(crate) fn call(store: &Store, spec: &CommandSpec, argv: &[&[u8]]) -> Reply {
+    store.count_command();
+    (spec.handler)(store, argv)
 }
 
 /// The spec that runs `argv` (a subcommand's for container commands), after
@@ -237,7 +244,8 @@ pub(crate) fn resolve(argv: &[&[u8]]) -> Result<&'static CommandSpec, Error> {
     if !spec.arity_ok(argv.len()) {
         return Err(Error::WrongArity(spec.name.to_owned()));
     }
-    if spec.subcommands.is_empty() {
+    // A container called alone (`COMMAND`) runs its own handler.
+    if spec.subcommands.is_empty() || argv.len() == 1 {
         return Ok(spec);
     }
     let sub = argv.get(1).copied().unwrap_or_default();
@@ -258,6 +266,8 @@ fn container_name(spec: &CommandSpec) -> &'static str {
     match spec.name {
         "object" => "OBJECT",
         "client" => "CLIENT",
+        "config" => "CONFIG",
+        "command" => "COMMAND",
         _ => "HELP",
     }
 }
@@ -358,9 +368,12 @@ mod tests {
             assert_eq!(spec.name, spec.name.to_lowercase());
             assert!(seen.insert(spec.name), "duplicate {}", spec.name);
             assert!(lookup(spec.name.to_uppercase().as_bytes()).is_some());
+            // Commands on keys read or write them.
             assert!(
-                spec.flags & (flags::WRITE | flags::READONLY | flags::CONNECTION) != 0
+                spec.flags & (flags::WRITE | flags::READONLY) != 0
                     || !spec.subcommands.is_empty()
+                    || spec.keys.is_keyless()
+                    || spec.flags & flags::CONNECTION != 0
             );
         }
         assert!(lookup(b"no-such-command").is_none());

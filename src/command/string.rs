@@ -266,7 +266,7 @@ pub(super) fn lcs(store: &Store, argv: &[&[u8]]) -> Reply {
             (false, false) => LcsMode::Subsequence,
         };
         Ok(
-            match compute(&a, &b, mode, store.inner.config.max_string_len)? {
+            match compute(&a, &b, mode, store.inner.settings.max_string_len())? {
                 LcsAnswer::Subsequence(s) => Reply::Bulk(s),
                 LcsAnswer::Len(n) => len_reply(n),
                 LcsAnswer::Idx(answer) => {

@@ -6,7 +6,9 @@
 use super::flags::*;
 use crate::session::standalone;
 
-use super::{CommandSpec, KeySpec, generic, hash, list, set, string, zset, zset_more};
+use super::{
+    CommandSpec, KeySpec, generic, hash, introspect, list, server, set, string, zset, zset_more,
+};
 
 const fn keys(first: i32, last: i32, step: i32) -> KeySpec {
     KeySpec {
@@ -32,7 +34,7 @@ static OBJECT: &[CommandSpec] = &[
     CommandSpec {
         name: "object|help",
         arity: 2,
-        flags: READONLY,
+        flags: 0,
         keys: NO_KEYS,
         handler: generic::object_help,
         subcommands: &[],
@@ -83,13 +85,109 @@ static CLIENT: &[CommandSpec] = &[
     },
 ];
 
+/// Subcommands of `CONFIG`.
+static CONFIG: &[CommandSpec] = &[
+    CommandSpec {
+        name: "config|get",
+        arity: -3,
+        flags: 0,
+        keys: NO_KEYS,
+        handler: server::config_get,
+        subcommands: &[],
+    },
+    CommandSpec {
+        name: "config|set",
+        arity: -4,
+        flags: 0,
+        keys: NO_KEYS,
+        handler: server::config_set,
+        subcommands: &[],
+    },
+    CommandSpec {
+        name: "config|resetstat",
+        arity: 2,
+        flags: 0,
+        keys: NO_KEYS,
+        handler: server::config_resetstat,
+        subcommands: &[],
+    },
+    CommandSpec {
+        name: "config|rewrite",
+        arity: 2,
+        flags: 0,
+        keys: NO_KEYS,
+        handler: server::config_rewrite,
+        subcommands: &[],
+    },
+    CommandSpec {
+        name: "config|help",
+        arity: 2,
+        flags: 0,
+        keys: NO_KEYS,
+        handler: server::config_help,
+        subcommands: &[],
+    },
+];
+
+/// Subcommands of `COMMAND`.
+static COMMAND: &[CommandSpec] = &[
+    CommandSpec {
+        name: "command|count",
+        arity: 2,
+        flags: 0,
+        keys: NO_KEYS,
+        handler: introspect::count,
+        subcommands: &[],
+    },
+    CommandSpec {
+        name: "command|list",
+        arity: -2,
+        flags: 0,
+        keys: NO_KEYS,
+        handler: introspect::list,
+        subcommands: &[],
+    },
+    CommandSpec {
+        name: "command|info",
+        arity: -2,
+        flags: 0,
+        keys: NO_KEYS,
+        handler: introspect::info,
+        subcommands: &[],
+    },
+    CommandSpec {
+        name: "command|docs",
+        arity: -2,
+        flags: 0,
+        keys: NO_KEYS,
+        handler: introspect::docs,
+        subcommands: &[],
+    },
+    CommandSpec {
+        name: "command|getkeys",
+        arity: -4,
+        flags: 0,
+        keys: NO_KEYS,
+        handler: introspect::getkeys,
+        subcommands: &[],
+    },
+    CommandSpec {
+        name: "command|help",
+        arity: 2,
+        flags: 0,
+        keys: NO_KEYS,
+        handler: introspect::help,
+        subcommands: &[],
+    },
+];
+
 /// Every command.
 pub(crate) static COMMANDS: &[CommandSpec] = &[
     // --- connection (run by the session, src/session/connection.rs) ---
     CommandSpec {
         name: "auth",
         arity: -2,
-        flags: CONNECTION,
+        flags: CONNECTION | FAST,
         keys: NO_KEYS,
         handler: standalone,
         subcommands: &[],
@@ -97,7 +195,7 @@ pub(crate) static COMMANDS: &[CommandSpec] = &[
     CommandSpec {
         name: "hello",
         arity: -1,
-        flags: CONNECTION,
+        flags: CONNECTION | FAST,
         keys: NO_KEYS,
         handler: standalone,
         subcommands: &[],
@@ -105,7 +203,7 @@ pub(crate) static COMMANDS: &[CommandSpec] = &[
     CommandSpec {
         name: "select",
         arity: 2,
-        flags: CONNECTION,
+        flags: CONNECTION | FAST,
         keys: NO_KEYS,
         handler: standalone,
         subcommands: &[],
@@ -113,7 +211,7 @@ pub(crate) static COMMANDS: &[CommandSpec] = &[
     CommandSpec {
         name: "quit",
         arity: -1,
-        flags: CONNECTION,
+        flags: CONNECTION | FAST,
         keys: NO_KEYS,
         handler: standalone,
         subcommands: &[],
@@ -121,7 +219,7 @@ pub(crate) static COMMANDS: &[CommandSpec] = &[
     CommandSpec {
         name: "reset",
         arity: 1,
-        flags: CONNECTION,
+        flags: CONNECTION | FAST,
         keys: NO_KEYS,
         handler: standalone,
         subcommands: &[],
@@ -129,7 +227,7 @@ pub(crate) static COMMANDS: &[CommandSpec] = &[
     CommandSpec {
         name: "multi",
         arity: 1,
-        flags: CONNECTION,
+        flags: CONNECTION | FAST,
         keys: NO_KEYS,
         handler: standalone,
         subcommands: &[],
@@ -145,7 +243,7 @@ pub(crate) static COMMANDS: &[CommandSpec] = &[
     CommandSpec {
         name: "discard",
         arity: 1,
-        flags: CONNECTION,
+        flags: CONNECTION | FAST,
         keys: NO_KEYS,
         handler: standalone,
         subcommands: &[],
@@ -153,7 +251,7 @@ pub(crate) static COMMANDS: &[CommandSpec] = &[
     CommandSpec {
         name: "watch",
         arity: -2,
-        flags: CONNECTION,
+        flags: CONNECTION | FAST,
         keys: keys(1, -1, 1),
         handler: standalone,
         subcommands: &[],
@@ -161,7 +259,7 @@ pub(crate) static COMMANDS: &[CommandSpec] = &[
     CommandSpec {
         name: "unwatch",
         arity: 1,
-        flags: CONNECTION,
+        flags: CONNECTION | FAST,
         keys: NO_KEYS,
         handler: standalone,
         subcommands: &[],
@@ -1334,4 +1432,61 @@ pub(crate) static COMMANDS: &[CommandSpec] = &[
         subcommands: &[],
     },
     // -- end of hash commands --
+    // --- server ---
+    CommandSpec {
+        name: "ping",
+        arity: -1,
+        flags: FAST,
+        keys: NO_KEYS,
+        handler: server::ping,
+        subcommands: &[],
+    },
+    CommandSpec {
+        name: "echo",
+        arity: 2,
+        flags: FAST,
+        keys: NO_KEYS,
+        handler: server::echo,
+        subcommands: &[],
+    },
+    CommandSpec {
+        name: "config",
+        arity: -2,
+        flags: 0,
+        keys: NO_KEYS,
+        handler: generic::container,
+        subcommands: CONFIG,
+    },
+    CommandSpec {
+        name: "command",
+        arity: -1,
+        flags: 0,
+        keys: NO_KEYS,
+        handler: introspect::command,
+        subcommands: COMMAND,
+    },
+    CommandSpec {
+        name: "info",
+        arity: -1,
+        flags: 0,
+        keys: NO_KEYS,
+        handler: server::info,
+        subcommands: &[],
+    },
+    CommandSpec {
+        name: "flushall",
+        arity: -1,
+        flags: WRITE,
+        keys: NO_KEYS,
+        handler: server::flushall,
+        subcommands: &[],
+    },
+    CommandSpec {
+        name: "time",
+        arity: 1,
+        flags: FAST,
+        keys: NO_KEYS,
+        handler: server::time,
+        subcommands: &[],
+    },
 ];

@@ -63,7 +63,7 @@ impl Shared {
     /// The request limits, from the store's settings.
     fn limits(&self, store: &Store) -> Limits {
         Limits {
-            max_bulk_len: store.proto_max_bulk_len(),
+            max_bulk_len: store.inner.settings.max_string_len(),
             ..Limits::default()
         }
     }

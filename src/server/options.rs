@@ -200,14 +200,12 @@ impl ServerConfig {
         if let Some(dir) = &self.dir {
             std::fs::create_dir_all(dir)?;
         }
-        store.set_server_params(
-            port,
-            &self.bind,
-            self.dir
-                .as_ref()
-                .map(|d| d.display().to_string())
-                .as_deref(),
-        );
+        store.set_server_param("port", port.to_string());
+        store.set_server_param("bind", self.bind.clone());
+        if let Some(dir) = &self.dir {
+            store.set_server_param("dir", dir.display().to_string());
+        }
+        store.set_server_param("maxclients", self.max_clients.to_string());
         if let Some(pw) = &self.requirepass {
             store
                 .config_set(&[("requirepass", pw.as_str())])

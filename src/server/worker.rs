@@ -140,14 +140,14 @@ impl Worker {
             };
             let clients = self.shared.clients.load(Ordering::SeqCst);
             if clients >= self.shared.max_clients {
-                self.store.inner.stats.rejected_connection();
+                self.store.connection_rejected();
                 let mut stream = stream;
                 let _ =
                     io::Write::write_all(&mut stream, b"-ERR max number of clients reached\r\n");
                 continue;
             }
             self.shared.clients.fetch_add(1, Ordering::SeqCst);
-            self.store.inner.stats.client_connected();
+            self.store.client_connected();
             let target = self.next_worker % self.outboxes.len();
             self.next_worker = self.next_worker.wrapping_add(1);
             if target == self.index {
@@ -229,9 +229,8 @@ impl Worker {
         match step {
             Err(_) => self.close(slot),
             Ok(Step::Continue) => {
-                if self.conn(slot).is_some_and(|c| c.done()) {
-                    self.close(slot);
-                } else if self.update_interest(slot).is_err() {
+                let finished = self.conn(slot).is_some_and(|c| c.done());
+                if finished || self.update_interest(slot).is_err() {
                     self.close(slot);
                 }
             }
@@ -338,7 +337,7 @@ impl Worker {
 
     fn disconnected(&self) {
         self.shared.clients.fetch_sub(1, Ordering::SeqCst);
-        self.store.inner.stats.client_disconnected();
+        self.store.client_disconnected();
     }
 
     fn close_all(&mut self) {

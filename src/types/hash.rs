@@ -40,8 +40,8 @@ pub(crate) struct PackLimits {
 impl Store {
     pub(crate) fn pack_limits(&self) -> PackLimits {
         PackLimits {
-            entries: self.inner.config.hash_max_listpack_entries,
-            value: self.inner.config.hash_max_listpack_value,
+            entries: self.inner.settings.hash_max_listpack_entries(),
+            value: self.inner.settings.hash_max_listpack_value(),
         }
     }
 }

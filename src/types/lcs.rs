@@ -125,7 +125,7 @@ impl Store {
 
     fn lcs_generic(&self, key1: &[u8], key2: &[u8], mode: LcsMode) -> Result<LcsAnswer> {
         let (a, b) = self.lcs_inputs(key1, key2)?;
-        compute(&a, &b, mode, self.inner.config.max_string_len)
+        compute(&a, &b, mode, self.inner.settings.max_string_len())
     }
 
     /// Both strings, read atomically, copied so the locks are released before

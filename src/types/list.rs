@@ -153,7 +153,7 @@ pub(crate) fn check_elements(elements: &[&[u8]]) -> Result<()> {
 impl Store {
     /// The chunk bound of lists (`list-max-listpack-size`).
     pub(crate) fn list_fill(&self) -> Fill {
-        Fill::new(self.inner.config.list_max_listpack_size)
+        Fill::new(self.inner.settings.list_max_listpack_size())
     }
 
     /// Runs `f` on the list at `key` under a read lock: `Ok(None)` if the

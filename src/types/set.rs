@@ -66,11 +66,11 @@ pub(crate) struct SetLimits {
 
 impl Store {
     pub(crate) fn set_limits(&self) -> SetLimits {
-        let c = &self.inner.config;
+        let s = &self.inner.settings;
         SetLimits {
-            intset_entries: c.set_max_intset_entries,
-            listpack_entries: c.set_max_listpack_entries,
-            listpack_value: c.set_max_listpack_value,
+            intset_entries: s.set_max_intset_entries(),
+            listpack_entries: s.set_max_listpack_entries(),
+            listpack_value: s.set_max_listpack_value(),
         }
     }
 }

@@ -180,7 +180,7 @@ enum IncrKind {
 
 impl Store {
     fn check_string_len(&self, len: usize) -> Result<()> {
-        if len > self.inner.config.max_string_len {
+        if len > self.inner.settings.max_string_len() {
             return Err(Error::StringTooLong);
         }
         Ok(())

@@ -239,8 +239,8 @@ pub(crate) struct ZLimits {
 impl Store {
     pub(crate) fn zset_limits(&self) -> ZLimits {
         ZLimits {
-            entries: self.inner.config.zset_max_listpack_entries,
-            value: self.inner.config.zset_max_listpack_value,
+            entries: self.inner.settings.zset_max_listpack_entries(),
+            value: self.inner.settings.zset_max_listpack_value(),
         }
     }
 }
