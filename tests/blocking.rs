@@ -14,6 +14,7 @@ use std::time::{Duration, Instant};
 
 mod common;
 
+use common::Recorder;
 use common::redis::{Resp, reply_to_resp};
 use common::watchdog::with_watchdog;
 use kvstore::{Direction, Error, Store, WriteObserver, ZEnd};
@@ -223,26 +224,6 @@ fn timeouts_are_honoured() {
         assert_eq!(store.blpop(["s"], Duration::ZERO), Err(Error::WrongType));
         assert!(started.elapsed() < Duration::from_secs(1));
     });
-}
-
-/// Records every propagated command.
-#[derive(Default)]
-struct Recorder(Mutex<Vec<Vec<String>>>);
-
-impl WriteObserver for Recorder {
-    fn on_write(&self, argv: &[&[u8]]) {
-        let cmd = argv
-            .iter()
-            .map(|a| String::from_utf8_lossy(a).into_owned())
-            .collect();
-        self.0.lock().expect("recorder").push(cmd);
-    }
-}
-
-impl Recorder {
-    fn take(&self) -> Vec<Vec<String>> {
-        std::mem::take(&mut *self.0.lock().expect("recorder"))
-    }
 }
 
 fn cmds(list: &[&[&str]]) -> Vec<Vec<String>> {

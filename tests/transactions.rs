@@ -1,29 +1,16 @@
 //! Embedded transactions (`Store::transaction`), optimistic locking
 //! (`Store::watch`) and `MULTI`/`EXEC`/`WATCH` through a `Session`.
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::thread;
 use std::time::Duration;
 
 mod common;
 
-use kvstore::{Error, Reply, Session, Store, WriteObserver};
+use kvstore::{Error, Reply, Session, Store};
 
 fn bulk(s: &str) -> Reply {
     Reply::Bulk(s.as_bytes().to_vec())
-}
-
-#[derive(Default)]
-struct Log(Mutex<Vec<Vec<String>>>);
-
-impl WriteObserver for Log {
-    fn on_write(&self, argv: &[&[u8]]) {
-        let cmd = argv
-            .iter()
-            .map(|a| String::from_utf8_lossy(a).into_owned())
-            .collect();
-        self.0.lock().unwrap().push(cmd);
-    }
 }
 
 #[test]
@@ -87,7 +74,7 @@ fn transfers_keep_the_total_under_concurrency() {
 #[test]
 fn transaction_writes_propagate_wrapped_in_multi_exec() {
     let store = Store::new();
-    let log = Arc::new(Log::default());
+    let log = Arc::new(common::Recorder::default());
     store.add_write_observer(log.clone());
     store.transaction(&["a", "b"], |tx| {
         tx.set("a", "1").unwrap();
@@ -95,7 +82,7 @@ fn transaction_writes_propagate_wrapped_in_multi_exec() {
         tx.rpush("b", ["x"]).unwrap();
     });
     store.transaction(&["a"], |tx| tx.incr("a").unwrap());
-    let log = log.0.lock().unwrap().clone();
+    let log = log.take();
     assert_eq!(
         log,
         vec![

@@ -9,7 +9,9 @@ pub mod redis;
 pub mod rng;
 pub mod watchdog;
 
-use kvstore::{Config, ManualClock, Store};
+use std::sync::Mutex;
+
+use kvstore::{Config, ManualClock, Store, WriteObserver};
 
 /// A store on a manual clock standing at `start_ms`, with `shards` shards and
 /// no background expiry (tests drive time and reclaiming themselves).
@@ -22,4 +24,24 @@ pub fn manual_store(start_ms: i64, shards: usize) -> (Store, ManualClock) {
         .build();
     let store = Store::open(config).expect("open");
     (store, clock)
+}
+
+/// Records every propagated command.
+#[derive(Default)]
+pub struct Recorder(Mutex<Vec<Vec<String>>>);
+
+impl WriteObserver for Recorder {
+    fn on_write(&self, argv: &[&[u8]]) {
+        let cmd = argv
+            .iter()
+            .map(|a| String::from_utf8_lossy(a).into_owned())
+            .collect();
+        self.0.lock().expect("recorder").push(cmd);
+    }
+}
+
+impl Recorder {
+    pub fn take(&self) -> Vec<Vec<String>> {
+        std::mem::take(&mut *self.0.lock().expect("recorder"))
+    }
 }
