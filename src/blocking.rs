@@ -236,7 +236,7 @@ impl Store {
         }
         // Inside MULTI/EXEC or a transaction, or when the caller asked not
         // to wait, a blocking command answers as if it had timed out.
-        if NO_WAIT.get() || crate::keyspace::tx::in_transaction(&self.inner.keyspace) {
+        if !self.may_wait() {
             return Ok(None);
         }
         let blocking = &self.inner.blocking;
@@ -321,6 +321,13 @@ impl Store {
                 }
             }
         }
+    }
+
+    /// Whether a blocking command may wait here: not inside a transaction
+    /// (`MULTI`/`EXEC`, [`Store::transaction`]) nor under
+    /// [`without_waiting`].
+    pub(crate) fn may_wait(&self) -> bool {
+        !NO_WAIT.get() && !crate::keyspace::tx::in_transaction(&self.inner.keyspace)
     }
 
     /// Serves the waiters blocked on `key`, oldest first, until the key has

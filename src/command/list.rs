@@ -249,13 +249,24 @@ pub(super) fn brpop(store: &Store, argv: &[&[u8]]) -> Reply {
     bpop(store, argv, false)
 }
 
+/// What BLMOVE and BRPOPLPUSH answer with nothing to move: Redis 7.0 sends
+/// a null array when the wait timed out, but a null bulk string when the
+/// command could not wait at all (inside `MULTI`).
+fn blmove_nothing(store: &Store) -> Reply {
+    if store.may_wait() {
+        Reply::NullArray
+    } else {
+        Reply::Null
+    }
+}
+
 pub(super) fn blmove(store: &Store, argv: &[&[u8]]) -> Reply {
     let run = || -> Result<Reply> {
         let (from, to) = (direction(argv[3])?, direction(argv[4])?);
         let timeout = parse_timeout(argv[5])?;
         Ok(store
             .blmove(argv[1], argv[2], from, to, timeout)?
-            .map_or(Reply::NullArray, Reply::Bulk))
+            .map_or_else(|| blmove_nothing(store), Reply::Bulk))
     };
     run().into()
 }
@@ -265,7 +276,7 @@ pub(super) fn brpoplpush(store: &Store, argv: &[&[u8]]) -> Reply {
         let timeout = parse_timeout(argv[3])?;
         Ok(store
             .brpoplpush(argv[1], argv[2], timeout)?
-            .map_or(Reply::NullArray, Reply::Bulk))
+            .map_or_else(|| blmove_nothing(store), Reply::Bulk))
     };
     run().into()
 }
