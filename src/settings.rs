@@ -48,9 +48,8 @@ const SERVER_PARAMS: &[&str] = &["port", "bind", "dir", "maxclients", "timeout"]
 /// How a parameter's value is parsed, checked and stored.
 #[derive(Debug, Clone, Copy)]
 enum Kind {
-    /// A number in `min..=max`; `memory` values take Redis's units (`1mb`);
-    /// `unsigned` ones are C `size_t` in Redis (a negative value is out of
-    /// range, not unparsable).
+    /// A number in `min..=max`; `memory` values take Redis's units (`1mb`,
+    /// and the empty string is 0, as in Redis).
     Num {
         num: Num,
         min: i64,
@@ -100,6 +99,19 @@ const fn num(name: &'static str, num: Num, min: i64, max: i64) -> Param {
     }
 }
 
+/// A memory setting (takes `64`, `1kb`, `2mb`, …).
+const fn mem(name: &'static str, num: Num, min: i64) -> Param {
+    Param {
+        name,
+        kind: Kind::Num {
+            num,
+            min,
+            max: i64::MAX,
+            memory: true,
+        },
+    }
+}
+
 const INT_MIN: i64 = i32::MIN as i64;
 const INT_MAX: i64 = i32::MAX as i64;
 const LONG_MAX: i64 = i64::MAX;
@@ -118,15 +130,7 @@ const MAXMEMORY_POLICIES: &[&str] = &[
 /// Every parameter, in the order `CONFIG GET *` lists them.
 static PARAMS: &[Param] = &[
     num("hz", Num::Hz, 0, INT_MAX),
-    Param {
-        name: "proto-max-bulk-len",
-        kind: Kind::Num {
-            num: Num::ProtoMaxBulkLen,
-            min: 1024 * 1024,
-            max: LONG_MAX,
-            memory: true,
-        },
-    },
+    mem("proto-max-bulk-len", Num::ProtoMaxBulkLen, 1024 * 1024),
     num(
         "list-max-listpack-size",
         Num::ListMaxListpackSize,
@@ -151,18 +155,8 @@ static PARAMS: &[Param] = &[
         0,
         LONG_MAX,
     ),
-    num(
-        "hash-max-listpack-value",
-        Num::HashMaxListpackValue,
-        0,
-        LONG_MAX,
-    ),
-    num(
-        "hash-max-ziplist-value",
-        Num::HashMaxListpackValue,
-        0,
-        LONG_MAX,
-    ),
+    mem("hash-max-listpack-value", Num::HashMaxListpackValue, 0),
+    mem("hash-max-ziplist-value", Num::HashMaxListpackValue, 0),
     num(
         "set-max-intset-entries",
         Num::SetMaxIntsetEntries,
@@ -176,12 +170,7 @@ static PARAMS: &[Param] = &[
         0,
         LONG_MAX,
     ),
-    num(
-        "set-max-listpack-value",
-        Num::SetMaxListpackValue,
-        0,
-        LONG_MAX,
-    ),
+    mem("set-max-listpack-value", Num::SetMaxListpackValue, 0),
     num(
         "zset-max-listpack-entries",
         Num::ZsetMaxListpackEntries,
@@ -194,18 +183,8 @@ static PARAMS: &[Param] = &[
         0,
         LONG_MAX,
     ),
-    num(
-        "zset-max-listpack-value",
-        Num::ZsetMaxListpackValue,
-        0,
-        LONG_MAX,
-    ),
-    num(
-        "zset-max-ziplist-value",
-        Num::ZsetMaxListpackValue,
-        0,
-        LONG_MAX,
-    ),
+    mem("zset-max-listpack-value", Num::ZsetMaxListpackValue, 0),
+    mem("zset-max-ziplist-value", Num::ZsetMaxListpackValue, 0),
     Param {
         name: "requirepass",
         kind: Kind::Requirepass,

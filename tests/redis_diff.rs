@@ -189,6 +189,8 @@ enum Check {
     Set(sets::SetCheck),
     /// Random sorted-set replies, ZSCAN (tests/diff/zsets.rs).
     ZSet(zsets::ZSetCheck),
+    /// CONFIG GET, TIME, COMMAND INFO/DOCS/LIST (tests/diff/server.rs).
+    Server(server::ServerCheck),
 }
 
 fn lower_name(argv: &[Vec<u8>]) -> Vec<u8> {
@@ -211,6 +213,7 @@ fn check_for(argv: &[Vec<u8>]) -> Check {
             .map(Check::Hash)
             .or_else(|| sets::check_for(argv).map(Check::Set))
             .or_else(|| zsets::check_for(argv).map(Check::ZSet))
+            .or_else(|| server::check_for(argv).map(Check::Server))
             .unwrap_or(Check::Exact),
     }
 }
@@ -256,6 +259,7 @@ fn compare(check: Check, theirs: &Resp, ours: &Resp) -> Result<(), String> {
                 ))
             }
         }
+        (Check::Server(kind), _, _) => server::compare(kind, theirs, ours),
         _ if theirs == ours => Ok(()),
         _ => Err("replies differ".into()),
     }
@@ -1563,10 +1567,11 @@ impl Gen {
     }
 
     fn gen_wrong_arity(&mut self) -> Vec<Argv> {
-        // FLUSHDB has forms of its own in the generator.
+        // FLUSHDB has forms of its own in the generator; an arity of -1
+        // (PING, INFO, …) admits every count.
         let &(name, arity) = loop {
             let pick = self.rng.pick(COMMANDS);
-            if pick.0 != "flushdb" && !SINCE_7_4.contains(&pick.0) {
+            if pick.0 != "flushdb" && pick.1 != -1 && !SINCE_7_4.contains(&pick.0) {
                 break pick;
             }
         };
@@ -1598,6 +1603,7 @@ impl Gen {
             17..=30 => return self.gen_hash(),
             31..=44 => return self.gen_sets(),
             45..=62 => return self.gen_zsets(),
+            63..=64 => return self.gen_server(),
             _ => {}
         }
         let roll = self.rng.below(1000);
@@ -1702,6 +1708,8 @@ macro_rules! cmd {
 mod hashes;
 #[path = "diff/lists.rs"]
 mod lists;
+#[path = "diff/server.rs"]
+mod server;
 #[path = "diff/sets.rs"]
 mod sets;
 #[path = "diff/zsets.rs"]
@@ -2355,6 +2363,7 @@ fn corpus(t0_s: i64) -> Vec<Argv> {
     c.extend(hashes::corpus());
     c.extend(sets::corpus());
     c.extend(zsets::corpus());
+    server::corpus(&mut c);
     c
 }
 
