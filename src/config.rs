@@ -11,6 +11,10 @@ pub const DEFAULT_MAX_STRING_LEN: usize = 512 * 1024 * 1024;
 /// How a [`Store`](crate::Store) is set up. Build one with
 /// [`Config::builder`]; [`Config::default`] is what [`Store::new`](crate::Store::new) uses.
 ///
+/// The tunables (`hz`, `max_string_len`, the encoding thresholds) are the
+/// values the store starts with: `CONFIG SET` ([`Store::config_set`](crate::Store::config_set))
+/// changes them while it runs.
+///
 /// ```
 /// use kvstore::{Config, Store};
 ///

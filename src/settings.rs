@@ -18,7 +18,7 @@ use parking_lot::RwLock;
 use crate::config::Config;
 use crate::error::client_text;
 use crate::glob::glob_match;
-use crate::{Error, Result, Store};
+use crate::{Error, Result};
 
 /// The numeric settings, an index into [`Settings::nums`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -48,9 +48,8 @@ const SERVER_PARAMS: &[&str] = &["port", "bind", "dir", "maxclients", "timeout"]
 /// How a parameter's value is parsed, checked and stored.
 #[derive(Debug, Clone, Copy)]
 enum Kind {
-    /// A number in `min..=max`; `memory` values take Redis's units (`1mb`);
-    /// `unsigned` ones are C `size_t` in Redis (a negative value is out of
-    /// range, not unparsable).
+    /// A number in `min..=max`; `memory` values take Redis's units (`1mb`,
+    /// and the empty string is 0, as in Redis).
     Num {
         num: Num,
         min: i64,
@@ -100,6 +99,19 @@ const fn num(name: &'static str, num: Num, min: i64, max: i64) -> Param {
     }
 }
 
+/// A memory setting (takes `64`, `1kb`, `2mb`, …).
+const fn mem(name: &'static str, num: Num, min: i64) -> Param {
+    Param {
+        name,
+        kind: Kind::Num {
+            num,
+            min,
+            max: i64::MAX,
+            memory: true,
+        },
+    }
+}
+
 const INT_MIN: i64 = i32::MIN as i64;
 const INT_MAX: i64 = i32::MAX as i64;
 const LONG_MAX: i64 = i64::MAX;
@@ -118,15 +130,7 @@ const MAXMEMORY_POLICIES: &[&str] = &[
 /// Every parameter, in the order `CONFIG GET *` lists them.
 static PARAMS: &[Param] = &[
     num("hz", Num::Hz, 0, INT_MAX),
-    Param {
-        name: "proto-max-bulk-len",
-        kind: Kind::Num {
-            num: Num::ProtoMaxBulkLen,
-            min: 1024 * 1024,
-            max: LONG_MAX,
-            memory: true,
-        },
-    },
+    mem("proto-max-bulk-len", Num::ProtoMaxBulkLen, 1024 * 1024),
     num(
         "list-max-listpack-size",
         Num::ListMaxListpackSize,
@@ -151,18 +155,8 @@ static PARAMS: &[Param] = &[
         0,
         LONG_MAX,
     ),
-    num(
-        "hash-max-listpack-value",
-        Num::HashMaxListpackValue,
-        0,
-        LONG_MAX,
-    ),
-    num(
-        "hash-max-ziplist-value",
-        Num::HashMaxListpackValue,
-        0,
-        LONG_MAX,
-    ),
+    mem("hash-max-listpack-value", Num::HashMaxListpackValue, 0),
+    mem("hash-max-ziplist-value", Num::HashMaxListpackValue, 0),
     num(
         "set-max-intset-entries",
         Num::SetMaxIntsetEntries,
@@ -176,12 +170,7 @@ static PARAMS: &[Param] = &[
         0,
         LONG_MAX,
     ),
-    num(
-        "set-max-listpack-value",
-        Num::SetMaxListpackValue,
-        0,
-        LONG_MAX,
-    ),
+    mem("set-max-listpack-value", Num::SetMaxListpackValue, 0),
     num(
         "zset-max-listpack-entries",
         Num::ZsetMaxListpackEntries,
@@ -194,18 +183,8 @@ static PARAMS: &[Param] = &[
         0,
         LONG_MAX,
     ),
-    num(
-        "zset-max-listpack-value",
-        Num::ZsetMaxListpackValue,
-        0,
-        LONG_MAX,
-    ),
-    num(
-        "zset-max-ziplist-value",
-        Num::ZsetMaxListpackValue,
-        0,
-        LONG_MAX,
-    ),
+    mem("zset-max-listpack-value", Num::ZsetMaxListpackValue, 0),
+    mem("zset-max-ziplist-value", Num::ZsetMaxListpackValue, 0),
     Param {
         name: "requirepass",
         kind: Kind::Requirepass,
@@ -598,103 +577,6 @@ fn mem_to_i64(value: &[u8]) -> Option<i64> {
             .unwrap_or(u64::MAX)
     });
     Some(i64::from_ne_bytes(val.wrapping_mul(mul).to_ne_bytes()))
-}
-
-impl Store {
-    /// `CONFIG GET pattern…`: the settings whose names match any of
-    /// `patterns` (Redis's glob, case-insensitive), each once, as
-    /// `(name, value)` pairs. A name without glob characters is looked up
-    /// as given (aliases such as `hash-max-ziplist-entries` included) and
-    /// reported under that spelling; unknown names are left out.
-    ///
-    /// The settings are Redis's: `hz`, `proto-max-bulk-len`, the encoding
-    /// thresholds (`list-max-listpack-size`, `hash-max-listpack-entries`,
-    /// …, with their 7.0 `*-ziplist-*` aliases, and Redis 7.2's
-    /// `set-max-listpack-*`), `requirepass`, the server's `port`, `bind`,
-    /// `dir`, `maxclients`, `timeout`, and fixed values for what the store
-    /// does not do yet (`databases 1`, `appendonly no`, `save ""`,
-    /// `maxmemory 0`, `maxmemory-policy noeviction`).
-    ///
-    /// ```
-    /// use kvstore::Store;
-    ///
-    /// let store = Store::new();
-    /// let got = store.config_get(&["hash-max-listpack-*", "hz"]);
-    /// assert_eq!(
-    ///     got,
-    ///     vec![
-    ///         ("hash-max-listpack-entries".to_string(), "512".to_string()),
-    ///         ("hash-max-listpack-value".to_string(), "64".to_string()),
-    ///         ("hz".to_string(), "10".to_string()),
-    ///     ]
-    /// );
-    /// ```
-    #[must_use]
-    pub fn config_get(&self, patterns: &[&str]) -> Vec<(String, String)> {
-        let patterns: Vec<&[u8]> = patterns.iter().map(|p| p.as_bytes()).collect();
-        self.inner
-            .settings
-            .get(&patterns)
-            .into_iter()
-            .map(|(name, value)| (String::from_utf8_lossy(&name).into_owned(), value))
-            .collect()
-    }
-
-    /// `CONFIG SET name value [name value …]`: changes settings while the
-    /// store runs, all or none (as Redis 7.0's multi-parameter form). The
-    /// next command on any thread sees the new values; encodings already
-    /// chosen are not converted back, as in Redis.
-    ///
-    /// Numbers take Redis's syntax (`proto-max-bulk-len` also takes units:
-    /// `1mb`, `2gb`); `hz` is clamped to 1..=500.
-    ///
-    /// # Errors
-    ///
-    /// Redis 7.0's, checked in its order: an unknown name
-    /// ([`Error::ConfigUnknownOption`]), then a server parameter or a fixed
-    /// value ("can't set immutable config"), a name given twice
-    /// ("duplicate parameter"), then each value (unparsable or out of range)
-    /// as [`Error::ConfigSetFailed`]. Nothing changes on error.
-    ///
-    /// ```
-    /// use kvstore::Store;
-    ///
-    /// let store = Store::new();
-    /// store.config_set(&[("hash-max-listpack-entries", "2")])?;
-    /// store.hset("h", [("a", "1"), ("b", "2"), ("c", "3")])?;
-    /// assert_eq!(store.object_encoding("h")?, Some("hashtable"));
-    ///
-    /// let err = store.config_set(&[("hz", "20"), ("hz", "30")]).unwrap_err();
-    /// assert_eq!(
-    ///     err.to_string(),
-    ///     "ERR CONFIG SET failed (possibly related to argument 'hz') - duplicate parameter"
-    /// );
-    /// # Ok::<(), kvstore::Error>(())
-    /// ```
-    pub fn config_set(&self, pairs: &[(&str, &str)]) -> Result<()> {
-        let pairs: Vec<(&[u8], &[u8])> = pairs
-            .iter()
-            .map(|(n, v)| (n.as_bytes(), v.as_bytes()))
-            .collect();
-        self.inner.settings.set(&pairs)
-    }
-
-    /// Records a parameter of the RESP server (`port`, `bind`, `dir`,
-    /// `maxclients`, `timeout`) for `CONFIG GET` and `INFO`; `CONFIG SET`
-    /// refuses to change them.
-    pub(crate) fn set_server_param(&self, name: &'static str, value: String) {
-        self.inner.settings.set_server_param(name, value);
-    }
-
-    /// The `requirepass` password, if one is set.
-    pub(crate) fn requirepass(&self) -> Option<Vec<u8>> {
-        self.inner.settings.requirepass()
-    }
-
-    /// Whether `password` is the `requirepass` password (false when none).
-    pub(crate) fn check_password(&self, password: &[u8]) -> bool {
-        self.inner.settings.check_password(password)
-    }
 }
 
 #[cfg(test)]

@@ -7,8 +7,8 @@
 //! early) and loosely from above.
 
 use std::collections::HashSet;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -17,7 +17,7 @@ mod common;
 use common::Recorder;
 use common::redis::{Resp, reply_to_resp};
 use common::watchdog::with_watchdog;
-use kvstore::{Direction, Error, Store, WriteObserver, ZEnd};
+use kvstore::{Direction, Error, Store, ZEnd};
 
 const LIMIT: Duration = Duration::from_secs(60);
 

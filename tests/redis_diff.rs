@@ -237,6 +237,8 @@ enum Check {
     Set(sets::SetCheck),
     /// Random sorted-set replies, ZSCAN (tests/diff/zsets.rs).
     ZSet(zsets::ZSetCheck),
+    /// CONFIG GET, TIME, COMMAND INFO/DOCS/LIST (tests/diff/server.rs).
+    Server(server::ServerCheck),
 }
 
 fn lower_name(argv: &[Vec<u8>]) -> Vec<u8> {
@@ -259,6 +261,7 @@ fn check_for(argv: &[Vec<u8>]) -> Check {
             .map(Check::Hash)
             .or_else(|| sets::check_for(argv).map(Check::Set))
             .or_else(|| zsets::check_for(argv).map(Check::ZSet))
+            .or_else(|| server::check_for(argv).map(Check::Server))
             .unwrap_or(Check::Exact),
     }
 }
@@ -304,6 +307,7 @@ fn compare(check: Check, theirs: &Resp, ours: &Resp) -> Result<(), String> {
                 ))
             }
         }
+        (Check::Server(kind), _, _) => server::compare(kind, theirs, ours),
         _ if theirs == ours => Ok(()),
         _ => Err("replies differ".into()),
     }
@@ -1611,10 +1615,11 @@ impl Gen {
     }
 
     fn gen_wrong_arity(&mut self) -> Vec<Argv> {
-        // FLUSHDB has forms of its own in the generator.
+        // FLUSHDB has forms of its own in the generator; an arity of -1
+        // (PING, INFO, …) admits every count.
         let &(name, arity) = loop {
             let pick = self.rng.pick(COMMANDS);
-            if pick.0 != "flushdb" && !SINCE_7_4.contains(&pick.0) {
+            if pick.0 != "flushdb" && pick.1 != -1 && !SINCE_7_4.contains(&pick.0) {
                 break pick;
             }
         };
@@ -1646,6 +1651,7 @@ impl Gen {
             17..=30 => return self.gen_hash(),
             31..=44 => return self.gen_sets(),
             45..=62 => return self.gen_zsets(),
+            63..=64 => return self.gen_server(),
             _ => {}
         }
         let roll = self.rng.below(1000);
@@ -1750,6 +1756,8 @@ macro_rules! cmd {
 mod hashes;
 #[path = "diff/lists.rs"]
 mod lists;
+#[path = "diff/server.rs"]
+mod server;
 #[path = "diff/sets.rs"]
 mod sets;
 #[path = "diff/zsets.rs"]
@@ -2403,6 +2411,7 @@ fn corpus(t0_s: i64) -> Vec<Argv> {
     c.extend(hashes::corpus());
     c.extend(sets::corpus());
     c.extend(zsets::corpus());
+    server::corpus(&mut c);
     c
 }
 

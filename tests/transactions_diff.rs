@@ -75,6 +75,9 @@ fn start() -> Option<Sides> {
     })
 }
 
+/// Steps of a script: which connection sends which command.
+type Steps = Vec<(usize, Vec<String>)>;
+
 fn argv(words: &str) -> Vec<String> {
     words.split(' ').map(str::to_owned).collect()
 }
@@ -98,14 +101,14 @@ fn run(sides: &mut Sides, label: &str, steps: &[(usize, Vec<String>)]) {
     }
 }
 
-fn script(lines: &[(usize, &str)]) -> Vec<(usize, Vec<String>)> {
+fn script(lines: &[(usize, &str)]) -> Steps {
     lines.iter().map(|(c, l)| (*c, argv(l))).collect()
 }
 
 #[test]
 fn scripted_transactions_match_redis() {
     let Some(mut sides) = start() else { return };
-    let cases: Vec<(&str, Vec<(usize, Vec<String>)>)> = vec![
+    let cases: Vec<(&str, Steps)> = vec![
         (
             "queue and exec",
             script(&[

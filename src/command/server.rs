@@ -2,7 +2,7 @@
 //! ECHO, CONFIG, INFO, FLUSHALL, TIME.
 
 use super::args::is;
-use crate::{Error, Reply, Store};
+use crate::{Error, Reply, Result, Store};
 
 /// `PING [message]` (the pub/sub form comes with pub/sub).
 pub(super) fn ping(_store: &Store, argv: &[&[u8]]) -> Reply {
@@ -83,8 +83,7 @@ pub(super) fn flushall(store: &Store, argv: &[&[u8]]) -> Reply {
         [_, mode] if is(mode, "async") || is(mode, "sync") => {}
         _ => return Reply::Error(Error::Syntax),
     }
-    store.flushall();
-    Reply::ok()
+    store.flushall().map(|()| Reply::ok()).into()
 }
 
 /// `TIME`: the store clock's time as `[seconds, microseconds]` (the clock
@@ -103,19 +102,125 @@ impl Store {
     /// `FLUSHALL`: deletes every key, as [`flushdb`](Store::flushdb) (the
     /// store has one database), and propagates `FLUSHALL`.
     ///
+    /// # Errors
+    ///
+    /// None yet; with persistence, a failed write of the log.
+    ///
     /// ```
     /// let store = kvstore::Store::new();
     /// store.set("a", "1")?;
-    /// store.flushall();
+    /// store.flushall()?;
     /// assert_eq!(store.dbsize(), 0);
     /// # Ok::<(), kvstore::Error>(())
     /// ```
-    pub fn flushall(&self) {
+    pub fn flushall(&self) -> Result<()> {
         let ctx = self.ctx();
         let mut guards = self.inner.keyspace.write_all();
         for (_, shard) in guards.iter_mut() {
             shard.clear();
         }
         ctx.propagate(&[b"FLUSHALL"]);
+        Ok(())
+    }
+
+    /// `CONFIG GET pattern…`: the settings whose names match any of
+    /// `patterns` (Redis's glob, case-insensitive), each once, as
+    /// `(name, value)` pairs. A name without glob characters is looked up
+    /// as given (aliases such as `hash-max-ziplist-entries` included) and
+    /// reported under that spelling; unknown names are left out.
+    ///
+    /// The settings are Redis's: `hz`, `proto-max-bulk-len`, the encoding
+    /// thresholds (`list-max-listpack-size`, `hash-max-listpack-entries`,
+    /// …, with their 7.0 `*-ziplist-*` aliases, and Redis 7.2's
+    /// `set-max-listpack-*`), `requirepass`, the server's `port`, `bind`,
+    /// `dir`, `maxclients`, `timeout`, and fixed values for what the store
+    /// does not do yet (`databases 1`, `appendonly no`, `save ""`,
+    /// `maxmemory 0`, `maxmemory-policy noeviction`).
+    ///
+    /// ```
+    /// use kvstore::Store;
+    ///
+    /// let store = Store::new();
+    /// let got = store.config_get(&["hash-max-listpack-*", "hz"]);
+    /// assert_eq!(
+    ///     got,
+    ///     vec![
+    ///         ("hash-max-listpack-entries".to_string(), "512".to_string()),
+    ///         ("hash-max-listpack-value".to_string(), "64".to_string()),
+    ///         ("hz".to_string(), "10".to_string()),
+    ///     ]
+    /// );
+    /// ```
+    #[must_use]
+    pub fn config_get(&self, patterns: &[&str]) -> Vec<(String, String)> {
+        let patterns: Vec<&[u8]> = patterns.iter().map(|p| p.as_bytes()).collect();
+        self.inner
+            .settings
+            .get(&patterns)
+            .into_iter()
+            .map(|(name, value)| (String::from_utf8_lossy(&name).into_owned(), value))
+            .collect()
+    }
+
+    /// `CONFIG SET name value [name value …]`: changes settings while the
+    /// store runs, all or none (as Redis 7.0's multi-parameter form). The
+    /// next command on any thread sees the new values; encodings already
+    /// chosen are not converted back, as in Redis.
+    ///
+    /// Numbers take Redis's syntax (`proto-max-bulk-len` also takes units:
+    /// `1mb`, `2gb`); `hz` is clamped to 1..=500.
+    ///
+    /// # Errors
+    ///
+    /// Redis 7.0's, checked in its order: an unknown name
+    /// ([`Error::ConfigUnknownOption`]), then a server parameter or a fixed
+    /// value ("can't set immutable config"), a name given twice
+    /// ("duplicate parameter"), then each value (unparsable or out of range)
+    /// as [`Error::ConfigSetFailed`]. Nothing changes on error.
+    ///
+    /// ```
+    /// use kvstore::Store;
+    ///
+    /// let store = Store::new();
+    /// store.config_set(&[("hash-max-listpack-entries", "2")])?;
+    /// store.hset("h", [("a", "1"), ("b", "2"), ("c", "3")])?;
+    /// assert_eq!(store.object_encoding("h")?, Some("hashtable"));
+    ///
+    /// let err = store.config_set(&[("hz", "20"), ("hz", "30")]).unwrap_err();
+    /// assert_eq!(
+    ///     err.to_string(),
+    ///     "ERR CONFIG SET failed (possibly related to argument 'hz') - duplicate parameter"
+    /// );
+    /// # Ok::<(), kvstore::Error>(())
+    /// ```
+    pub fn config_set(&self, pairs: &[(&str, &str)]) -> Result<()> {
+        let pairs: Vec<(&[u8], &[u8])> = pairs
+            .iter()
+            .map(|(n, v)| (n.as_bytes(), v.as_bytes()))
+            .collect();
+        self.inner.settings.set(&pairs)
+    }
+
+    /// Records a parameter of the RESP server (`port`, `bind`, `dir`,
+    /// `maxclients`, `timeout`) for `CONFIG GET` and `INFO`; `CONFIG SET`
+    /// refuses to change them.
+    // Called by the RESP server (feature `server`), which lands separately.
+    #[allow(dead_code)]
+    pub(crate) fn set_server_param(&self, name: &'static str, value: String) {
+        self.inner.settings.set_server_param(name, value);
+    }
+
+    /// The `requirepass` password, if one is set.
+    // Called by the RESP server (AUTH, HELLO … AUTH).
+    #[allow(dead_code)]
+    pub(crate) fn requirepass(&self) -> Option<Vec<u8>> {
+        self.inner.settings.requirepass()
+    }
+
+    /// Whether `password` is the `requirepass` password (false when none).
+    // Called by the RESP server (AUTH, HELLO … AUTH).
+    #[allow(dead_code)]
+    pub(crate) fn check_password(&self, password: &[u8]) -> bool {
+        self.inner.settings.check_password(password)
     }
 }

@@ -154,6 +154,14 @@ pub const COMMANDS: &[(&str, i32)] = &[
     ("hexpiretime", -5),
     ("hpexpiretime", -5),
     ("hpersist", -5),
+    // Server and connection commands without connection state.
+    ("ping", -1),
+    ("echo", 2),
+    ("config", -2),
+    ("command", -1),
+    ("info", -1),
+    ("flushall", -1),
+    ("time", 1),
 ];
 
 /// Commands of [`COMMANDS`] that Redis 7.0 lacks (hash field expiry came in
