@@ -167,8 +167,12 @@ impl Session {
 
     fn run(&mut self, argv: &[&[u8]], may_block: bool) -> Next {
         // Redis's order: unknown command and arity first, then NOAUTH.
+        let is_exec = argv
+            .first()
+            .is_some_and(|n| n.eq_ignore_ascii_case(b"exec"));
         let spec = match command::resolve(argv) {
             Ok(spec) => spec,
+            Err(e) if is_exec => return Next::Reply(self.refuse_exec(&e)),
             Err(e) => {
                 self.flag_multi();
                 return Next::Reply(Reply::Error(e));
@@ -176,13 +180,10 @@ impl Session {
         };
         self.last_command_name = spec.name;
         if !self.authenticated && !connection::allowed_before_auth(spec.name) {
-            self.flag_multi();
-            if spec.name == "exec" {
-                self.multi = None;
-                self.watches.clear();
-                let why = Error::NoAuth.to_string();
-                return Next::Reply(Reply::Error(Error::ExecAbortBecause(why)));
+            if is_exec {
+                return Next::Reply(self.refuse_exec(&Error::NoAuth));
             }
+            self.flag_multi();
             return Next::Reply(Reply::Error(Error::NoAuth));
         }
         if spec.flags & flags::CONNECTION != 0
@@ -208,6 +209,17 @@ impl Session {
                 Next::Reply(other)
             }
         }
+    }
+
+    /// `EXEC` refused before running (wrong arity, no AUTH): Redis discards
+    /// the transaction and names the refusal (`execCommandAbort`), without
+    /// the `ERR ` of the plain error.
+    fn refuse_exec(&mut self, why: &Error) -> Reply {
+        self.multi = None;
+        self.watches.clear();
+        let text = why.to_string();
+        let why = text.strip_prefix("ERR ").unwrap_or(&text).to_owned();
+        Reply::Error(Error::ExecAbortBecause(why))
     }
 
     fn flag_multi(&mut self) {

@@ -444,6 +444,8 @@ impl Settings {
         }
         let mut updates = Vec::with_capacity(pairs.len());
         for (param, &(_, value)) in params.iter().zip(pairs) {
+            // Redis reads config values as C strings: up to the first NUL.
+            let value = value.split(|&b| b == 0).next().unwrap_or_default();
             let update = parse_value(param, value).map_err(|reason| Error::ConfigSetFailed {
                 name: param.name.as_bytes().to_vec(),
                 reason,

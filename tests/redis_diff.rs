@@ -1624,12 +1624,14 @@ impl Gen {
             }
         };
         let argc = if arity >= 0 {
+            // A count in 1..=arity+3 other than the right one (the name
+            // alone counts 1, so an arity of 1 leaves only larger counts).
             let arity = arity as u64;
-            let mut argc = self.rng.below(arity + 3);
+            let mut argc = 1 + self.rng.below(arity + 2);
             if argc >= arity {
                 argc += 1; // skip the right count
             }
-            argc.max(1)
+            argc
         } else {
             self.rng.below(arity.unsigned_abs() as u64 - 1) + 1
         };

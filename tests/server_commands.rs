@@ -759,3 +759,22 @@ fn flushall_empties_the_store_and_propagates() {
     let logged = log.0.lock().unwrap().clone();
     assert_eq!(logged.last(), Some(&vec![b"FLUSHALL".to_vec()]));
 }
+
+#[test]
+fn config_values_are_read_as_c_strings() {
+    // Redis parses a value up to its first NUL byte.
+    let store = Store::new();
+    assert_eq!(
+        store.execute(&[
+            &b"CONFIG"[..],
+            b"SET",
+            b"hash-max-ziplist-value",
+            b"1\x00junk"
+        ]),
+        Reply::ok()
+    );
+    assert_eq!(
+        store.config_get(&["hash-max-listpack-value"]),
+        vec![("hash-max-listpack-value".to_string(), "1".to_string())]
+    );
+}

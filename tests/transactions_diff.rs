@@ -144,7 +144,18 @@ fn scripted_transactions_match_redis() {
         ),
         (
             "without multi",
-            script(&[(0, "EXEC"), (0, "DISCARD"), (0, "UNWATCH")]),
+            script(&[(0, "EXEC"), (0, "DISCARD"), (0, "UNWATCH"), (0, "EXEC x")]),
+        ),
+        (
+            "exec refused for its arity discards the transaction",
+            script(&[
+                (0, "WATCH e"),
+                (0, "MULTI"),
+                (0, "SET e 1"),
+                (0, "EXEC x"),
+                (0, "EXEC"),
+                (0, "EXISTS e"),
+            ]),
         ),
         (
             "discard",

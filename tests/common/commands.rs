@@ -162,6 +162,19 @@ pub const COMMANDS: &[(&str, i32)] = &[
     ("info", -1),
     ("flushall", -1),
     ("time", 1),
+    // Connection commands, run by a Session (through `execute`, each call is
+    // a connection of its own).
+    ("auth", -2),
+    ("hello", -1),
+    ("select", 2),
+    ("quit", -1),
+    ("reset", 1),
+    ("multi", 1),
+    ("exec", 1),
+    ("discard", 1),
+    ("watch", -2),
+    ("unwatch", 1),
+    ("client", -2),
 ];
 
 /// Commands of [`COMMANDS`] that Redis 7.0 lacks (hash field expiry came in
