@@ -444,8 +444,6 @@ impl Settings {
         }
         let mut updates = Vec::with_capacity(pairs.len());
         for (param, &(_, value)) in params.iter().zip(pairs) {
-            // Redis reads config values as C strings: up to the first NUL.
-            let value = value.split(|&b| b == 0).next().unwrap_or_default();
             let update = parse_value(param, value).map_err(|reason| Error::ConfigSetFailed {
                 name: param.name.as_bytes().to_vec(),
                 reason,
@@ -554,6 +552,8 @@ fn parse_value(param: &Param, value: &[u8]) -> std::result::Result<Update, Strin
 /// stores it (an overflowing value wraps, as in C, and then fails the
 /// range check). `None`: "argument must be a memory value".
 fn mem_to_i64(value: &[u8]) -> Option<i64> {
+    // `memtoull` reads a C string: up to the first NUL.
+    let value = value.split(|&b| b == 0).next().unwrap_or_default();
     if value.first() == Some(&b'-') {
         return None;
     }

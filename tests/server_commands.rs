@@ -762,7 +762,8 @@ fn flushall_empties_the_store_and_propagates() {
 
 #[test]
 fn config_values_are_read_as_c_strings() {
-    // Redis parses a value up to its first NUL byte.
+    // Redis parses a memory value up to its first NUL byte, an integer
+    // value whole.
     let store = Store::new();
     assert_eq!(
         store.execute(&[
@@ -776,5 +777,15 @@ fn config_values_are_read_as_c_strings() {
     assert_eq!(
         store.config_get(&["hash-max-listpack-value"]),
         vec![("hash-max-listpack-value".to_string(), "1".to_string())]
+    );
+    assert!(
+        store
+            .execute(&[
+                &b"CONFIG"[..],
+                b"SET",
+                b"hash-max-listpack-entries",
+                b"1\x00"
+            ])
+            .is_error()
     );
 }

@@ -223,8 +223,17 @@ impl Store {
 fn dispatch(store: &Store, argv: &[&[u8]]) -> Reply {
     match resolve(argv) {
         Ok(spec) => call(store, spec, argv),
+        // A connection command refuses bad arguments its own way (`EXEC`
+        // aborts with `EXECABORT`): the session answers.
+        Err(_) if is_connection_command(argv) => crate::session::standalone(store, argv),
         Err(e) => Reply::Error(e),
     }
+}
+
+fn is_connection_command(argv: &[&[u8]]) -> bool {
+    argv.first()
+        .and_then(|name| lookup(name))
+        .is_some_and(|spec| spec.flags & flags::CONNECTION != 0)
 }
 
 /// Runs a resolved command, counted in `total_commands_processed`.
