@@ -180,6 +180,10 @@ pub enum Error {
     HelloSyntax(Vec<u8>),
     /// `CLIENT SETNAME` with a space, newline or other special character.
     ClientNameInvalid,
+    /// `CLIENT LIST TYPE` with an unknown type (the type, as sent).
+    ClientUnknownType(Vec<u8>),
+    /// `CLIENT LIST ID` with an id that is not an integer.
+    ClientInvalidId,
     /// `MULTI` inside `MULTI`.
     MultiNested,
     /// `EXEC` without `MULTI`.
@@ -243,6 +247,7 @@ impl Error {
         match self {
             Error::UnsupportedOption(opt) => quoted("ERR Unsupported option ", opt, ""),
             Error::HelloSyntax(opt) => quoted("ERR Syntax error in HELLO option '", opt, "'"),
+            Error::ClientUnknownType(kind) => quoted("ERR Unknown client type '", kind, "'"),
             Error::UnknownCommand { name, args } => {
                 let mut out = quoted(
                     "ERR unknown command '",
@@ -280,6 +285,7 @@ impl fmt::Display for Error {
         match self {
             Error::UnsupportedOption(_)
             | Error::HelloSyntax(_)
+            | Error::ClientUnknownType(_)
             | Error::ConfigUnknownOption(_)
             | Error::ConfigSetFailed { .. }
             | Error::UnknownCommand { .. }
@@ -409,6 +415,7 @@ impl fmt::Display for Error {
             Error::HelloProtocolNotInteger => {
                 f.write_str("ERR Protocol version is not an integer or out of range")
             }
+            Error::ClientInvalidId => f.write_str("ERR Invalid client ID"),
             Error::ClientNameInvalid => f.write_str(
                 "ERR Client names cannot contain spaces, newlines or special characters.",
             ),

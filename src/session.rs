@@ -8,8 +8,10 @@
 //! with `EXECABORT`, and a changed `WATCH`ed key makes `EXEC` answer nil.
 //! The RESP server keeps one per connection; the CLI example uses one too.
 
+mod clients;
 mod connection;
 
+pub(crate) use clients::Clients;
 pub(crate) use connection::standalone;
 
 use std::time::Instant;
@@ -44,9 +46,9 @@ pub struct Session {
     multi: Option<Multi>,
     watches: Vec<Watch>,
     closing: bool,
-    peer: Option<String>,
-    local: Option<String>,
-    created: Instant,
+    /// What `CLIENT LIST` shows, as of the last [`Session::publish`] (the
+    /// fields that change per command live in the session meanwhile).
+    entry: clients::Entry,
     last_command: Instant,
     last_command_name: &'static str,
 }
@@ -57,6 +59,12 @@ struct Multi {
     queue: Vec<Vec<Vec<u8>>>,
     /// A command was refused while queueing: `EXEC` aborts.
     failed: bool,
+}
+
+impl Drop for Session {
+    fn drop(&mut self) {
+        self.store.inner.clients.unregister(self.id);
+    }
 }
 
 impl std::fmt::Debug for Session {
@@ -86,8 +94,20 @@ impl Session {
     #[must_use]
     pub fn new(store: &Store) -> Session {
         let now = Instant::now();
+        let id = store.inner.next_client_id();
+        let entry = store.inner.clients.register(clients::Snapshot {
+            id,
+            peer: String::new(),
+            local: String::new(),
+            name: None,
+            created: now,
+            last_active: now,
+            last_command: "NULL",
+            multi: -1,
+            resp: 2,
+        });
         Session {
-            id: store.inner.next_client_id(),
+            id,
             authenticated: store.requirepass().is_none(),
             store: store.clone(),
             protocol: Protocol::Resp2,
@@ -95,9 +115,7 @@ impl Session {
             multi: None,
             watches: Vec::new(),
             closing: false,
-            peer: None,
-            local: None,
-            created: now,
+            entry,
             last_command: now,
             last_command_name: "NULL",
         }
@@ -109,11 +127,13 @@ impl Session {
     pub fn execute<A: AsRef<[u8]>>(&mut self, argv: &[A]) -> Reply {
         let args: Vec<&[u8]> = argv.iter().map(AsRef::as_ref).collect();
         self.mark_active(Instant::now());
-        match self.run(&args, true) {
+        let reply = match self.run(&args, true) {
             Next::Reply(reply) => reply,
             // `run` only asks to block when told it may not.
             Next::Block => Reply::NullArray,
-        }
+        };
+        self.publish();
+        reply
     }
 
     /// As [`Session::execute`], but a blocking command that would wait
@@ -127,6 +147,23 @@ impl Session {
     /// clock for each.
     pub(crate) fn mark_active(&mut self, now: Instant) {
         self.last_command = now;
+    }
+
+    /// Copies what `CLIENT LIST` shows into the store's client list.
+    pub(crate) fn publish(&self) {
+        let mut snap = self.entry.lock();
+        snap.name.clone_from(&self.name);
+        snap.last_active = self.last_command;
+        snap.last_command = self.last_command_name;
+        snap.multi = self
+            .multi
+            .as_ref()
+            .map_or(-1, |m| i64::try_from(m.queue.len()).unwrap_or(i64::MAX));
+        snap.resp = if self.protocol == Protocol::Resp3 {
+            3
+        } else {
+            2
+        };
     }
 
     /// The protocol replies are encoded in (`HELLO 3` switches to RESP3).
@@ -161,8 +198,9 @@ impl Session {
 
     /// Records the connection's peer and local addresses (`CLIENT INFO`).
     pub fn set_addresses(&mut self, peer: impl Into<String>, local: impl Into<String>) {
-        self.peer = Some(peer.into());
-        self.local = Some(local.into());
+        let mut snap = self.entry.lock();
+        snap.peer = peer.into();
+        snap.local = local.into();
     }
 
     fn run(&mut self, argv: &[&[u8]], may_block: bool) -> Next {

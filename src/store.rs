@@ -56,6 +56,8 @@ pub(crate) struct Inner {
     pub(crate) watches: crate::watch::Watches,
     /// The last `CLIENT ID` handed out.
     client_ids: AtomicU64,
+    /// Live sessions, for `CLIENT LIST`.
+    pub(crate) clients: crate::session::Clients,
     expire_cursor: Mutex<ExpireCursor>,
 }
 
@@ -192,6 +194,7 @@ impl Store {
             blocking: crate::blocking::Blocking::default(),
             watches: crate::watch::Watches::default(),
             client_ids: AtomicU64::new(0),
+            clients: crate::session::Clients::default(),
             config,
         });
         let stop = Arc::new(StopSignal::default());

@@ -414,3 +414,62 @@ fn session_connection_commands_queued_in_multi_apply_to_the_client() {
     assert_eq!(s.execute(&["CLIENT", "GETNAME"]), bulk("x"));
     assert_eq!(s.protocol(), kvstore::Protocol::Resp3);
 }
+
+#[test]
+fn client_list_shows_every_live_session() {
+    let store = Store::new();
+    let mut a = Session::new(&store);
+    let mut b = Session::new(&store);
+    b.execute(&["CLIENT", "SETNAME", "worker"]);
+    b.execute(&["MULTI"]);
+    b.execute(&["INCR", "n"]);
+    let Reply::Verbatim(_, text) = a.execute(&["CLIENT", "LIST"]) else {
+        panic!("CLIENT LIST answers text")
+    };
+    let text = String::from_utf8(text).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 2, "{text}");
+    assert!(lines[0].starts_with(&format!("id={} ", a.id())), "{text}");
+    assert!(lines[0].contains(" cmd=client|list "), "{text}");
+    assert!(lines[1].contains(" name=worker "), "{text}");
+    assert!(
+        lines[1].contains(" flags=x ") && lines[1].contains(" multi=1 "),
+        "{text}"
+    );
+
+    let only_b = format!("{}", b.id());
+    let Reply::Verbatim(_, text) = a.execute(&["CLIENT", "LIST", "ID", only_b.as_str(), "999"])
+    else {
+        panic!()
+    };
+    assert_eq!(String::from_utf8(text).unwrap().lines().count(), 1);
+    assert_eq!(
+        a.execute(&["CLIENT", "LIST", "TYPE", "pubsub"]),
+        Reply::Verbatim("txt", Vec::new())
+    );
+    assert_eq!(
+        a.execute(&["CLIENT", "LIST", "TYPE", "foo"]),
+        Reply::Error(Error::ClientUnknownType(b"foo".to_vec()))
+    );
+    assert_eq!(
+        Error::ClientUnknownType(b"foo".to_vec()).to_string(),
+        "ERR Unknown client type 'foo'"
+    );
+    assert_eq!(
+        a.execute(&["CLIENT", "LIST", "ID", "x"]),
+        Reply::Error(Error::ClientInvalidId)
+    );
+    assert_eq!(
+        a.execute(&["CLIENT", "LIST", "TYPE", "normal", "ID", "1"]),
+        Reply::Error(Error::Syntax)
+    );
+    drop(b);
+    let Reply::Verbatim(_, text) = a.execute(&["CLIENT", "LIST"]) else {
+        panic!()
+    };
+    assert_eq!(
+        String::from_utf8(text).unwrap().lines().count(),
+        1,
+        "a dropped session leaves"
+    );
+}

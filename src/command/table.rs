@@ -76,6 +76,14 @@ static CLIENT: &[CommandSpec] = &[
         subcommands: &[],
     },
     CommandSpec {
+        name: "client|list",
+        arity: -2,
+        flags: CONNECTION,
+        keys: NO_KEYS,
+        handler: standalone,
+        subcommands: &[],
+    },
+    CommandSpec {
         name: "client|help",
         arity: 2,
         flags: CONNECTION,

@@ -94,6 +94,7 @@ impl Conn {
                 self.session.mark_active(Instant::now());
                 let data = &scratch[..n];
                 let (consumed, step) = self.run_requests(data);
+                self.session.publish();
                 self.input.extend_from_slice(&data[consumed..]);
                 self.flush()?;
                 if !matches!(step, Step::Continue) {
@@ -133,6 +134,7 @@ impl Conn {
                     // Redis.)
                     self.session.mark_active(Instant::now());
                     let step = self.run_pending();
+                    self.session.publish();
                     self.flush()?;
                     if !matches!(step, Step::Continue) {
                         return Ok(step);

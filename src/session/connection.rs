@@ -39,6 +39,7 @@ impl Session {
             "client|getname" => Reply::bulk_or_null(self.name.clone()),
             "client|setname" => self.set_name(argv[2]).map(|()| Reply::ok()).into(),
             "client|info" => Reply::Verbatim("txt", self.info_line().into_bytes()),
+            "client|list" => self.client_list(argv),
             "client|help" => Reply::Array(
                 CLIENT_HELP
                     .iter()
@@ -160,31 +161,56 @@ impl Session {
         Ok(())
     }
 
-    /// This client's line of `CLIENT INFO` / `CLIENT LIST`, with the
-    /// fields Redis prints; buffer sizes the session does not track are 0.
-    pub(crate) fn info_line(&self) -> String {
-        let multi = self
-            .multi
-            .as_ref()
-            .map_or(-1, |m| i64::try_from(m.queue.len()).unwrap_or(i64::MAX));
-        let flags = if self.multi.is_some() { "x" } else { "N" };
-        format!(
-            "id={} addr={} laddr={} fd=-1 name={} age={} idle={} flags={flags} db=0 sub=0 \
-             psub=0 ssub=0 multi={multi} qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 \
-             rbp=0 obl=0 oll=0 omem=0 tot-mem=0 events=r cmd={} user=default redir=-1 resp={}\n",
-            self.id,
-            self.peer.as_deref().unwrap_or(""),
-            self.local.as_deref().unwrap_or(""),
-            String::from_utf8_lossy(self.name.as_deref().unwrap_or_default()),
-            self.created.elapsed().as_secs(),
-            self.last_command.elapsed().as_secs(),
-            self.last_command_name,
-            if self.protocol == Protocol::Resp3 {
-                3
-            } else {
-                2
-            },
-        )
+    /// This client's `CLIENT INFO` line.
+    fn info_line(&self) -> String {
+        self.publish();
+        self.entry.lock().line()
+    }
+
+    /// `CLIENT LIST [TYPE normal|master|replica|pubsub] [ID id …]`.
+    fn client_list(&self, argv: &[&[u8]]) -> Reply {
+        self.publish();
+        let mut ids = None;
+        let mut only_none = false;
+        match argv {
+            [_, _] => {}
+            [_, _, opt, kind] if is(opt, "type") => {
+                if is(kind, "master")
+                    || is(kind, "replica")
+                    || is(kind, "slave")
+                    || is(kind, "pubsub")
+                {
+                    only_none = true;
+                } else if !is(kind, "normal") {
+                    return Reply::Error(Error::ClientUnknownType(args::c_str(kind)));
+                }
+            }
+            [_, _, opt, list @ ..] if is(opt, "id") && !list.is_empty() => {
+                let parsed: Result<Vec<i64>, _> = list.iter().map(|id| args::int(id)).collect();
+                let Ok(parsed) = parsed else {
+                    return Reply::Error(Error::ClientInvalidId);
+                };
+                ids = Some(
+                    parsed
+                        .into_iter()
+                        .filter_map(|n| u64::try_from(n).ok())
+                        .collect::<Vec<_>>(),
+                );
+            }
+            _ => return Reply::Error(Error::Syntax),
+        }
+        let text: String = if only_none {
+            String::new()
+        } else {
+            self.store
+                .inner
+                .clients
+                .list(ids.as_deref())
+                .iter()
+                .map(super::clients::Snapshot::line)
+                .collect()
+        };
+        Reply::Verbatim("txt", text.into_bytes())
     }
 
     fn multi(&mut self) -> Reply {
@@ -242,6 +268,12 @@ const CLIENT_HELP: &[&str] = &[
     "    Return the ID of the current connection.",
     "INFO",
     "    Return information about the current client connection.",
+    "LIST [options ...]",
+    "    Return information about client connections. Options:",
+    "    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)",
+    "      Return clients of specified type.",
+    "    * ID <client-id> [<client-id> ...]",
+    "      Return clients of specified IDs only.",
     "SETNAME <name>",
     "    Assign the name <name> to the current connection.",
     "HELP",
