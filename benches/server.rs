@@ -9,7 +9,7 @@
 //!
 //! Environment: `KVSTORE_BENCH_N` (requests per run at -P 16, default
 //! 1,000,000; a fifth of it at -P 1), `KVSTORE_BENCH_THREADS` (our event
-//! loops, default one per core), `KVSTORE_BENCH_ROUNDS` (runs per cell, the
+//! loops, default the server's own: half the cores), `KVSTORE_BENCH_ROUNDS` (runs per cell, the
 //! median is kept; default 3). The two servers run one after the other for
 //! each cell, so background noise hits both alike. Not a criterion bench:
 //! redis-benchmark is the measuring tool here, as the issue asks, and
@@ -78,13 +78,16 @@ fn main() {
             return;
         }
     };
-    let threads = env_usize(
-        "KVSTORE_BENCH_THREADS",
-        std::thread::available_parallelism().map_or(1, usize::from),
-    );
+    let mut config = ServerConfig::new().port(0);
+    let threads = std::env::var("KVSTORE_BENCH_THREADS")
+        .ok()
+        .and_then(|v| v.parse().ok());
+    if let Some(threads) = threads {
+        config = config.threads(threads);
+    }
     let store = Store::new();
-    let server = Server::bind(&store, ServerConfig::new().port(0).threads(threads))
-        .expect("bind our server");
+    let server = Server::bind(&store, config).expect("bind our server");
+    let threads = server.threads();
     let ours = server.local_addr().port();
     let handle = server.spawn().expect("start our server");
     let n = env_usize("KVSTORE_BENCH_N", 1_000_000);

@@ -15,7 +15,7 @@
 //! ```
 //!
 //! Thread model (see docs/design.md, "The RESP server"): a few event-loop
-//! threads (one per core by default), each polling its share of the
+//! threads (half the cores by default), each polling its share of the
 //! connections with `mio` (epoll), so idle connections cost a socket and a
 //! few hundred bytes, not a thread. Requests run on the loop thread that read
 //! them, directly against the store (which is itself multi-threaded), and
@@ -136,6 +136,12 @@ impl Server {
         self.listener
             .local_addr()
             .unwrap_or_else(|_| SocketAddr::from(([127, 0, 0, 1], 0)))
+    }
+
+    /// Number of event-loop threads it will run.
+    #[must_use]
+    pub fn threads(&self) -> usize {
+        self.threads
     }
 
     /// Serves clients on the calling thread (plus the other event-loop
