@@ -31,6 +31,16 @@
 //! split by hash slot into shards, each behind its own lock; a command that
 //! touches several keys locks their shards in ascending order and holds them
 //! to the end, so every command is atomic and none can deadlock.
+//! [`Store::transaction`] extends this to a closure over declared keys, and
+//! [`Store::watch`] gives optimistic check-and-set.
+//!
+//! # Connections, RESP and the server
+//!
+//! A [`Session`] is one client connection's state (`MULTI`/`EXEC`, `WATCH`,
+//! `AUTH`, `HELLO 3`, `CLIENT SETNAME`). [`resp`] is the RESP2/RESP3 codec;
+//! the `server` feature adds `kvstore::server`, a RESP server that
+//! redis-cli, redis-benchmark and Redis client libraries talk to; [`cli`]
+//! formats replies as redis-cli does.
 
 #![deny(missing_docs)]
 #![deny(clippy::print_stdout, clippy::print_stderr)]
