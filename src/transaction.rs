@@ -61,7 +61,7 @@ impl Store {
     ///
     /// As in Redis there is no rollback: if a command fails, the commands
     /// before it stay applied. Blocking commands (`blpop`…) answer at once,
-    /// as inside `MULTI`. The writes reach the [`WriteObserver`]s wrapped in
+    /// as inside `MULTI`. The writes reach the [`WriteObserver`](crate::WriteObserver)s wrapped in
     /// `MULTI`/`EXEC` when there are several, and clients blocked on a list
     /// the transaction filled are served when it ends.
     ///
