@@ -483,3 +483,38 @@ fn redis_benchmark_finishes_without_errors() {
     }
     assert!(!text.contains("ERR"), "{text}");
 }
+
+#[test]
+fn exec_is_atomic_against_other_clients() {
+    let store = Store::new();
+    let server = Running::start(&store, ServerConfig::new().threads(2));
+    let port = server.port;
+    let writers: Vec<_> = (0..3)
+        .map(|_| {
+            thread::spawn(move || {
+                let mut c = RespClient::connect(port).unwrap();
+                for _ in 0..300 {
+                    c.call(&["MULTI"]).unwrap();
+                    c.call(&["INCR", "a"]).unwrap();
+                    c.call(&["INCR", "{x}b"]).unwrap();
+                    let Resp::Array(r) = c.call(&["EXEC"]).unwrap() else {
+                        panic!("EXEC runs")
+                    };
+                    assert_eq!(r.len(), 2);
+                }
+            })
+        })
+        .collect();
+    // A reader never sees one counter ahead of the other.
+    let mut c = server.client();
+    for _ in 0..300 {
+        let Resp::Array(v) = c.call(&["MGET", "a", "{x}b"]).unwrap() else {
+            panic!("MGET answers an array")
+        };
+        assert_eq!(v[0], v[1], "a transaction was seen half done");
+    }
+    for w in writers {
+        w.join().unwrap();
+    }
+    assert_eq!(store.get("a").unwrap(), Some(b"900".to_vec()));
+}
