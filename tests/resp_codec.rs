@@ -100,27 +100,12 @@ fn decode_request(d: &mut RequestDecoder, buf: &[u8]) -> Decoded {
 /// Feeds `stream` to one decoder as a server would: the buffer grows by
 /// the pieces cut at `cuts`, and each whole request is taken off its front.
 fn decode_stream(stream: &[u8], cuts: &[usize]) -> Result<Vec<Args>, String> {
-    let mut ends: Vec<usize> = cuts.iter().map(|&c| c.min(stream.len())).collect();
-    ends.push(stream.len());
-    ends.sort_unstable();
-    let mut d = RequestDecoder::default();
-    let mut requests = Vec::new();
-    let mut start = 0;
-    for end in ends {
-        while start < end {
-            match decode_request(&mut d, &stream[start..end])? {
-                Some((n, args)) => {
-                    requests.push(args);
-                    start += n;
-                }
-                None => break,
-            }
-        }
+    let cuts: Vec<usize> = cuts.iter().map(|&c| c.min(stream.len())).collect();
+    match piece_results(stream, &cuts) {
+        (requests, Ok(0)) => Ok(requests),
+        (_, Ok(left)) => Err(format!("{left} bytes left over")),
+        (_, Err(e)) => Err(e),
     }
-    if start != stream.len() {
-        return Err(format!("{} bytes left over", stream.len() - start));
-    }
-    Ok(requests)
 }
 
 fn cut_points(stream_len: usize, cuts: &[Index]) -> Vec<usize> {
