@@ -18,7 +18,10 @@
 #[path = "common/redis_server.rs"]
 mod redis_server;
 
+use std::io::Write;
+use std::net::TcpStream;
 use std::process::Command;
+use std::time::Duration;
 
 use kvstore::Store;
 use kvstore::server::{Server, ServerConfig};
@@ -71,7 +74,7 @@ fn main() {
         println!("skipped: redis-benchmark not on PATH");
         return;
     }
-    let redis = match redis_server::RedisServer::start(&[]) {
+    let mut redis = match redis_server::RedisServer::start(&[]) {
         Ok(r) => r,
         Err(e) => {
             println!("skipped: cannot start redis-server: {e}");
@@ -119,6 +122,59 @@ fn main() {
             );
         }
     }
+    announced_bulks(&store, ours, &mut redis);
     handle.shutdown();
     let _ = handle.join();
+}
+
+/// Connections that each sent the 17-byte header of a 512 MB bulk and
+/// nothing more: what they cost each server.
+fn announced_bulks(store: &Store, ours: u16, redis: &mut redis_server::RedisServer) {
+    const CONNECTIONS: usize = 8;
+    let header = b"*2\r\n$536870912\r\n";
+    let open = |port: u16| -> Vec<TcpStream> {
+        (0..CONNECTIONS)
+            .filter_map(|_| {
+                let mut s = TcpStream::connect(("127.0.0.1", port)).ok()?;
+                s.write_all(header).ok()?;
+                Some(s)
+            })
+            .collect()
+    };
+    let our_rss = || rss_of("/proc/self/statm");
+    let (ours_before, redis_before) = (our_rss(), redis.rss());
+    let redis_used_before = redis.used_memory().unwrap_or(0);
+    let held = (open(ours), open(redis.port()));
+    std::thread::sleep(Duration::from_millis(500));
+    let ours_grew = our_rss().saturating_sub(ours_before);
+    let redis_grew = redis.rss().saturating_sub(redis_before);
+    let redis_used = redis
+        .used_memory()
+        .unwrap_or(0)
+        .saturating_sub(redis_used_before);
+    let ours_used = store.used_memory();
+    drop(held);
+    println!();
+    println!("{CONNECTIONS} connections, each sent `*2\\r\\n$536870912\\r\\n` and nothing more:");
+    println!();
+    println!("| server | RSS growth | used_memory growth |");
+    println!("|---|---|---|");
+    println!(
+        "| kvstore | {} KB | (buffers not counted before issue 8; store used_memory {} B) |",
+        ours_grew / 1024,
+        ours_used
+    );
+    println!(
+        "| redis | {} KB | {} MB |",
+        redis_grew / 1024,
+        redis_used / 1_000_000
+    );
+}
+
+/// Resident bytes from a `/proc/<pid>/statm` file.
+fn rss_of(path: &str) -> usize {
+    std::fs::read_to_string(path)
+        .ok()
+        .and_then(|s| s.split_whitespace().nth(1)?.parse::<usize>().ok())
+        .map_or(0, |pages| pages * 4096)
 }
