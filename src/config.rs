@@ -3,7 +3,11 @@
 use std::fmt;
 use std::sync::Arc;
 
+use std::path::PathBuf;
+
 use crate::clock::{Clock, SystemClock};
+use crate::persist::fs::{Fs, StdFs};
+use crate::persist::{AppendLogOptions, Persistence, SnapshotOptions};
 
 /// Redis's default `proto-max-bulk-len`: the largest string, 512 MB.
 pub const DEFAULT_MAX_STRING_LEN: usize = 512 * 1024 * 1024;
@@ -38,6 +42,13 @@ pub struct Config {
     pub(crate) set_max_listpack_value: usize,
     pub(crate) zset_max_listpack_entries: usize,
     pub(crate) zset_max_listpack_value: usize,
+    /// The data directory; `None` keeps everything in memory.
+    pub(crate) dir: Option<PathBuf>,
+    pub(crate) snapshot: Option<SnapshotOptions>,
+    pub(crate) append_log: Option<AppendLogOptions>,
+    pub(crate) custom_persistence: Vec<Arc<dyn Persistence>>,
+    /// The file layer persistence writes through (tests inject faults).
+    pub(crate) fs: Arc<dyn Fs>,
 }
 
 impl fmt::Debug for Config {
@@ -56,7 +67,11 @@ impl fmt::Debug for Config {
             .field("set_max_listpack_value", &self.set_max_listpack_value)
             .field("zset_max_listpack_entries", &self.zset_max_listpack_entries)
             .field("zset_max_listpack_value", &self.zset_max_listpack_value)
-            .finish()
+            .field("dir", &self.dir)
+            .field("snapshot", &self.snapshot)
+            .field("append_log", &self.append_log)
+            .field("custom_persistence", &self.custom_persistence.len())
+            .finish_non_exhaustive()
     }
 }
 
@@ -77,6 +92,11 @@ impl Default for Config {
             set_max_listpack_value: 64,
             zset_max_listpack_entries: 128,
             zset_max_listpack_value: 64,
+            dir: None,
+            snapshot: None,
+            append_log: None,
+            custom_persistence: Vec::new(),
+            fs: Arc::new(StdFs),
         }
     }
 }
@@ -195,6 +215,46 @@ impl ConfigBuilder {
     /// packed sorted set. Default: 64.
     pub fn zset_max_listpack_value(mut self, bytes: usize) -> Self {
         self.config.zset_max_listpack_value = bytes;
+        self
+    }
+
+    /// The data directory: where the snapshot and the append log live,
+    /// created when missing, and locked (`kvstore.lock`) so that a second
+    /// store cannot open it while this one is open. Without one, the store
+    /// is in memory only and a snapshot or append log is refused at open.
+    pub fn dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.config.dir = Some(dir.into());
+        self
+    }
+
+    /// Keeps a snapshot (RDB-like) in the data directory: loaded at open
+    /// (unless the append log has data), written by
+    /// [`Store::save`](crate::Store::save), [`Store::bgsave`](crate::Store::bgsave)
+    /// and the save points.
+    pub fn snapshot(mut self, options: SnapshotOptions) -> Self {
+        self.config.snapshot = Some(options);
+        self
+    }
+
+    /// Keeps an append log (AOF-like) in the data directory: every write
+    /// is appended, and the log is replayed at open (preferred to the
+    /// snapshot when both are kept, as Redis does).
+    pub fn append_log(mut self, options: AppendLogOptions) -> Self {
+        self.config.append_log = Some(options);
+        self
+    }
+
+    /// Adds a persistence of your own (see [`Persistence`]); it loads after
+    /// the built-in ones and records every write.
+    pub fn persistence(mut self, persistence: Arc<dyn Persistence>) -> Self {
+        self.config.custom_persistence.push(persistence);
+        self
+    }
+
+    /// The file layer (tests swap in one that fails on demand).
+    #[cfg(test)]
+    pub(crate) fn fs(mut self, fs: Arc<dyn Fs>) -> Self {
+        self.config.fs = fs;
         self
     }
 

@@ -222,6 +222,21 @@ pub enum Error {
     /// count past the arguments).
     InvalidCommandArgs,
     // -- end of server errors --
+    // -- Persistence errors (src/persist/) --
+    /// Writes are refused because the data cannot be made durable: the
+    /// text after `MISCONF ` says why (a failed append-log write or fsync, a
+    /// failed background save with `stop-writes-on-bgsave-error`).
+    Misconf(String),
+    /// Persistence failed: a file that cannot be read, written or trusted
+    /// (the text names the file and, for corruption, the byte offset).
+    Persistence(String),
+    /// `BGSAVE` while one is running.
+    BgsaveInProgress,
+    /// `BGREWRITEAOF` while one is running.
+    RewriteInProgress,
+    /// `SAVE`/`BGSAVE` on a store without a data directory.
+    NoDataDir,
+    // -- end of persistence errors --
     /// A typed value ([`Store::get_value`](crate::Store::get_value)) could not
     /// be encoded or decoded; the field says why.
     Codec(String),
@@ -440,6 +455,15 @@ impl fmt::Display for Error {
             Error::InvalidCommandArgs => f.write_str("ERR Invalid arguments specified for command"),
             // -- end of server errors --
             Error::Codec(why) => write!(f, "ERR value cannot be decoded: {why}"),
+            Error::Misconf(why) => write!(f, "MISCONF {why}"),
+            Error::Persistence(why) => write!(f, "ERR {why}"),
+            Error::BgsaveInProgress => f.write_str("ERR Background save already in progress"),
+            Error::RewriteInProgress => f.write_str(
+                "ERR Background append only file rewriting already in progress",
+            ),
+            Error::NoDataDir => {
+                f.write_str("ERR persistence needs a data directory (Config::builder().dir)")
+            }
         }
     }
 }

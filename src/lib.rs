@@ -58,6 +58,7 @@ pub mod glob;
 mod info;
 mod keyspace;
 mod number;
+pub mod persist;
 mod propagate;
 mod rand;
 mod reply;

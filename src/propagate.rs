@@ -43,6 +43,20 @@ use parking_lot::RwLock;
 pub trait WriteObserver: Send + Sync {
     /// Called once per write with its canonical command (name upper-case).
     fn on_write(&self, argv: &[&[u8]]);
+
+    /// Called once per transaction ([`Store::transaction`](crate::Store::transaction),
+    /// `MULTI`/`EXEC`) that wrote more than one command, with all of them,
+    /// so that an observer can keep them together. The default hands
+    /// `MULTI`, each command and `EXEC` to [`WriteObserver::on_write`], as
+    /// Redis propagates a transaction.
+    fn on_transaction(&self, commands: &[Vec<Vec<u8>>]) {
+        self.on_write(&[b"MULTI"]);
+        for command in commands {
+            let argv: Vec<&[u8]> = command.iter().map(Vec::as_slice).collect();
+            self.on_write(&argv);
+        }
+        self.on_write(&[b"EXEC"]);
+    }
 }
 
 /// Identifies an observer added with
@@ -89,16 +103,13 @@ impl Propagator {
         if commands.is_empty() || !self.active() {
             return;
         }
-        let wrap = commands.len() > 1;
-        if wrap {
-            self.emit_now(&[b"MULTI"]);
-        }
-        for argv in commands {
+        if let [argv] = commands {
             let argv: Vec<&[u8]> = argv.iter().map(Vec::as_slice).collect();
             self.emit_now(&argv);
+            return;
         }
-        if wrap {
-            self.emit_now(&[b"EXEC"]);
+        for (_, observer) in self.observers.read().iter() {
+            observer.on_transaction(commands);
         }
     }
 

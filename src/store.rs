@@ -59,6 +59,8 @@ pub(crate) struct Inner {
     /// Live sessions, for `CLIENT LIST`.
     pub(crate) clients: crate::session::Clients,
     expire_cursor: Mutex<ExpireCursor>,
+    /// The snapshot, the append log and custom persistences.
+    pub(crate) persist: crate::persist::engine::Persisters,
 }
 
 /// Counters Redis reports in `INFO stats` and `INFO clients`.
@@ -195,6 +197,7 @@ impl Store {
             watches: crate::watch::Watches::default(),
             client_ids: AtomicU64::new(0),
             clients: crate::session::Clients::default(),
+            persist: crate::persist::engine::Persisters::default(),
             config,
         });
         let stop = Arc::new(StopSignal::default());
