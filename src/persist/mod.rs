@@ -21,6 +21,8 @@
 pub(crate) mod aof;
 mod dump;
 pub(crate) mod engine;
+#[cfg(test)]
+pub(crate) mod fault;
 pub(crate) mod fs;
 mod options;
 pub(crate) mod snapshot;
