@@ -50,6 +50,8 @@ pub(crate) struct Inner {
     pub(crate) stats: Stats,
     /// When the store was opened (INFO's uptime).
     pub(crate) started: std::time::Instant,
+    /// The same instant in Unix seconds (`LASTSAVE` before any save).
+    pub(crate) started_unix: i64,
     /// 40 random hex digits, new for every store (INFO's `run_id`).
     pub(crate) run_id: String,
     pub(crate) blocking: crate::blocking::Blocking,
@@ -127,10 +129,12 @@ impl StripedCounter {
 }
 
 /// Owned by user handles only (never by the background thread): when the
-/// last handle goes, this stops and joins the thread.
+/// last handle goes, this stops and joins the thread, then waits for
+/// background checkpoints and syncs the persistences.
 struct Lifetime {
     stop: Arc<StopSignal>,
     thread: Option<JoinHandle<()>>,
+    inner: std::sync::Weak<Inner>,
 }
 
 #[derive(Default)]
@@ -147,6 +151,11 @@ impl Drop for Lifetime {
             // A panic in the background thread has already been reported by
             // the runtime; there is nothing more to do with it here.
             let _ = thread.join();
+        }
+        if let Some(inner) = self.inner.upgrade() {
+            // Nobody is left to tell: a failed final sync is reported by
+            // the next open (a torn tail) at worst.
+            let _ = inner.close_persistence();
         }
     }
 }
@@ -170,19 +179,30 @@ impl Store {
     /// An in-memory store with the default [`Config`].
     #[must_use]
     pub fn new() -> Store {
-        Store::start(Config::default())
+        Store::start(
+            Config::default(),
+            crate::persist::engine::Persisters::default(),
+        )
     }
 
-    /// A store set up by `config`.
+    /// A store set up by `config`: with a data directory and a snapshot or
+    /// an append log, the persisted data is loaded first (see
+    /// [`Store::load_report`]).
     ///
     /// # Errors
     ///
-    /// None yet for in-memory stores; opening persisted data can fail.
+    /// The data directory is used by another store (its lock file is
+    /// held); a persisted file is missing, corrupt (the error names the
+    /// file and byte offset) or unreadable; a snapshot or append log is
+    /// configured without a data directory ([`Error::NoDataDir`](crate::Error::NoDataDir)).
     pub fn open(config: Config) -> Result<Store> {
-        Ok(Store::start(config))
+        let persist = crate::persist::engine::Persisters::open(&config)?;
+        let store = Store::start(config, persist);
+        crate::persist::engine::load_and_attach(&store)?;
+        Ok(store)
     }
 
-    fn start(config: Config) -> Store {
+    fn start(config: Config, persist: crate::persist::engine::Persisters) -> Store {
         let keyspace = Keyspace::new(config.shards);
         let inner = Arc::new(Inner {
             expire_cursor: Mutex::new(ExpireCursor::new(keyspace.shard_count())),
@@ -197,18 +217,19 @@ impl Store {
             watches: crate::watch::Watches::default(),
             client_ids: AtomicU64::new(0),
             clients: crate::session::Clients::default(),
-            persist: crate::persist::engine::Persisters::default(),
+            persist,
+            started_unix: config.clock.now_ms() / 1000,
             config,
         });
         let stop = Arc::new(StopSignal::default());
-        let thread = inner
-            .config
-            .active_expire
-            .then(|| spawn_background(Arc::clone(&inner), Arc::clone(&stop)))
-            .flatten();
+        let thread = spawn_background(Arc::clone(&inner), Arc::clone(&stop));
         Store {
+            _lifetime: Arc::new(Lifetime {
+                stop,
+                thread,
+                inner: Arc::downgrade(&inner),
+            }),
             inner,
-            _lifetime: Arc::new(Lifetime { stop, thread }),
         }
     }
 
@@ -304,6 +325,7 @@ fn spawn_background(inner: Arc<Inner>, stop: Arc<StopSignal>) -> Option<JoinHand
     std::thread::Builder::new()
         .name("kvstore-expire".into())
         .spawn(move || {
+            let mut last_cron = std::time::Instant::now();
             loop {
                 // Read each round: CONFIG SET hz applies at once.
                 let period = Duration::from_millis(1000 / u64::from(inner.settings.hz().max(1)));
@@ -318,7 +340,13 @@ fn spawn_background(inner: Arc<Inner>, stop: Arc<StopSignal>) -> Option<JoinHand
                         return;
                     }
                 }
-                inner.active_expire_pass(budget);
+                if inner.config.active_expire {
+                    inner.active_expire_pass(budget);
+                }
+                if last_cron.elapsed() >= Duration::from_secs(1) {
+                    last_cron = std::time::Instant::now();
+                    inner.persistence_cron();
+                }
             }
         })
         .ok()

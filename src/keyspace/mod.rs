@@ -8,6 +8,7 @@
 //! shards lock them in ascending shard order and hold them to the end, so
 //! every command is atomic and none can deadlock with another.
 
+pub(crate) mod copy;
 pub(crate) mod entry;
 pub(crate) mod table;
 pub(crate) mod tx;
@@ -49,6 +50,9 @@ pub(crate) struct Shard {
     hash_ttls: Table<ExpireSlot>,
     /// Heap bytes owned by the buckets of all three tables.
     heap_bytes: usize,
+    /// A checkpoint still needs this shard as it was at its instant (see
+    /// [`copy`]).
+    copy_pending: std::sync::atomic::AtomicBool,
 }
 
 /// Keeps each shard's lock on its own cache lines (two, for the adjacent-line
@@ -65,6 +69,9 @@ pub(crate) struct Keyspace {
     /// Open transactions on any thread: while zero, locking a shard skips
     /// the per-thread lookup of held shards.
     transactions: AtomicUsize,
+    /// A checkpoint's copy is under way (see [`copy`]).
+    copying: std::sync::atomic::AtomicBool,
+    copy_job: parking_lot::Mutex<Option<std::sync::Arc<copy::CopyJob>>>,
 }
 
 /// Per-command context: the clock, read at most once per command, and the
@@ -120,6 +127,7 @@ impl Shard {
             expires: Table::new(hasher.clone()),
             hash_ttls: Table::new(hasher.clone()),
             heap_bytes: 0,
+            copy_pending: std::sync::atomic::AtomicBool::new(false),
         }
     }
 
@@ -492,6 +500,8 @@ impl Keyspace {
             shift,
             hasher,
             transactions: AtomicUsize::new(0),
+            copying: std::sync::atomic::AtomicBool::new(false),
+            copy_job: parking_lot::Mutex::new(None),
         }
     }
 
@@ -544,7 +554,9 @@ impl Keyspace {
                 tx::Hold::Undeclared => undeclared(shard),
             }
         }
-        ShardMut::Locked(self.shards[shard].0.write())
+        let guard = self.shards[shard].0.write();
+        self.copy_before_write(shard, &guard);
+        ShardMut::Locked(guard)
     }
 
     /// Write-locks the given shards in ascending order.
@@ -578,7 +590,11 @@ impl Keyspace {
     ) -> Vec<(usize, RwLockWriteGuard<'_, Shard>)> {
         let guards = sorted_unique(shards)
             .into_iter()
-            .map(|i| (i, self.shards[i].0.write()))
+            .map(|i| {
+                let guard = self.shards[i].0.write();
+                self.copy_before_write(i, &guard);
+                (i, guard)
+            })
             .collect();
         self.transactions.fetch_add(1, Ordering::SeqCst);
         guards

@@ -6,8 +6,11 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::Store;
+use crate::encoding::listpack::Elem;
 use crate::keyspace::Shard;
+use crate::keyspace::table::Bucket;
+use crate::value::{HashRef, ListRef, ValueRef};
+use crate::{Result, SetOptions, Store};
 
 /// One key with its value and deadline, independent of how it is encoded
 /// in memory.
@@ -75,23 +78,148 @@ impl DumpValue {
 /// Every key of `shard` (expired ones included: loading skips them), as
 /// dumps.
 pub(crate) fn dump_shard(shard: &Shard) -> Vec<KeyDump> {
-    let _ = shard;
-    unimplemented!("dump_shard")
+    shard
+        .table()
+        .iter()
+        .map(|slot| {
+            let key = slot.key();
+            KeyDump {
+                key: key.to_vec(),
+                expire_at_ms: shard.deadline_of(slot, shard.hash(key)),
+                value: dump_value(slot.value()),
+            }
+        })
+        .collect()
+}
+
+fn dump_value(value: ValueRef<'_>) -> DumpValue {
+    let owned = |e: Elem<'_>| e.to_vec();
+    match value {
+        ValueRef::Str(bytes) => DumpValue::String(bytes.to_vec()),
+        ValueRef::Int(n) => DumpValue::String(itoa::Buffer::new().format(n).as_bytes().to_vec()),
+        ValueRef::List(ListRef::Packed(lp)) => DumpValue::List(lp.iter().map(owned).collect()),
+        ValueRef::List(ListRef::Quick(ql)) => DumpValue::List(ql.iter().map(owned).collect()),
+        ValueRef::Set(set) => {
+            let mut members = Vec::with_capacity(set.len());
+            set.for_each(|m| members.push(m.to_vec()));
+            DumpValue::Set(members)
+        }
+        ValueRef::Hash(HashRef::Packed(lp)) => {
+            let mut fields = Vec::with_capacity(lp.len() / 2);
+            let mut items = lp.iter();
+            while let (Some(f), Some(v)) = (items.next(), items.next()) {
+                fields.push(HashField {
+                    field: f.to_vec(),
+                    value: v.to_vec(),
+                    expire_at_ms: None,
+                });
+            }
+            DumpValue::Hash(fields)
+        }
+        ValueRef::Hash(HashRef::Table(table)) => DumpValue::Hash(
+            // i64::MIN: every field, expired or not (loading skips those).
+            table
+                .iter_live(i64::MIN)
+                .map(|(f, v)| HashField {
+                    field: f.to_vec(),
+                    value: v.to_vec(),
+                    expire_at_ms: table.deadline(f),
+                })
+                .collect(),
+        ),
+        ValueRef::ZSet(zset) => DumpValue::ZSet(zset.collect(0, zset.len(), false)),
+    }
 }
 
 impl Store {
     /// Stores `dump` under its key, replacing what was there, with the
     /// encodings this store's thresholds pick. A key whose deadline is past
-    /// is not stored, and neither are hash fields whose deadline is past.
+    /// is not stored (an existing one is deleted), and neither are hash
+    /// fields whose deadline is past; an empty collection is no key at all.
     /// This is how checkpoints are loaded; on a running store it is a write
     /// like any other, propagated as the commands that rebuild the key.
+    ///
+    /// ```
+    /// use kvstore::persist::{DumpValue, KeyDump};
+    /// use kvstore::Store;
+    ///
+    /// let store = Store::new();
+    /// store.restore_dump(KeyDump {
+    ///     key: b"queue".to_vec(),
+    ///     expire_at_ms: None,
+    ///     value: DumpValue::List(vec![b"a".to_vec(), b"b".to_vec()]),
+    /// })?;
+    /// assert_eq!(store.lrange("queue", 0, -1)?, vec![b"a".to_vec(), b"b".to_vec()]);
+    /// # Ok::<(), kvstore::Error>(())
+    /// ```
     ///
     /// # Errors
     ///
     /// [`Error::StringTooLong`](crate::Error::StringTooLong) for a string
-    /// over the store's limit.
-    pub fn restore_dump(&self, dump: KeyDump) -> crate::Result<()> {
-        let _ = dump;
-        unimplemented!("restore_dump")
+    /// over the store's limit; a hash field deadline out of range.
+    pub fn restore_dump(&self, dump: KeyDump) -> Result<()> {
+        let KeyDump {
+            key,
+            expire_at_ms,
+            value,
+        } = dump;
+        let now = self.ctx().now();
+        if expire_at_ms.is_some_and(|at| at < now) || value.is_empty() {
+            self.del([&key])?;
+            return Ok(());
+        }
+        if let DumpValue::String(bytes) = &value {
+            let options = match expire_at_ms {
+                Some(at) => SetOptions::new().pxat(at),
+                None => SetOptions::new(),
+            };
+            self.set_with(&key, bytes, options)?;
+            return Ok(());
+        }
+        self.transaction(&[&key], |tx| -> Result<()> {
+            tx.del([&key])?;
+            match value {
+                DumpValue::String(_) => {}
+                DumpValue::List(items) => {
+                    tx.rpush(&key, items)?;
+                }
+                DumpValue::Set(members) => {
+                    tx.sadd(&key, members)?;
+                }
+                DumpValue::ZSet(members) => {
+                    tx.zadd(&key, members.into_iter().map(|(m, score)| (score, m)))?;
+                }
+                DumpValue::Hash(fields) => {
+                    let live = |f: &&HashField| f.expire_at_ms.is_none_or(|at| at >= now);
+                    tx.hset(
+                        &key,
+                        fields.iter().filter(live).map(|f| (&f.field, &f.value)),
+                    )?;
+                    for f in fields.iter().filter(live) {
+                        if let Some(at) = f.expire_at_ms {
+                            tx.hpexpireat(&key, at, None, [&f.field])?;
+                        }
+                    }
+                }
+            }
+            if let Some(at) = expire_at_ms
+                && tx.exists([&key])? > 0
+            {
+                tx.pexpireat(&key, at)?;
+            }
+            Ok(())
+        })
+    }
+}
+
+impl DumpValue {
+    /// Whether this is a collection with nothing in it (no key at all).
+    fn is_empty(&self) -> bool {
+        match self {
+            DumpValue::String(_) => false,
+            DumpValue::List(v) | DumpValue::Set(v) => v.is_empty(),
+            DumpValue::Hash(v) => v.is_empty(),
+            DumpValue::ZSet(v) => v.is_empty(),
+        }
     }
 }

@@ -3,17 +3,117 @@
 
 use std::cell::RefCell;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::thread::JoinHandle;
 
-use crate::persist::Persistence;
+use parking_lot::{Condvar, Mutex};
+
+use crate::config::Config;
+use crate::keyspace::copy::CopyIter;
+use crate::persist::aof::AppendLog;
+use crate::persist::snapshot::Snapshot;
+use crate::persist::{LOCK_FILE, LoadReport, Persistence};
 use crate::propagate::WriteObserver;
 use crate::store::Inner;
-use crate::{Error, Result};
+use crate::{Error, Result, Store};
 
 /// The persistences of one store.
 #[derive(Default)]
 pub(crate) struct Persisters {
-    /// Every persistence, built-in ones first.
+    /// Every persistence that loads and records, built-in ones first.
     pub(crate) all: Vec<Arc<dyn Persistence>>,
+    /// The snapshot file; present whenever there is a data directory
+    /// (`SAVE` works then), loaded and recording only when configured.
+    pub(crate) snapshot: Option<Arc<Snapshot>>,
+    /// The append log, when configured.
+    pub(crate) log: Option<Arc<AppendLog>>,
+    /// The data directory's lock, held while the store lives.
+    _lock: Option<Box<dyn Send + Sync>>,
+    /// Which checkpoint runs now, if any (one at a time).
+    running: Mutex<Option<Kind>>,
+    idle: Condvar,
+    /// Background checkpoint threads, joined at shutdown.
+    threads: Mutex<Vec<JoinHandle<()>>>,
+    /// What the open loaded.
+    pub(crate) report: Mutex<LoadReport>,
+    /// Set once the persistences were synced and stopped.
+    closed: AtomicBool,
+}
+
+/// The kinds of checkpoint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Kind {
+    Snapshot,
+    Rewrite,
+}
+
+impl Persisters {
+    /// Locks the data directory and sets up the configured persistences
+    /// (nothing is loaded yet).
+    pub(crate) fn open(config: &Config) -> Result<Persisters> {
+        let mut persisters = Persisters::default();
+        let Some(dir) = &config.dir else {
+            if config.snapshot.is_some() || config.append_log.is_some() {
+                return Err(Error::NoDataDir);
+            }
+            persisters.all.clone_from(&config.custom_persistence);
+            return Ok(persisters);
+        };
+        let fs = Arc::clone(&config.fs);
+        fs.create_dir_all(dir).map_err(|e| {
+            Error::Persistence(format!(
+                "cannot create data directory {}: {e}",
+                dir.display()
+            ))
+        })?;
+        let lock_path = dir.join(LOCK_FILE);
+        persisters._lock = Some(fs.lock(&lock_path).map_err(|e| {
+            Error::Persistence(format!(
+                "data directory {} is in use by another store ({}: {e})",
+                dir.display(),
+                lock_path.display()
+            ))
+        })?);
+        let snapshot_options = config.snapshot.clone().unwrap_or_default();
+        let snapshot = Arc::new(Snapshot::new(
+            Arc::clone(&fs),
+            dir,
+            snapshot_options,
+            Arc::clone(&config.clock),
+        ));
+        if config.snapshot.is_some() {
+            persisters.all.push(snapshot.clone());
+        }
+        persisters.snapshot = Some(snapshot);
+        if let Some(options) = &config.append_log {
+            let log = Arc::new(AppendLog::open(
+                fs,
+                dir,
+                options.clone(),
+                Arc::clone(&config.clock),
+            )?);
+            persisters.all.push(log.clone());
+            persisters.log = Some(log);
+        }
+        persisters
+            .all
+            .extend(config.custom_persistence.iter().cloned());
+        Ok(persisters)
+    }
+
+    fn snapshot_on(&self) -> Option<&Arc<Snapshot>> {
+        let snapshot = self.snapshot.as_ref()?;
+        let on = self
+            .all
+            .iter()
+            .any(|p| Arc::as_ptr(p).cast::<()>() == Arc::as_ptr(snapshot).cast::<()>());
+        on.then_some(snapshot)
+    }
+
+    /// Whether a checkpoint of `kind` is running.
+    pub(crate) fn running(&self, kind: Kind) -> bool {
+        *self.running.lock() == Some(kind)
+    }
 }
 
 thread_local! {
@@ -90,5 +190,252 @@ impl Inner {
             Some(e) => Err(e),
             None => result,
         }
+    }
+}
+
+/// Loads the persisted data into a store being opened, then attaches the
+/// persistences to the write path.
+pub(crate) fn load_and_attach(store: &Store) -> Result<()> {
+    let inner = &store.inner;
+    let persist = &inner.persist;
+    let mut report = LoadReport::default();
+    let log_has_data = persist.log.as_ref().is_some_and(|log| log.has_data());
+    if let (Some(log), true) = (&persist.log, log_has_data) {
+        let mut failed = 0u64;
+        let stats = log.replay(&mut |argv| {
+            if let crate::Reply::Error(e) = store.execute(argv) {
+                if matches!(e, Error::UnknownCommand { .. }) {
+                    return Err(Error::Persistence(format!(
+                        "unknown command in the append log: {e}"
+                    )));
+                }
+                failed += 1;
+            }
+            Ok(())
+        })?;
+        report.source = Some("append log");
+        report.commands = stats.commands;
+        report.warnings = stats.warnings;
+        if failed > 0 {
+            report.warnings.push(format!(
+                "{failed} commands of the append log answered with an error while replaying"
+            ));
+        }
+    } else if let Some(snapshot) = persist.snapshot_on()
+        && snapshot.read(&mut |dump| store.restore_dump(dump))?
+    {
+        report.source = Some("snapshot");
+    }
+    for p in &persist.all {
+        let builtin = persist
+            .snapshot
+            .as_ref()
+            .is_some_and(|s| Arc::as_ptr(p).cast::<()>() == Arc::as_ptr(s).cast::<()>())
+            || persist
+                .log
+                .as_ref()
+                .is_some_and(|l| Arc::as_ptr(p).cast::<()>() == Arc::as_ptr(l).cast::<()>());
+        if !builtin {
+            p.load(store)?;
+        }
+    }
+    report.keys = store.dbsize();
+    if let Some(log) = &persist.log {
+        if !log_has_data {
+            // A new log starts with a base holding what was loaded (as Redis
+            // rewrites at startup), so the next open can prefer it.
+            inner.checkpoint_now(Kind::Rewrite, log.as_ref())?;
+        }
+        log.start();
+    }
+    *persist.report.lock() = report;
+    for p in &persist.all {
+        inner.propagator.add(Arc::new(Recorder(Arc::clone(p))));
+    }
+    Ok(())
+}
+
+/// A checkpoint running in the background (`bgsave`, `bgrewriteaof`).
+///
+/// Dropping it lets the checkpoint go on; [`BackgroundJob::wait`] waits
+/// for its outcome. The store waits for it on shutdown either way.
+#[derive(Debug)]
+#[must_use = "dropping the job detaches it; call wait() for its outcome"]
+pub struct BackgroundJob {
+    outcome: Arc<(Mutex<Option<Result<()>>>, Condvar)>,
+}
+
+impl BackgroundJob {
+    /// Waits until the checkpoint finished and returns its outcome.
+    ///
+    /// # Errors
+    ///
+    /// The checkpoint failed (the previous files still load).
+    pub fn wait(self) -> Result<()> {
+        let (lock, done) = &*self.outcome;
+        let mut outcome = lock.lock();
+        loop {
+            if let Some(result) = outcome.take() {
+                return result;
+            }
+            done.wait(&mut outcome);
+        }
+    }
+}
+
+impl Inner {
+    /// Takes the checkpoint slot for `kind`, waiting for a running one to
+    /// finish when `wait`.
+    fn claim(&self, kind: Kind, wait: bool) -> Result<()> {
+        let mut running = self.persist.running.lock();
+        while let Some(other) = *running {
+            if !wait {
+                return Err(match (kind, other) {
+                    (Kind::Snapshot, Kind::Snapshot) => Error::BgsaveInProgress,
+                    (Kind::Rewrite, Kind::Rewrite) => Error::RewriteInProgress,
+                    (Kind::Snapshot, Kind::Rewrite) => Error::Persistence(
+                        "Another child process is active (AOF?): can't BGSAVE right now. \
+                         Use BGSAVE SCHEDULE in order to schedule a BGSAVE whenever possible."
+                            .into(),
+                    ),
+                    (Kind::Rewrite, Kind::Snapshot) => Error::Persistence(
+                        "Background save in progress: can't BGREWRITEAOF right now".into(),
+                    ),
+                });
+            }
+            self.persist.idle.wait(&mut running);
+        }
+        *running = Some(kind);
+        Ok(())
+    }
+
+    fn release(&self) {
+        *self.persist.running.lock() = None;
+        self.persist.idle.notify_all();
+    }
+
+    /// The checkpoint's instant: every shard write-locked, the persistence
+    /// told, every shard marked for copying.
+    fn begin_copy(&self, p: &dyn Persistence) -> Result<Arc<crate::keyspace::copy::CopyJob>> {
+        if crate::keyspace::tx::in_transaction(&self.keyspace) {
+            return Err(Error::Persistence(
+                "a checkpoint cannot start inside a transaction".into(),
+            ));
+        }
+        let guards = self.keyspace.write_all();
+        p.begin_checkpoint()?;
+        Ok(self
+            .keyspace
+            .start_copy(guards.iter().map(|(_, shard)| shard)))
+    }
+
+    fn copy_into(
+        &self,
+        job: Arc<crate::keyspace::copy::CopyJob>,
+        p: &dyn Persistence,
+    ) -> Result<()> {
+        let mut keys = CopyIter::new(&self.keyspace, job);
+        let result = p.checkpoint(&mut keys);
+        self.keyspace.end_copy();
+        result
+    }
+
+    /// A checkpoint of `p` on this thread (waits for a running one first).
+    pub(crate) fn checkpoint_now(&self, kind: Kind, p: &dyn Persistence) -> Result<()> {
+        self.claim(kind, true)?;
+        let result = self.begin_copy(p).and_then(|job| self.copy_into(job, p));
+        self.release();
+        result
+    }
+
+    /// Starts a checkpoint of `p` on a background thread. The instant is
+    /// now (writes acknowledged before this returns are in it). With
+    /// `wait`, a running checkpoint is waited for first (on this thread).
+    pub(crate) fn checkpoint_background(
+        self: &Arc<Self>,
+        kind: Kind,
+        p: Arc<dyn Persistence>,
+        wait: bool,
+    ) -> Result<BackgroundJob> {
+        self.claim(kind, wait)?;
+        let job = match self.begin_copy(p.as_ref()) {
+            Ok(job) => job,
+            Err(e) => {
+                self.release();
+                return Err(e);
+            }
+        };
+        let outcome = Arc::new((Mutex::new(None), Condvar::new()));
+        let inner = Arc::clone(self);
+        let reported = Arc::clone(&outcome);
+        let name = match kind {
+            Kind::Snapshot => "kvstore-bgsave",
+            Kind::Rewrite => "kvstore-rewrite",
+        };
+        let spawned = std::thread::Builder::new()
+            .name(name.into())
+            .spawn(move || {
+                let result = inner.copy_into(job, p.as_ref());
+                inner.release();
+                let (lock, done) = &*reported;
+                *lock.lock() = Some(result);
+                done.notify_all();
+            });
+        match spawned {
+            Ok(thread) => {
+                let mut threads = self.persist.threads.lock();
+                threads.retain(|t| !t.is_finished());
+                threads.push(thread);
+                Ok(BackgroundJob { outcome })
+            }
+            Err(e) => {
+                self.keyspace.end_copy();
+                self.release();
+                Err(Error::Persistence(format!(
+                    "cannot start a background thread: {e}"
+                )))
+            }
+        }
+    }
+
+    /// Once a second from the background thread: automatic snapshots (save
+    /// points) and log rewrites.
+    pub(crate) fn persistence_cron(self: &Arc<Self>) {
+        if self.persist.running.lock().is_some() {
+            return;
+        }
+        if let Some(snapshot) = self.persist.snapshot_on()
+            && snapshot.checkpoint_due()
+        {
+            let _ = self.checkpoint_background(Kind::Snapshot, snapshot.clone(), false);
+            return;
+        }
+        if let Some(log) = &self.persist.log
+            && log.checkpoint_due()
+        {
+            let _ = self.checkpoint_background(Kind::Rewrite, log.clone(), false);
+        }
+    }
+
+    /// Shutdown: waits for background checkpoints, syncs every
+    /// persistence and stops the log's thread. Runs once.
+    pub(crate) fn close_persistence(&self) -> Result<()> {
+        if self.persist.closed.swap(true, Ordering::SeqCst) {
+            return Ok(());
+        }
+        let threads: Vec<JoinHandle<()>> = self.persist.threads.lock().drain(..).collect();
+        for thread in threads {
+            let _ = thread.join();
+        }
+        let mut first_error = None;
+        for p in &self.persist.all {
+            if let Err(e) = p.sync() {
+                first_error.get_or_insert(e);
+            }
+        }
+        if let Some(log) = &self.persist.log {
+            log.shutdown();
+        }
+        first_error.map_or(Ok(()), Err)
     }
 }

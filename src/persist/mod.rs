@@ -19,17 +19,19 @@
 //! which a lock file (`kvstore.lock`) reserves for one store at a time.
 
 pub(crate) mod aof;
-mod dump;
+pub(crate) mod dump;
 pub(crate) mod engine;
 #[cfg(test)]
 pub(crate) mod fault;
 pub(crate) mod fs;
 mod options;
 pub(crate) mod snapshot;
+mod store_api;
 
 use std::path::PathBuf;
 
 pub use dump::{DumpValue, HashField, KeyDump};
+pub use engine::BackgroundJob;
 pub use options::{AppendFsync, AppendLogOptions, SavePoint, SnapshotOptions};
 
 use crate::{Result, Store};

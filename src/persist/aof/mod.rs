@@ -75,3 +75,16 @@ impl Persistence for AppendLog {
         unimplemented!("AppendLog::record")
     }
 }
+
+impl AppendLog {
+    /// Starts appending (after the load): opens the last incremental file
+    /// and the background flusher.
+    pub(crate) fn start(self: &Arc<Self>) {
+        unimplemented!("AppendLog::start")
+    }
+
+    /// Flushes, fsyncs and stops the background flusher.
+    pub(crate) fn shutdown(&self) {
+        unimplemented!("AppendLog::shutdown")
+    }
+}
