@@ -236,6 +236,8 @@ pub enum Error {
     RewriteInProgress,
     /// `SAVE`/`BGSAVE` on a store without a data directory.
     NoDataDir,
+    /// A command Redis refuses inside `MULTI` (`SAVE`).
+    NotAllowedInMulti,
     // -- end of persistence errors --
     /// A typed value ([`Store::get_value`](crate::Store::get_value)) could not
     /// be encoded or decoded; the field says why.
@@ -461,6 +463,9 @@ impl fmt::Display for Error {
             Error::RewriteInProgress => f.write_str(
                 "ERR Background append only file rewriting already in progress",
             ),
+            Error::NotAllowedInMulti => {
+                f.write_str("ERR Command not allowed inside a transaction")
+            }
             Error::NoDataDir => {
                 f.write_str("ERR persistence needs a data directory (Config::builder().dir)")
             }

@@ -230,6 +230,10 @@ impl Session {
             self.store.count_command();
             return Next::Reply(reply);
         }
+        if spec.flags & flags::NO_MULTI != 0 && self.multi.is_some() {
+            self.flag_multi();
+            return Next::Reply(Reply::Error(Error::NotAllowedInMulti));
+        }
         if let Some(multi) = &mut self.multi {
             multi.queue.push(argv.iter().map(|a| a.to_vec()).collect());
             return Next::Reply(Reply::Simple("QUEUED"));

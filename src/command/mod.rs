@@ -10,6 +10,7 @@ mod hash;
 mod introspect;
 mod list;
 mod meta;
+mod persist;
 mod server;
 mod set;
 mod string;
@@ -42,6 +43,8 @@ pub(crate) mod flags {
     /// Works on the connection's state, run by [`crate::Session`]
     /// (`AUTH`, `MULTI`, `CLIENT SETNAME`, …).
     pub(crate) const CONNECTION: u32 = 1 << 5;
+    /// Refused inside `MULTI` (`SAVE`).
+    pub(crate) const NO_MULTI: u32 = 1 << 6;
 }
 
 /// Positions of the keys in a command's argv, as Redis's legacy

@@ -7,7 +7,8 @@ use super::flags::*;
 use crate::session::standalone;
 
 use super::{
-    CommandSpec, KeySpec, generic, hash, introspect, list, server, set, string, zset, zset_more,
+    CommandSpec, KeySpec, generic, hash, introspect, list, persist, server, set, string, zset,
+    zset_more,
 };
 
 const fn keys(first: i32, last: i32, step: i32) -> KeySpec {
@@ -1487,6 +1488,38 @@ pub(crate) static COMMANDS: &[CommandSpec] = &[
         flags: WRITE,
         keys: NO_KEYS,
         handler: server::flushall,
+        subcommands: &[],
+    },
+    CommandSpec {
+        name: "save",
+        arity: 1,
+        flags: NO_MULTI,
+        keys: NO_KEYS,
+        handler: persist::save,
+        subcommands: &[],
+    },
+    CommandSpec {
+        name: "bgsave",
+        arity: -1,
+        flags: 0,
+        keys: NO_KEYS,
+        handler: persist::bgsave,
+        subcommands: &[],
+    },
+    CommandSpec {
+        name: "bgrewriteaof",
+        arity: 1,
+        flags: 0,
+        keys: NO_KEYS,
+        handler: persist::bgrewriteaof,
+        subcommands: &[],
+    },
+    CommandSpec {
+        name: "lastsave",
+        arity: 1,
+        flags: FAST,
+        keys: NO_KEYS,
+        handler: persist::lastsave,
         subcommands: &[],
     },
     CommandSpec {

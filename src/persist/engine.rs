@@ -349,15 +349,13 @@ impl Inner {
     }
 
     /// Starts a checkpoint of `p` on a background thread. The instant is
-    /// now (writes acknowledged before this returns are in it). With
-    /// `wait`, a running checkpoint is waited for first (on this thread).
+    /// now (writes acknowledged before this returns are in it).
     pub(crate) fn checkpoint_background(
         self: &Arc<Self>,
         kind: Kind,
         p: Arc<dyn Persistence>,
-        wait: bool,
     ) -> Result<BackgroundJob> {
-        self.claim(kind, wait)?;
+        self.claim(kind, false)?;
         let job = match self.begin_copy(p.as_ref()) {
             Ok(job) => job,
             Err(e) => {
@@ -365,37 +363,44 @@ impl Inner {
                 return Err(e);
             }
         };
-        let outcome = Arc::new((Mutex::new(None), Condvar::new()));
         let inner = Arc::clone(self);
+        let spawned = self.spawn_job(kind, move || {
+            let result = inner.copy_into(job, p.as_ref());
+            inner.release();
+            result
+        });
+        if spawned.is_err() {
+            self.keyspace.end_copy();
+            self.release();
+        }
+        spawned
+    }
+
+    /// Runs `work` on a checkpoint thread, tracked for the shutdown.
+    pub(crate) fn spawn_job(
+        &self,
+        kind: Kind,
+        work: impl FnOnce() -> Result<()> + Send + 'static,
+    ) -> Result<BackgroundJob> {
+        let outcome = Arc::new((Mutex::new(None), Condvar::new()));
         let reported = Arc::clone(&outcome);
         let name = match kind {
             Kind::Snapshot => "kvstore-bgsave",
             Kind::Rewrite => "kvstore-rewrite",
         };
-        let spawned = std::thread::Builder::new()
+        let thread = std::thread::Builder::new()
             .name(name.into())
             .spawn(move || {
-                let result = inner.copy_into(job, p.as_ref());
-                inner.release();
+                let result = work();
                 let (lock, done) = &*reported;
                 *lock.lock() = Some(result);
                 done.notify_all();
-            });
-        match spawned {
-            Ok(thread) => {
-                let mut threads = self.persist.threads.lock();
-                threads.retain(|t| !t.is_finished());
-                threads.push(thread);
-                Ok(BackgroundJob { outcome })
-            }
-            Err(e) => {
-                self.keyspace.end_copy();
-                self.release();
-                Err(Error::Persistence(format!(
-                    "cannot start a background thread: {e}"
-                )))
-            }
-        }
+            })
+            .map_err(|e| Error::Persistence(format!("cannot start a background thread: {e}")))?;
+        let mut threads = self.persist.threads.lock();
+        threads.retain(|t| !t.is_finished());
+        threads.push(thread);
+        Ok(BackgroundJob { outcome })
     }
 
     /// Once a second from the background thread: automatic snapshots (save
@@ -407,13 +412,13 @@ impl Inner {
         if let Some(snapshot) = self.persist.snapshot_on()
             && snapshot.checkpoint_due()
         {
-            let _ = self.checkpoint_background(Kind::Snapshot, snapshot.clone(), false);
+            let _ = self.checkpoint_background(Kind::Snapshot, snapshot.clone());
             return;
         }
         if let Some(log) = &self.persist.log
             && log.checkpoint_due()
         {
-            let _ = self.checkpoint_background(Kind::Rewrite, log.clone(), false);
+            let _ = self.checkpoint_background(Kind::Rewrite, log.clone());
         }
     }
 

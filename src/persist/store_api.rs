@@ -57,7 +57,7 @@ impl Store {
             .clone()
             .ok_or(Error::NoDataDir)?;
         self.inner
-            .checkpoint_background(Kind::Snapshot, snapshot as Arc<dyn Persistence>, false)
+            .checkpoint_background(Kind::Snapshot, snapshot as Arc<dyn Persistence>)
     }
 
     /// `BGREWRITEAOF`: rewrites the append log on a background thread into
@@ -75,8 +75,15 @@ impl Store {
         if self.inner.persist.running(Kind::Rewrite) {
             return Err(Error::RewriteInProgress);
         }
+        if self.inner.persist.running(Kind::Snapshot) {
+            // Scheduled: the rewrite starts when the snapshot is done.
+            let inner = Arc::clone(&self.inner);
+            return self.inner.spawn_job(Kind::Rewrite, move || {
+                inner.checkpoint_now(Kind::Rewrite, log.as_ref())
+            });
+        }
         self.inner
-            .checkpoint_background(Kind::Rewrite, log as Arc<dyn Persistence>, true)
+            .checkpoint_background(Kind::Rewrite, log as Arc<dyn Persistence>)
     }
 
     /// `LASTSAVE`: the Unix time (seconds) of the last successful snapshot,
