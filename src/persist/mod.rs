@@ -28,8 +28,6 @@ mod options;
 pub(crate) mod snapshot;
 mod store_api;
 
-use std::path::PathBuf;
-
 pub use dump::{DumpValue, HashField, KeyDump};
 pub use engine::BackgroundJob;
 pub use options::{AppendFsync, AppendLogOptions, SavePoint, SnapshotOptions};
@@ -178,8 +176,3 @@ pub struct LoadReport {
 
 /// The data directory's lock file.
 pub(crate) const LOCK_FILE: &str = "kvstore.lock";
-
-/// Where a store's files are.
-pub(crate) fn data_dir(config: &crate::Config) -> Option<PathBuf> {
-    config.dir.clone()
-}
