@@ -137,13 +137,15 @@ fn dataset(kind: &str, keys: usize) -> Vec<Vec<Vec<u8>>> {
             vec![b"SET".to_vec(), key, format!("value:{i}").into_bytes()]
         } else {
             let n = 5 + (rng.next() % 40) as usize;
-            let items = (0..n).map(|j| format!("item-{j}-{}", rng.next() % 1000).into_bytes());
+            let items: Vec<Vec<u8>> = (0..n)
+                .map(|j| format!("item-{j}-{}", rng.next() % 1000).into_bytes())
+                .collect();
             match i % 4 {
                 0 => [b"RPUSH".to_vec(), key].into_iter().chain(items).collect(),
                 1 => [b"SADD".to_vec(), key].into_iter().chain(items).collect(),
                 2 => {
                     let mut c = vec![b"HSET".to_vec(), key];
-                    for (j, item) in items.enumerate() {
+                    for (j, item) in items.into_iter().enumerate() {
                         c.push(format!("field{j}").into_bytes());
                         c.push(item);
                     }
