@@ -10,6 +10,10 @@
 //! save points and `stop-writes-on-bgsave-error` read the rest.
 
 mod format;
+#[cfg(test)]
+mod tests;
+#[cfg(test)]
+mod tests_state;
 
 use std::io::{self, Read};
 use std::path::{Path, PathBuf};
