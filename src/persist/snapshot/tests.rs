@@ -480,3 +480,53 @@ fn write_v1_fixture() {
     let out = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/snapshot-v1.kvs");
     std::fs::copy(snapshot.path(), out).expect("copy fixture");
 }
+
+/// Save and load time of 1M small string keys (as `redis-benchmark`'s
+/// `key:%012d` → `xxx`), to compare with `redis-cli SAVE` and a restart.
+/// Run by hand: `cargo test --release --lib snapshot_speed -- --ignored --nocapture`.
+#[test]
+#[ignore = "timing, run by hand in release"]
+fn snapshot_speed_1m_strings() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let snapshot = snapshot_in(dir.path(), Arc::new(StdFs));
+    let keys: Vec<KeyDump> = (0..1_000_000)
+        .map(|i| string(&format!("key:{i:012}"), "xxx"))
+        .collect();
+    for _ in 0..3 {
+        let started = std::time::Instant::now();
+        let stats = snapshot.write(&mut keys.clone().into_iter()).expect("write");
+        let write = started.elapsed();
+        let started = std::time::Instant::now();
+        let mut n = 0u64;
+        snapshot
+            .read(&mut |dump| {
+                n += dump.key.len() as u64;
+                Ok(())
+            })
+            .expect("read");
+        let read = started.elapsed();
+        eprintln!(
+            "1M keys: write {write:?} ({} bytes), read+decode {read:?} ({n})",
+            stats.bytes
+        );
+    }
+}
+
+/// The example file of docs/formats.md, byte for byte.
+#[test]
+fn the_documented_example_loads() {
+    let example: &[u8] = &[
+        0x4B, 0x56, 0x53, 0x4E, 0x41, 0x50, 0x00, 0x00, // magic
+        0x01, 0x00, 0x00, 0x00, // version
+        0x7B, 0x68, 0xE5, 0xCF, 0x8B, 0x01, 0x00, 0x00, // created at
+        0x05, 0x00, 0x30, 0x2E, 0x31, 0x2E, 0x30, // "0.1.0"
+        0x01, 0x01, 0x6B, 0x00, 0x00, 0x01, 0x76, // the record
+        0xFF, // end tag
+        0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, // key count
+        0x3C, 0x25, 0xA3, 0xB0, // CRC-32
+    ];
+    let dir = tempfile::tempdir().expect("tempdir");
+    let snapshot = snapshot_in(dir.path(), Arc::new(StdFs));
+    std::fs::write(snapshot.path(), example).expect("write");
+    assert_eq!(read_all(&snapshot), Ok(Some(vec![string("k", "v")])));
+}
