@@ -9,7 +9,7 @@
 //! change; a successful checkpoint forgets the changes it contains; the
 //! save points and `stop-writes-on-bgsave-error` read the rest.
 
-mod format;
+pub(crate) mod format;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]
@@ -157,7 +157,11 @@ impl Snapshot {
     }
 
     /// Streams the file into `temp` and fsyncs it.
-    fn write_temp(&self, temp: &Path, keys: &mut dyn Iterator<Item = KeyDump>) -> Result<SaveStats> {
+    fn write_temp(
+        &self,
+        temp: &Path,
+        keys: &mut dyn Iterator<Item = KeyDump>,
+    ) -> Result<SaveStats> {
         let mut file = self
             .fs
             .create(temp)
@@ -210,9 +214,19 @@ impl Snapshot {
             Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(false),
             Err(e) => return Err(self.io_error("cannot open", &e)),
         };
-        // The length is a hint only: the file may change under us.
-        let hint = usize::try_from(len).unwrap_or(0).min(1 << 30);
-        let mut bytes = Vec::with_capacity(hint.saturating_add(1));
+        // One allocation of the file's size (plus the byte that finds the
+        // end); a file too big for memory is an error, not an abort.
+        let mut bytes = Vec::new();
+        usize::try_from(len)
+            .ok()
+            .and_then(|len| len.checked_add(1))
+            .and_then(|cap| bytes.try_reserve_exact(cap).ok())
+            .ok_or_else(|| {
+                Error::Persistence(format!(
+                    "snapshot file {}: cannot allocate {len} bytes to read it",
+                    self.path.display()
+                ))
+            })?;
         reader
             .read_to_end(&mut bytes)
             .map_err(|e| self.io_error("cannot read", &e))?;
@@ -324,7 +338,8 @@ impl Persistence for Snapshot {
         let now_ms = self.clock.now_ms();
         let mut state = self.state.lock();
         state.started_ms = None;
-        state.last_duration_ms = Some(u64::try_from(now_ms.saturating_sub(started_ms)).unwrap_or(0));
+        state.last_duration_ms =
+            Some(u64::try_from(now_ms.saturating_sub(started_ms)).unwrap_or(0));
         match result {
             Ok(stats) => {
                 state.saved_changes = state.saved_changes.max(begun);

@@ -195,7 +195,11 @@ fn verify(bytes: &[u8]) -> Result<(Header, usize), FormatError> {
         ));
     }
     let created_at_ms = i64::from_le_bytes(field(bytes, CREATED_AT_AT, "header")?);
-    let name_len = usize::from(u16::from_le_bytes(field(bytes, VERSION_STRING_AT, "header")?));
+    let name_len = usize::from(u16::from_le_bytes(field(
+        bytes,
+        VERSION_STRING_AT,
+        "header",
+    )?));
     let records_at = VERSION_STRING_AT + 2 + name_len;
     // The smallest file: header, end tag, trailer.
     if bytes.len() < records_at + 1 + TRAILER_LEN {
@@ -214,7 +218,10 @@ fn verify(bytes: &[u8]) -> Result<(Header, usize), FormatError> {
         ));
     }
     if name_len > MAX_VERSION_STRING {
-        return Err(FormatError::at(VERSION_STRING_AT, "version string too long"));
+        return Err(FormatError::at(
+            VERSION_STRING_AT,
+            "version string too long",
+        ));
     }
     let writer_version = std::str::from_utf8(&bytes[VERSION_STRING_AT + 2..records_at])
         .map_err(|_| FormatError::at(VERSION_STRING_AT + 2, "version string is not UTF-8"))?
@@ -243,9 +250,11 @@ pub(crate) fn decode<E>(
     loop {
         match bytes.get(at) {
             Some(&TAG_KEY) if at < end_at => {
-                let (dump, used) =
-                    bincode::serde::decode_from_slice::<KeyDump, _>(&bytes[at + 1..end_at], config())
-                        .map_err(|e| Err(FormatError::at(at, format!("undecodable key record ({e})"))))?;
+                let (dump, used) = bincode::serde::decode_from_slice::<KeyDump, _>(
+                    &bytes[at + 1..end_at],
+                    config(),
+                )
+                .map_err(|e| Err(FormatError::at(at, format!("undecodable key record ({e})"))))?;
                 visit(dump).map_err(Ok)?;
                 keys += 1;
                 at += 1 + used;
@@ -255,7 +264,10 @@ pub(crate) fn decode<E>(
                 return Err(Err(FormatError::at(at, "end tag before the trailer")));
             }
             Some(&tag) if at < end_at => {
-                return Err(Err(FormatError::at(at, format!("unknown record tag {tag:#04x}"))));
+                return Err(Err(FormatError::at(
+                    at,
+                    format!("unknown record tag {tag:#04x}"),
+                )));
             }
             _ => return Err(Err(FormatError::at(at, "missing end tag"))),
         }
@@ -263,7 +275,10 @@ pub(crate) fn decode<E>(
     if keys != header.keys {
         return Err(Err(FormatError::at(
             bytes.len() - TRAILER_LEN,
-            format!("key count {} in the trailer, {keys} records in the file", header.keys),
+            format!(
+                "key count {} in the trailer, {keys} records in the file",
+                header.keys
+            ),
         )));
     }
     Ok(header)

@@ -15,7 +15,12 @@ use crate::{Error, ManualClock};
 const NOW_MS: i64 = 1_700_000_000_123;
 
 pub(super) fn snapshot_in(dir: &Path, fs: Arc<dyn Fs>) -> Snapshot {
-    Snapshot::new(fs, dir, SnapshotOptions::new(), Arc::new(ManualClock::new(NOW_MS)))
+    Snapshot::new(
+        fs,
+        dir,
+        SnapshotOptions::new(),
+        Arc::new(ManualClock::new(NOW_MS)),
+    )
 }
 
 fn read_all(snapshot: &Snapshot) -> crate::Result<Option<Vec<KeyDump>>> {
@@ -89,7 +94,8 @@ fn assert_same(left: &[KeyDump], right: &[KeyDump]) {
     assert_eq!(left, right);
     for (l, r) in left.iter().zip(right) {
         if let (DumpValue::ZSet(l), DumpValue::ZSet(r)) = (&l.value, &r.value) {
-            let bits = |v: &[(Vec<u8>, f64)]| v.iter().map(|(_, s)| s.to_bits()).collect::<Vec<_>>();
+            let bits =
+                |v: &[(Vec<u8>, f64)]| v.iter().map(|(_, s)| s.to_bits()).collect::<Vec<_>>();
             assert_eq!(bits(l), bits(r));
         }
     }
@@ -118,7 +124,9 @@ fn round_trip_of_every_kind() {
     let dir = tempfile::tempdir().expect("tempdir");
     let snapshot = snapshot_in(dir.path(), Arc::new(StdFs));
     let keys = sample();
-    let stats = snapshot.write(&mut keys.clone().into_iter()).expect("write");
+    let stats = snapshot
+        .write(&mut keys.clone().into_iter())
+        .expect("write");
     let bytes = file_bytes(&snapshot);
     assert_eq!(
         stats,
@@ -169,11 +177,12 @@ fn layout_matches_the_specification() {
 fn records_are_bincode_standard() {
     let mut encoder = format::Encoder::new(0, "");
     let mut header = Vec::new();
-    encoder.drain(|b| {
-        header.extend_from_slice(b);
-        Ok::<(), ()>(())
-    })
-    .expect("drain");
+    encoder
+        .drain(|b| {
+            header.extend_from_slice(b);
+            Ok::<(), ()>(())
+        })
+        .expect("drain");
     for dump in sample() {
         encoder.push(&dump).expect("encode");
         let mut record = Vec::new();
@@ -199,14 +208,19 @@ fn loads_the_committed_v1_fixture() {
     let snapshot = snapshot_in(dir.path(), Arc::new(StdFs));
     let fixture = include_bytes!("../../../tests/data/snapshot-v1.kvs");
     std::fs::write(snapshot.path(), fixture).expect("write fixture");
-    assert_same(&read_all(&snapshot).expect("read").expect("file"), &sample());
+    assert_same(
+        &read_all(&snapshot).expect("read").expect("file"),
+        &sample(),
+    );
 }
 
 #[test]
 fn large_values_span_chunks() {
     let dir = tempfile::tempdir().expect("tempdir");
     let snapshot = snapshot_in(dir.path(), Arc::new(StdFs));
-    let big: Vec<u8> = (0..3 * format::CHUNK + 17).map(|i| (i % 251) as u8).collect();
+    let big: Vec<u8> = (0..3 * format::CHUNK + 17)
+        .map(|i| (i % 251) as u8)
+        .collect();
     let keys = vec![
         KeyDump {
             key: b"big".to_vec(),
@@ -220,7 +234,9 @@ fn large_values_span_chunks() {
         },
         string("after", "the big ones"),
     ];
-    let stats = snapshot.write(&mut keys.clone().into_iter()).expect("write");
+    let stats = snapshot
+        .write(&mut keys.clone().into_iter())
+        .expect("write");
     assert!(stats.bytes > 6 * format::CHUNK as u64);
     assert_same(&read_all(&snapshot).expect("read").expect("file"), &keys);
 }
@@ -263,7 +279,7 @@ fn truncation_at_every_offset_is_an_error() {
 }
 
 /// Rewrites the checksum so that only the structure checks stand.
-fn reseal(bytes: &mut Vec<u8>) {
+fn reseal(bytes: &mut [u8]) {
     let body = bytes.len() - 4;
     let crc = crc32fast::hash(&bytes[..body]);
     bytes[body..].copy_from_slice(&crc.to_le_bytes());
@@ -325,16 +341,31 @@ fn sealed_but_malformed_files_fail_at_the_record() {
         ),
         // A list of 2^40 elements.
         (
-            [&[TAG_KEY, 1, b'k', 0, 1, 253][..], &(1u64 << 40).to_le_bytes(), &[0]].concat(),
+            [
+                &[TAG_KEY, 1, b'k', 0, 1, 253][..],
+                &(1u64 << 40).to_le_bytes(),
+                &[0],
+            ]
+            .concat(),
             1,
             "undecodable key record",
             record_at,
         ),
         // A value kind that does not exist.
-        (vec![TAG_KEY, 1, b'k', 0, 9, 0], 1, "undecodable key record", record_at),
+        (
+            vec![TAG_KEY, 1, b'k', 0, 9, 0],
+            1,
+            "undecodable key record",
+            record_at,
+        ),
         (vec![0x42], 0, "unknown record tag 0x42", record_at),
         (vec![TAG_END], 0, "end tag before the trailer", record_at),
-        (vec![TAG_KEY, 1, b'k', 0, 0, 1, b'v'], 2, "key count 2 in the trailer", 22 + 7 + 1),
+        (
+            vec![TAG_KEY, 1, b'k', 0, 0, 1, b'v'],
+            2,
+            "key count 2 in the trailer",
+            22 + 7 + 1,
+        ),
     ];
     for (records, keys, what, offset) in cases {
         std::fs::write(snapshot.path(), sealed(&records, keys)).expect("write");
@@ -352,7 +383,11 @@ fn a_visit_error_stops_reading_and_is_returned() {
     let mut seen = 0;
     let result = snapshot.read(&mut |_| {
         seen += 1;
-        if seen == 2 { Err(Error::StringTooLong) } else { Ok(()) }
+        if seen == 2 {
+            Err(Error::StringTooLong)
+        } else {
+            Ok(())
+        }
     });
     assert_eq!(result, Err(Error::StringTooLong));
     assert_eq!(seen, 2);
@@ -379,16 +414,26 @@ fn failed_saves_keep_the_previous_snapshot() {
         let dir = tempfile::tempdir().expect("tempdir");
         let fs = FaultyFs::new();
         let snapshot = snapshot_in(dir.path(), Arc::new(fs.clone()));
-        snapshot.write(&mut sample().into_iter()).expect("first save");
+        snapshot
+            .write(&mut sample().into_iter())
+            .expect("first save");
         fs.fail_once(op, after, fault);
         let err = snapshot.write(&mut many.clone().into_iter());
         assert!(err.is_err(), "{op:?} {fault:?}");
         assert_eq!(fs.injected(), 1, "{op:?} {fault:?}");
         assert!(!temp_path(snapshot.path()).exists(), "{op:?} {fault:?}");
-        assert_same(&read_all(&snapshot).expect("read").expect("file"), &sample());
+        assert_same(
+            &read_all(&snapshot).expect("read").expect("file"),
+            &sample(),
+        );
         // The disk works again: the next save goes through.
-        snapshot.write(&mut many.clone().into_iter()).expect("save after heal");
-        assert_eq!(read_all(&snapshot).expect("read").expect("file").len(), many.len());
+        snapshot
+            .write(&mut many.clone().into_iter())
+            .expect("save after heal");
+        assert_eq!(
+            read_all(&snapshot).expect("read").expect("file").len(),
+            many.len()
+        );
     }
 }
 
@@ -399,10 +444,16 @@ fn failed_directory_sync_reports_and_leaves_a_complete_file() {
     let dir = tempfile::tempdir().expect("tempdir");
     let fs = FaultyFs::new();
     let snapshot = snapshot_in(dir.path(), Arc::new(fs.clone()));
-    snapshot.write(&mut sample().into_iter()).expect("first save");
+    snapshot
+        .write(&mut sample().into_iter())
+        .expect("first save");
     fs.fail_once(Op::SyncDir, 0, Fault::Io);
     let keys = vec![string("new", "contents")];
-    let err = persistence_text(snapshot.write(&mut keys.clone().into_iter()).expect_err("fails"));
+    let err = persistence_text(
+        snapshot
+            .write(&mut keys.clone().into_iter())
+            .expect_err("fails"),
+    );
     assert!(err.contains("fsync the directory"), "{err}");
     assert!(!temp_path(snapshot.path()).exists());
     assert_same(&read_all(&snapshot).expect("read").expect("file"), &keys);
@@ -486,6 +537,7 @@ fn write_v1_fixture() {
 /// Run by hand: `cargo test --release --lib snapshot_speed -- --ignored --nocapture`.
 #[test]
 #[ignore = "timing, run by hand in release"]
+#[allow(clippy::print_stderr)] // its output is the point
 fn snapshot_speed_1m_strings() {
     let dir = tempfile::tempdir().expect("tempdir");
     let snapshot = snapshot_in(dir.path(), Arc::new(StdFs));
@@ -494,7 +546,9 @@ fn snapshot_speed_1m_strings() {
         .collect();
     for _ in 0..3 {
         let started = std::time::Instant::now();
-        let stats = snapshot.write(&mut keys.clone().into_iter()).expect("write");
+        let stats = snapshot
+            .write(&mut keys.clone().into_iter())
+            .expect("write");
         let write = started.elapsed();
         let started = std::time::Instant::now();
         let mut n = 0u64;

@@ -81,8 +81,7 @@ fn save_points_fire_after_their_seconds_with_enough_changes() {
 #[test]
 fn no_save_points_never_fire() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let (snapshot, clock, _fs) =
-        snapshot_with(dir.path(), SnapshotOptions::new().save_points(&[]));
+    let (snapshot, clock, _fs) = snapshot_with(dir.path(), SnapshotOptions::new().save_points(&[]));
     writes(&snapshot, 1_000_000);
     clock.advance(secs(1_000_000));
     assert!(!snapshot.checkpoint_due());
@@ -96,7 +95,9 @@ fn changes_made_during_a_save_stay_counted() {
     snapshot.begin_checkpoint().expect("begin");
     assert!(snapshot.save_started_ms().is_some());
     writes(&snapshot, 3);
-    snapshot.checkpoint(&mut sample().into_iter()).expect("save");
+    snapshot
+        .checkpoint(&mut sample().into_iter())
+        .expect("save");
     assert_eq!(snapshot.changes_since_save(), 3);
     assert_eq!(snapshot.save_started_ms(), None);
     let stats = snapshot.last_save_stats().expect("stats");
@@ -198,7 +199,9 @@ fn durations_come_from_the_clock() {
     snapshot.begin_checkpoint().expect("begin");
     assert_eq!(snapshot.save_started_ms(), Some(START_MS));
     clock.advance(Duration::from_millis(2500));
-    snapshot.checkpoint(&mut sample().into_iter()).expect("save");
+    snapshot
+        .checkpoint(&mut sample().into_iter())
+        .expect("save");
     assert_eq!(snapshot.last_save_duration_ms(), Some(2500));
     assert_eq!(snapshot.last_save_unix(), START_MS / 1000 + 2);
 }
