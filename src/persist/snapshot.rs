@@ -75,7 +75,8 @@ struct SaveState {
     last_duration_ms: Option<u64>,
     /// What the last successful save wrote.
     last_stats: Option<SaveStats>,
-    /// Successful saves since open (`rdb_saves`).
+    /// Checkpoints started since open, failed ones included (`rdb_saves`,
+    /// which Redis 7.0 counts at the start of each save).
     saves: u64,
 }
 
@@ -279,7 +280,8 @@ impl Snapshot {
         self.state.lock().last_stats
     }
 
-    /// Successful saves since open (`rdb_saves`).
+    /// Checkpoints started since open, failed ones included, as Redis
+    /// 7.0 counts `rdb_saves`.
     pub(crate) fn saves(&self) -> u64 {
         self.state.lock().saves
     }
@@ -326,12 +328,19 @@ impl Persistence for Snapshot {
     fn checkpoint(&self, keys: &mut dyn Iterator<Item = KeyDump>) -> Result<()> {
         let (begun, started_ms) = {
             let mut state = self.state.lock();
-            let begun = state
-                .begun_changes
-                .take()
-                .unwrap_or_else(|| self.changes.total());
             let now_ms = self.clock.now_ms();
+            // Without `begin_checkpoint` (not what the store does), the
+            // checkpoint starts now.
+            let begun = match state.begun_changes.take() {
+                Some(begun) => begun,
+                None => {
+                    state.last_try_unix = now_ms.div_euclid(1000);
+                    state.started_ms = Some(now_ms);
+                    self.changes.total()
+                }
+            };
             let started = *state.started_ms.get_or_insert(now_ms);
+            state.saves += 1;
             (begun, started)
         };
         let result = self.write(keys);
@@ -345,7 +354,6 @@ impl Persistence for Snapshot {
                 state.saved_changes = state.saved_changes.max(begun);
                 state.last_save_unix = now_ms.div_euclid(1000);
                 state.last_stats = Some(stats);
-                state.saves += 1;
                 self.last_ok.store(true, Ordering::SeqCst);
                 Ok(())
             }

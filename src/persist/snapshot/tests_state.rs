@@ -138,6 +138,7 @@ fn a_failed_save_refuses_writes_until_one_succeeds() {
     assert_eq!(snapshot.changes_since_save(), 5);
     assert_eq!(snapshot.last_save_unix(), START_MS / 1000);
     assert_eq!(snapshot.last_save_duration_ms(), Some(0));
+    assert_eq!(snapshot.saves(), 1, "failed saves count too");
     let err = snapshot.check_writable().expect_err("MISCONF");
     assert_eq!(err, Error::Misconf(MISCONF_TEXT.to_owned()));
     assert_eq!(
@@ -212,4 +213,18 @@ fn load_reads_through_the_store() {
     let (snapshot, _clock, _fs) = snapshot_with(dir.path(), SnapshotOptions::new());
     // No file: nothing to load, no error.
     assert_eq!(snapshot.load(&crate::Store::new()), Ok(()));
+}
+
+#[test]
+fn a_checkpoint_without_begin_starts_when_called() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (snapshot, clock, _fs) = snapshot_with(dir.path(), SnapshotOptions::new());
+    writes(&snapshot, 4);
+    clock.advance(secs(7));
+    snapshot
+        .checkpoint(&mut sample().into_iter())
+        .expect("save");
+    assert_eq!(snapshot.changes_since_save(), 0);
+    assert_eq!(snapshot.last_save_unix(), START_MS / 1000 + 7);
+    assert_eq!(snapshot.last_save_duration_ms(), Some(0));
 }
