@@ -203,6 +203,21 @@ impl Snapshot {
     /// or undecodable record: [`crate::Error::Persistence`] naming the file
     /// and byte offset. An error of `visit` stops reading and is returned.
     pub(crate) fn read(&self, visit: &mut dyn FnMut(KeyDump) -> Result<()>) -> Result<bool> {
+        self.read_sized(&mut |_| {}, visit)
+    }
+
+    /// [`Snapshot::read`], telling `keys` how many keys the file holds
+    /// once it is verified and before the first key is visited (Redis's
+    /// `RESIZEDB` hint: a loader can size its tables once).
+    ///
+    /// # Errors
+    ///
+    /// As [`Snapshot::read`].
+    pub(crate) fn read_sized(
+        &self,
+        keys: &mut dyn FnMut(u64),
+        visit: &mut dyn FnMut(KeyDump) -> Result<()>,
+    ) -> Result<bool> {
         let Some(len) = self
             .fs
             .len(&self.path)
@@ -231,7 +246,7 @@ impl Snapshot {
         reader
             .read_to_end(&mut bytes)
             .map_err(|e| self.io_error("cannot read", &e))?;
-        match format::decode(&bytes, visit) {
+        match format::decode(&bytes, &mut |header| keys(header.keys), visit) {
             Ok(_header) => Ok(true),
             Err(Ok(visit_error)) => Err(visit_error),
             Err(Err(format)) => Err(Error::Persistence(format!(

@@ -237,14 +237,18 @@ fn verify(bytes: &[u8]) -> Result<(Header, usize), FormatError> {
     ))
 }
 
-/// Verifies `bytes` as a whole snapshot file, then decodes its records in
-/// order, handing each to `visit`. `visit`'s error stops decoding and is
-/// returned as `Err(Ok(e))`; a format error is `Err(Err(format))`.
+/// Verifies `bytes` as a whole snapshot file, shows its header to
+/// `verified` (the key count is known before the first key: a loader can
+/// size its tables), then decodes the records in order, handing each to
+/// `visit`. `visit`'s error stops decoding and is returned as
+/// `Err(Ok(e))`; a format error is `Err(Err(format))`.
 pub(crate) fn decode<E>(
     bytes: &[u8],
+    verified: &mut dyn FnMut(&Header),
     visit: &mut dyn FnMut(KeyDump) -> Result<(), E>,
 ) -> Result<Header, Result<E, FormatError>> {
     let (header, mut at) = verify(bytes).map_err(Err)?;
+    verified(&header);
     let end_at = bytes.len() - TRAILER_LEN - 1;
     let mut keys = 0u64;
     loop {

@@ -376,6 +376,25 @@ fn sealed_but_malformed_files_fail_at_the_record() {
 }
 
 #[test]
+fn the_key_count_comes_before_the_keys() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let snapshot = snapshot_in(dir.path(), Arc::new(StdFs));
+    snapshot.write(&mut sample().into_iter()).expect("write");
+    let events = std::cell::RefCell::new(Vec::new());
+    let found = snapshot.read_sized(
+        &mut |keys| events.borrow_mut().push(format!("hint {keys}")),
+        &mut |_| {
+            events.borrow_mut().push("key".to_owned());
+            Ok(())
+        },
+    );
+    assert_eq!(found, Ok(true));
+    let events = events.into_inner();
+    assert_eq!(events.len(), 1 + sample().len());
+    assert_eq!(events[0], format!("hint {}", sample().len()));
+}
+
+#[test]
 fn a_visit_error_stops_reading_and_is_returned() {
     let dir = tempfile::tempdir().expect("tempdir");
     let snapshot = snapshot_in(dir.path(), Arc::new(StdFs));
