@@ -2,7 +2,7 @@
 //! checkpoints (`SAVE`, `BGSAVE`, save points) and loaded at open.
 //!
 //! The file format is specified byte by byte in `docs/formats.md`
-//! ("Snapshot file") and implemented in [`format`].
+//! ("Snapshot file") and implemented in [`format`](mod@format).
 //!
 //! Bookkeeping follows Redis 7.0's `server.dirty`, `lastsave`,
 //! `lastbgsave_try` and `lastbgsave_status`: every recorded write is a
