@@ -441,10 +441,3 @@ impl ChangeCounter {
             .fold(0u64, |sum, s| sum.wrapping_add(s.0.load(Ordering::SeqCst)))
     }
 }
-
-impl Snapshot {
-    /// Unix seconds of the last successful save (the open time before one).
-    pub(crate) fn last_save_unix(&self) -> i64 {
-        unimplemented!("Snapshot::last_save_unix")
-    }
-}
