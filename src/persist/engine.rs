@@ -222,7 +222,10 @@ pub(crate) fn load_and_attach(store: &Store) -> Result<()> {
             ));
         }
     } else if let Some(snapshot) = persist.snapshot_on()
-        && snapshot.read(&mut |dump| store.restore_dump(dump))?
+        && snapshot.read_sized(
+            &mut |keys| inner.keyspace.reserve(keys),
+            &mut |dump| store.load_dump(dump),
+        )?
     {
         report.source = Some("snapshot");
     }
