@@ -7,8 +7,8 @@
 use serde::{Deserialize, Serialize};
 
 use crate::encoding::listpack::Elem;
-use crate::keyspace::{Shard, Ttl};
 use crate::keyspace::table::Bucket;
+use crate::keyspace::{Shard, Ttl};
 use crate::value::{HashRef, ListRef, Value, ValueRef};
 use crate::{Result, SetOptions, Store};
 
