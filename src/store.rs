@@ -197,9 +197,16 @@ impl Store {
             watches: crate::watch::Watches::default(),
             client_ids: AtomicU64::new(0),
             clients: crate::session::Clients::default(),
-            persist: crate::persist::engine::Persisters::default(),
+            persist: crate::persist::engine::Persisters {
+                all: config.custom_persistence.clone(),
+            },
             config,
         });
+        // Each persistence hears every write through the propagation path.
+        for p in &inner.persist.all {
+            let recorder = crate::persist::engine::Recorder(Arc::clone(p));
+            inner.propagator.add(Arc::new(recorder));
+        }
         let stop = Arc::new(StopSignal::default());
         let thread = inner
             .config

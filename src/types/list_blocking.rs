@@ -35,8 +35,8 @@ impl Store {
         let fill = self.list_fill();
         let keyspace = &self.inner.keyspace;
         let (a, b) = (keyspace.locate(src), keyspace.locate(dst));
-        let ctx = self.ctx();
-        let value = {
+        let moved = self.write_gated(|| {
+            let ctx = self.ctx();
             let mut guards = keyspace.write_many([a.shard, b.shard]);
             // Reclaim an expired destination first: that may move buckets.
             guards.shard_mut(b.shard).find_live(dst, b.hash, &ctx);
@@ -87,10 +87,12 @@ impl Store {
             } else {
                 ctx.propagate(&[b"LMOVE", src, dst, from.as_bytes(), to.as_bytes()]);
             }
-            value
-        };
-        self.signal_ready(dst);
-        Ok(Some(Ok(value)))
+            Ok(Some(Ok(value)))
+        })?;
+        if matches!(moved, Some(Ok(_))) {
+            self.signal_ready(dst);
+        }
+        Ok(moved)
     }
 
     /// `LMOVE source destination LEFT|RIGHT LEFT|RIGHT`: pop an element
@@ -183,31 +185,33 @@ impl Store {
     ) -> Result<Option<KeyElems>> {
         let keyspace = &self.inner.keyspace;
         let locs: Vec<_> = keys.iter().map(|k| keyspace.locate(k)).collect();
-        let ctx = self.ctx();
-        let mut guards = keyspace.write_many(locs.iter().map(|l| l.shard));
-        for (key, loc) in keys.iter().zip(&locs) {
-            let shard = guards.shard_mut(loc.shard);
-            let Some(index) = shard.find_live(key, loc.hash, &ctx) else {
-                continue;
-            };
-            if let Some(slot) = shard.slot(index) {
-                as_list(slot)?;
+        self.write_gated(|| {
+            let ctx = self.ctx();
+            let mut guards = keyspace.write_many(locs.iter().map(|l| l.shard));
+            for (key, loc) in keys.iter().zip(&locs) {
+                let shard = guards.shard_mut(loc.shard);
+                let Some(index) = shard.find_live(key, loc.hash, &ctx) else {
+                    continue;
+                };
+                if let Some(slot) = shard.slot(index) {
+                    as_list(slot)?;
+                }
+                let popped = mutate_list(shard, index, loc.hash, |v| {
+                    list_ops::pop_many(v, from.is_left(), count)
+                })
+                .unwrap_or_default();
+                if popped.is_empty() {
+                    continue;
+                }
+                if ctx.propagating() {
+                    let name: &[u8] = if from.is_left() { b"LPOP" } else { b"RPOP" };
+                    let mut buf = itoa::Buffer::new();
+                    ctx.propagate(&[name, key, buf.format(popped.len()).as_bytes()]);
+                }
+                return Ok(Some((key.to_vec(), popped)));
             }
-            let popped = mutate_list(shard, index, loc.hash, |v| {
-                list_ops::pop_many(v, from.is_left(), count)
-            })
-            .unwrap_or_default();
-            if popped.is_empty() {
-                continue;
-            }
-            if ctx.propagating() {
-                let name: &[u8] = if from.is_left() { b"LPOP" } else { b"RPOP" };
-                let mut buf = itoa::Buffer::new();
-                ctx.propagate(&[name, key, buf.format(popped.len()).as_bytes()]);
-            }
-            return Ok(Some((key.to_vec(), popped)));
-        }
-        Ok(None)
+            Ok(None)
+        })
     }
 
     fn bpop(

@@ -142,17 +142,49 @@ impl Store {
         }
     }
 
-    /// Runs `f` with the write-locked shard of `key`.
+    /// Runs the write `f` with the write-locked shard of `key`, gated and
+    /// committed as [`Store::write_gated`] does.
     pub(crate) fn write_key<R>(
         &self,
         key: &[u8],
-        f: impl FnOnce(&mut Shard, Loc, &Ctx<'_>) -> R,
-    ) -> R {
+        f: impl FnOnce(&mut Shard, Loc, &Ctx<'_>) -> crate::Result<R>,
+    ) -> crate::Result<R> {
+        self.write_gated(|| {
+            let keyspace = &self.inner.keyspace;
+            let loc = keyspace.locate(key);
+            let ctx = self.ctx();
+            let mut shard = keyspace.write(loc.shard);
+            f(&mut shard, loc, &ctx)
+        })
+    }
+
+    /// Runs one write command: `f` takes the shard locks it needs, applies
+    /// the write and releases them before it returns.
+    ///
+    /// Before `f`, every persistence is asked whether writes may be applied
+    /// (refused: Redis's `MISCONF`, and `f` does not run); after it, the
+    /// write is committed (under `appendfsync always`, this waits for the
+    /// append log's fsync, never under a shard lock) and its result becomes
+    /// the persistence's error if it could not be made durable. Wake-ups of
+    /// blocked clients ([`Store::signal_ready`]) go after this returns, so a
+    /// served pop commits its own write, not this one's.
+    pub(crate) fn write_gated<R>(&self, f: impl FnOnce() -> crate::Result<R>) -> crate::Result<R> {
+        self.check_write()?;
+        let result = f();
+        self.inner.finish_write(result)
+    }
+
+    /// The gate of [`Store::write_gated`] alone: whether a write may be applied
+    /// now. Inside a transaction the first write checks and the others of
+    /// the same transaction pass (Redis checks a transaction once, at
+    /// `EXEC`; checking again in the middle could apply half of it).
+    pub(crate) fn check_write(&self) -> crate::Result<()> {
+        if self.inner.persist.all.is_empty() {
+            return Ok(());
+        }
         let keyspace = &self.inner.keyspace;
-        let loc = keyspace.locate(key);
-        let ctx = self.ctx();
-        let mut shard = keyspace.write(loc.shard);
-        f(&mut shard, loc, &ctx)
+        crate::keyspace::tx::gate_once(keyspace, || self.inner.check_writable())
+            .unwrap_or_else(|| self.inner.check_writable())
     }
 }
 
@@ -203,10 +235,12 @@ pub(crate) enum Lookup<'a> {
 impl Store {
     /// Plants a stand-in collection value at `key` (WRONGTYPE tests).
     pub(crate) fn plant_test_list(&self, key: &[u8]) {
-        self.write_key(key, |shard, loc, ctx| {
+        let planted = self.write_key(key, |shard, loc, ctx| {
             let list = crate::encoding::listpack::Listpack::from_items(["x"]);
             shard.overwrite(key, loc.hash, crate::value::Value::ListPacked(list), ctx);
+            Ok(())
         });
+        assert_eq!(planted, Ok(()));
     }
 }
 

@@ -186,8 +186,8 @@ impl Store {
         let keyspace = &self.inner.keyspace;
         let dloc = keyspace.locate(dst);
         let locs: Vec<_> = keys.iter().map(|k| keyspace.locate(k)).collect();
-        let ctx = self.ctx();
-        let n = {
+        let n = self.write_gated(|| {
+            let ctx = self.ctx();
             let mut guards = keyspace.write_many(locs.iter().map(|l| l.shard).chain([dloc.shard]));
             let mut inputs = Vec::with_capacity(keys.len());
             for (key, loc) in keys.iter().zip(&locs) {
@@ -206,8 +206,8 @@ impl Store {
             } else if target.delete(dst, dloc.hash, &ctx) {
                 ctx.propagate(argv);
             }
-            n
-        };
+            Ok(n)
+        })?;
         if n > 0 {
             self.signal_ready(dst);
         }

@@ -373,8 +373,8 @@ impl Store {
         let limits = self.zset_limits();
         let keyspace = &self.inner.keyspace;
         let (a, b) = (keyspace.locate(src), keyspace.locate(dst));
-        let ctx = self.ctx();
-        let n = {
+        let n = self.write_gated(|| {
+            let ctx = self.ctx();
             let mut guards = keyspace.write_many([a.shard, b.shard]);
             guards.shard_mut(b.shard).find_live(dst, b.hash, &ctx);
             let shard = guards.shard_mut(a.shard);
@@ -399,8 +399,8 @@ impl Store {
             } else if target.delete(dst, b.hash, &ctx) {
                 ctx.propagate(argv);
             }
-            n
-        };
+            Ok(n)
+        })?;
         if n > 0 {
             self.signal_ready(dst);
         }
