@@ -305,38 +305,42 @@ impl Store {
         let keyspace = &self.inner.keyspace;
         let (a, b) = (keyspace.locate(src), keyspace.locate(dst));
         // (renamed, whether the moved value may serve blocked clients)
-        let (renamed, wakes) = self.write_gated(|| {
-            let ctx = self.ctx();
-            let mut guards = keyspace.write_many([a.shard, b.shard]);
-            // Look the destination up first: reclaiming an expired key may
-            // move buckets, and the source's index must stay valid until it
-            // is taken.
-            let dst_exists = guards
-                .shard_mut(b.shard)
-                .find_live(dst, b.hash, &ctx)
-                .is_some();
-            let Some(index) = guards.shard_mut(a.shard).find_live(src, a.hash, &ctx) else {
-                return Err(Error::NoSuchKey);
-            };
-            if src == dst {
-                return Ok((!nx, false));
-            }
-            if nx && dst_exists {
-                return Ok((false, false));
-            }
-            let Some(moved) = guards.shard_mut(a.shard).take(index, a.hash) else {
-                return Err(Error::NoSuchKey);
-            };
-            let wakes = moved.value.serves_blocked();
-            let target = guards.shard_mut(b.shard);
-            target.delete(dst, b.hash, &ctx);
-            target.attach(dst, b.hash, moved);
-            ctx.propagate(&[if nx { b"RENAMENX" } else { b"RENAME" }, src, dst]);
-            Ok((true, wakes))
-        })?;
-        if wakes {
-            self.signal_ready(dst);
-        }
+        let (renamed, _) = self.write_gated_then(
+            || {
+                let ctx = self.ctx();
+                let mut guards = keyspace.write_many([a.shard, b.shard]);
+                // Look the destination up first: reclaiming an expired key may
+                // move buckets, and the source's index must stay valid until it
+                // is taken.
+                let dst_exists = guards
+                    .shard_mut(b.shard)
+                    .find_live(dst, b.hash, &ctx)
+                    .is_some();
+                let Some(index) = guards.shard_mut(a.shard).find_live(src, a.hash, &ctx) else {
+                    return Err(Error::NoSuchKey);
+                };
+                if src == dst {
+                    return Ok((!nx, false));
+                }
+                if nx && dst_exists {
+                    return Ok((false, false));
+                }
+                let Some(moved) = guards.shard_mut(a.shard).take(index, a.hash) else {
+                    return Err(Error::NoSuchKey);
+                };
+                let wakes = moved.value.serves_blocked();
+                let target = guards.shard_mut(b.shard);
+                target.delete(dst, b.hash, &ctx);
+                target.attach(dst, b.hash, moved);
+                ctx.propagate(&[if nx { b"RENAMENX" } else { b"RENAME" }, src, dst]);
+                Ok((true, wakes))
+            },
+            |&(_, wakes): &(bool, bool)| {
+                if wakes {
+                    self.signal_ready(dst);
+                }
+            },
+        )?;
         Ok(renamed)
     }
 
@@ -361,35 +365,39 @@ impl Store {
         let (a, b) = (keyspace.locate(src), keyspace.locate(dst));
         // Whether it was copied, and whether the copy may serve blocked
         // clients.
-        let (copied, wakes) = self.write_gated(|| {
-            let ctx = self.ctx();
-            let mut guards = keyspace.write_many([a.shard, b.shard]);
-            let source_shard = guards.shard_mut(a.shard);
-            let Some(index) = source_shard.find_live(src, a.hash, &ctx) else {
-                return Ok((false, false));
-            };
-            let Some(copy) = source_shard.duplicate(index, a.hash) else {
-                return Ok((false, false));
-            };
-            let target = guards.shard_mut(b.shard);
-            if let Some(i) = target.find_live(dst, b.hash, &ctx) {
-                if !replace {
+        let (copied, _) = self.write_gated_then(
+            || {
+                let ctx = self.ctx();
+                let mut guards = keyspace.write_many([a.shard, b.shard]);
+                let source_shard = guards.shard_mut(a.shard);
+                let Some(index) = source_shard.find_live(src, a.hash, &ctx) else {
                     return Ok((false, false));
+                };
+                let Some(copy) = source_shard.duplicate(index, a.hash) else {
+                    return Ok((false, false));
+                };
+                let target = guards.shard_mut(b.shard);
+                if let Some(i) = target.find_live(dst, b.hash, &ctx) {
+                    if !replace {
+                        return Ok((false, false));
+                    }
+                    target.remove_at(i, b.hash);
                 }
-                target.remove_at(i, b.hash);
-            }
-            let wakes = copy.value.serves_blocked();
-            target.attach(dst, b.hash, copy);
-            if replace {
-                ctx.propagate(&[b"COPY", src, dst, b"REPLACE"]);
-            } else {
-                ctx.propagate(&[b"COPY", src, dst]);
-            }
-            Ok((true, wakes))
-        })?;
-        if wakes {
-            self.signal_ready(dst);
-        }
+                let wakes = copy.value.serves_blocked();
+                target.attach(dst, b.hash, copy);
+                if replace {
+                    ctx.propagate(&[b"COPY", src, dst, b"REPLACE"]);
+                } else {
+                    ctx.propagate(&[b"COPY", src, dst]);
+                }
+                Ok((true, wakes))
+            },
+            |&(_, wakes): &(bool, bool)| {
+                if wakes {
+                    self.signal_ready(dst);
+                }
+            },
+        )?;
         Ok(copied)
     }
 

@@ -149,13 +149,26 @@ impl Store {
         key: &[u8],
         f: impl FnOnce(&mut Shard, Loc, &Ctx<'_>) -> crate::Result<R>,
     ) -> crate::Result<R> {
-        self.write_gated(|| {
-            let keyspace = &self.inner.keyspace;
-            let loc = keyspace.locate(key);
-            let ctx = self.ctx();
-            let mut shard = keyspace.write(loc.shard);
-            f(&mut shard, loc, &ctx)
-        })
+        self.write_key_then(key, f, |_| {})
+    }
+
+    /// As [`Store::write_key`], then `after` as [`Store::write_gated_then`].
+    pub(crate) fn write_key_then<R>(
+        &self,
+        key: &[u8],
+        f: impl FnOnce(&mut Shard, Loc, &Ctx<'_>) -> crate::Result<R>,
+        after: impl FnOnce(&R),
+    ) -> crate::Result<R> {
+        self.write_gated_then(
+            || {
+                let keyspace = &self.inner.keyspace;
+                let loc = keyspace.locate(key);
+                let ctx = self.ctx();
+                let mut shard = keyspace.write(loc.shard);
+                f(&mut shard, loc, &ctx)
+            },
+            after,
+        )
     }
 
     /// Runs one write command: `f` takes the shard locks it needs, applies
@@ -165,13 +178,28 @@ impl Store {
     /// (refused: Redis's `MISCONF`, and `f` does not run); after it, the
     /// write is committed (under `appendfsync always`, this waits for the
     /// append log's fsync, never under a shard lock) and its result becomes
-    /// the persistence's error if it could not be made durable. Wake-ups of
-    /// blocked clients ([`Store::signal_ready`]) go after this returns, so a
-    /// served pop commits its own write, not this one's.
+    /// the persistence's error if it could not be made durable.
     pub(crate) fn write_gated<R>(&self, f: impl FnOnce() -> crate::Result<R>) -> crate::Result<R> {
+        self.write_gated_then(f, |_| {})
+    }
+
+    /// As [`Store::write_gated`], then `after` with what `f` returned,
+    /// once the write is committed, or failed to be: either way it is
+    /// applied. This is where wake-ups of blocked clients go
+    /// ([`Store::signal_ready`]): a pop served from there commits its own
+    /// write, which must not take this one's commit (and its error) with it.
+    pub(crate) fn write_gated_then<R>(
+        &self,
+        f: impl FnOnce() -> crate::Result<R>,
+        after: impl FnOnce(&R),
+    ) -> crate::Result<R> {
         self.check_write()?;
         let result = f();
-        self.inner.finish_write(result)
+        let committed = self.inner.finish_write(Ok(()));
+        if let Ok(r) = &result {
+            after(r);
+        }
+        committed.and(result)
     }
 
     /// The gate of [`Store::write_gated`] alone: whether a write may be applied
