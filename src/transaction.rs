@@ -147,7 +147,6 @@ impl Store {
 
     /// Runs `f` as a transaction over `shards`; `Err` when its writes
     /// could not be committed.
-
     pub(crate) fn run_transaction<R>(
         &self,
         shards: Shards,
