@@ -304,14 +304,12 @@ impl Store {
     fn rename_generic(&self, src: &[u8], dst: &[u8], nx: bool) -> Result<bool> {
         let keyspace = &self.inner.keyspace;
         let (a, b) = (keyspace.locate(src), keyspace.locate(dst));
-        // (renamed, whether the moved value may serve blocked clients)
         let (renamed, _) = self.write_gated_then(
             || {
                 let ctx = self.ctx();
                 let mut guards = keyspace.write_many([a.shard, b.shard]);
-                // Look the destination up first: reclaiming an expired key may
-                // move buckets, and the source's index must stay valid until it
-                // is taken.
+                // The destination first: reclaiming an expired key may move
+                // buckets, and the source's index must stay valid until taken.
                 let dst_exists = guards
                     .shard_mut(b.shard)
                     .find_live(dst, b.hash, &ctx)
@@ -363,8 +361,6 @@ impl Store {
         }
         let keyspace = &self.inner.keyspace;
         let (a, b) = (keyspace.locate(src), keyspace.locate(dst));
-        // Whether it was copied, and whether the copy may serve blocked
-        // clients.
         let (copied, _) = self.write_gated_then(
             || {
                 let ctx = self.ctx();
