@@ -29,6 +29,7 @@ pub(crate) mod snapshot;
 
 use std::path::PathBuf;
 
+pub use aof::{CheckReport, FileReport, FileStatus, check_append_log};
 pub use dump::{DumpValue, HashField, KeyDump};
 pub use options::{AppendFsync, AppendLogOptions, SavePoint, SnapshotOptions};
 
