@@ -12,8 +12,10 @@ pub(crate) const MAX_BULK: u64 = 512 * 1024 * 1024;
 pub(crate) const MAX_ARGS: u64 = 2_147_483_647;
 /// Longest `*N` / `$N` header line, CRLF excluded.
 const MAX_LINE: usize = 24;
-/// Bytes asked from the file per read.
+/// Bytes asked from the file per read, at most (the buffer starts at
+/// `MIN_CHUNK` and doubles up to it).
 const CHUNK: usize = 256 * 1024;
+const MIN_CHUNK: usize = 8 * 1024;
 /// Most bytes added to the buffer per read while a long bulk is awaited,
 /// so a hostile length allocates only as data actually arrives.
 const MAX_STEP: usize = 16 * 1024 * 1024;
@@ -69,6 +71,8 @@ pub(crate) struct CommandReader<R> {
     buf: Vec<u8>,
     /// Next unconsumed byte of `buf`.
     pos: usize,
+    /// End of the bytes read into `buf` (the rest is scratch space).
+    end: usize,
     /// File offset of `buf[0]`.
     buf_offset: u64,
     eof: bool,
@@ -81,6 +85,7 @@ impl<R: Read> CommandReader<R> {
             src,
             buf: Vec::new(),
             pos: 0,
+            end: 0,
             buf_offset: 0,
             eof: false,
             crc: Hasher::new(),
@@ -98,7 +103,7 @@ impl<R: Read> CommandReader<R> {
     }
 
     fn avail(&self) -> usize {
-        self.buf.len() - self.pos
+        self.end - self.pos
     }
 
     /// Makes at least `need` unconsumed bytes available; `false` when the
@@ -108,31 +113,34 @@ impl<R: Read> CommandReader<R> {
             return Ok(true);
         }
         if self.pos > 0 {
-            self.buf.drain(..self.pos);
+            self.buf.copy_within(self.pos..self.end, 0);
             self.buf_offset += self.pos as u64;
+            self.end -= self.pos;
             self.pos = 0;
         }
-        while self.buf.len() < need {
+        while self.end < need {
             if self.eof {
                 return Ok(false);
             }
-            let want = (need - self.buf.len()).clamp(CHUNK, MAX_STEP);
-            let old = self.buf.len();
-            self.buf.resize(old + want, 0);
+            // Grow towards `need` a step at a time, so an announced length
+            // costs memory only as its bytes arrive.
+            let target = need
+                .min(self.end + MAX_STEP)
+                .max(self.buf.len().saturating_mul(2).clamp(MIN_CHUNK, CHUNK));
+            if self.buf.len() < target {
+                self.buf.resize(target, 0);
+            }
             let got = loop {
-                match self.src.read(&mut self.buf[old..]) {
+                match self.src.read(&mut self.buf[self.end..]) {
                     Ok(n) => break n,
                     Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                    Err(e) => {
-                        self.buf.truncate(old);
-                        return Err(e);
-                    }
+                    Err(e) => return Err(e),
                 }
             };
-            self.buf.truncate(old + got);
             if got == 0 {
                 self.eof = true;
             }
+            self.end += got;
         }
         Ok(true)
     }
@@ -148,7 +156,7 @@ impl<R: Read> CommandReader<R> {
         if !self.fill(k + 1)? {
             return Ok(None);
         }
-        Ok(self.buf.get(self.pos + k).copied())
+        Ok(self.buf[..self.end].get(self.pos + k).copied())
     }
 
     /// Whether every byte from file offset `from` to the end is NUL.
@@ -188,7 +196,7 @@ impl<R: Read> CommandReader<R> {
         let at = offset
             .checked_sub(self.buf_offset)
             .and_then(|s| usize::try_from(s).ok());
-        let is_nul = at.and_then(|i| self.buf.get(i)) == Some(&0);
+        let is_nul = at.and_then(|i| self.buf[..self.end].get(i)) == Some(&0);
         if is_nul && self.zero_tail(offset)? {
             return Ok(Item::Torn { start });
         }
@@ -277,10 +285,9 @@ impl<R: Read> CommandReader<R> {
                 });
             };
             if !self.fill(len + 2)? {
-                let data_end = self.buf.len();
                 // A run of NUL bytes where the CRLF should be is judged
                 // like any other malformed byte.
-                if data_end > self.pos + len {
+                if self.end > self.pos + len {
                     let crlf_at = self.offset() + len as u64;
                     if self.buf[self.pos + len] != b'\r' {
                         return self.bad(crlf_at, start, "CRLF after a bulk string");
