@@ -157,7 +157,8 @@ impl Shared {
     pub(super) fn begin_checkpoint(&self) -> Result<()> {
         let mut rewrite = self.rewrite.lock();
         let mut pending = self.pending.lock();
-        let new_seq = pending.switch();
+        let force = self.poisoned(pending.current_seq);
+        let new_seq = pending.switch(force);
         rewrite.plan = Some(Plan {
             new_seq,
             switch_lsn: pending.lsn,

@@ -64,9 +64,9 @@ impl Pending {
 
     /// Starts a new incremental file for the records from now on; returns
     /// its sequence number. Keeps the current one when nothing was ever
-    /// recorded to it.
-    pub(super) fn switch(&mut self) -> u64 {
-        if self.current_clean && self.earlier.is_empty() && self.bytes.is_empty() {
+    /// recorded to it, unless `force`d (it had a failed write).
+    pub(super) fn switch(&mut self, force: bool) -> u64 {
+        if !force && self.current_clean && self.earlier.is_empty() && self.bytes.is_empty() {
             return self.current_seq;
         }
         let bytes = std::mem::take(&mut self.bytes);
