@@ -65,6 +65,9 @@ impl ScanError {
     }
 }
 
+/// A transaction's commands with their offsets, waiting for `EXEC`.
+type Queued = Vec<(u64, Vec<Vec<u8>>)>;
+
 fn is(argv: &[Vec<u8>], name: &[u8]) -> bool {
     argv.len() == 1 && argv[0].eq_ignore_ascii_case(name)
 }
@@ -85,7 +88,7 @@ pub(crate) fn scan(
     apply: &mut dyn FnMut(&[&[u8]]) -> Result<()>,
 ) -> std::result::Result<Scanned, ScanError> {
     let mut reader = CommandReader::new(src);
-    let mut txn: Option<(u64, Vec<(u64, Vec<Vec<u8>>)>)> = None;
+    let mut txn: Option<(u64, Queued)> = None;
     let mut valid = (0u64, Hasher::new());
     let mut commands = 0u64;
     let ending = loop {

@@ -448,7 +448,7 @@ fn a_cut_at_any_offset_of_the_last_50_records_keeps_every_whole_record() {
                 );
                 assert_eq!(std::fs::metadata(&path).expect("meta").len(), good);
             } else {
-                let err = result.err().expect("refused").to_string();
+                let err = result.expect_err("refused").to_string();
                 assert!(err.contains(&format!("byte offset {good} ")), "{err}");
                 assert!(err.contains("appendonly.aof.1.incr.aof"), "{err}");
             }
@@ -574,7 +574,7 @@ fn garbage_in_the_middle_of_the_open_file_fails_the_replay_with_its_offset() {
     std::fs::write(&open_path, &bad).expect("write");
     for truncate in [true, false] {
         let log = open(&fs, tmp.path(), options().load_truncated(truncate)).expect("open");
-        let err = replay_all(&log).err().expect("garbage").to_string();
+        let err = replay_all(&log).expect_err("garbage").to_string();
         assert!(
             err.contains("appendonly.aof.1.incr.aof") && err.contains("byte offset 30"),
             "{err}"
