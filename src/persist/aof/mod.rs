@@ -260,7 +260,8 @@ impl AppendLog {
 
     /// Flushes, fsyncs and stops the background flusher (also on drop).
     pub(crate) fn shutdown(&self) {
-        if let Some(handle) = self.flusher.lock().take() {
+        let handle = self.flusher.lock().take();
+        if let Some(handle) = handle {
             {
                 let _pending = self.shared.pending.lock();
                 self.shared.stop.store(true, Ordering::SeqCst);
