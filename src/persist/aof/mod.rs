@@ -30,6 +30,8 @@ mod rewrite;
 mod tests;
 #[cfg(test)]
 mod tests_faults;
+#[cfg(test)]
+mod tests_format;
 mod writer;
 
 use std::path::{Path, PathBuf};
