@@ -100,8 +100,9 @@ pub(crate) struct AofInfo {
 /// The state shared by the log's handle, its flusher thread and its
 /// committers.
 ///
-/// Lock order: `rewrite` → `io` → `manifest`; `pending` and `failure` are
-/// taken alone.
+/// Lock order: `rewrite` → `io` → `manifest`; `pending`, `failure` and
+/// `leader` are taken alone (the group-commit leader releases `leader`
+/// before it writes).
 pub(crate) struct Shared {
     fs: Arc<dyn Fs>,
     dir: PathBuf,
@@ -117,6 +118,10 @@ pub(crate) struct Shared {
     manifest: Mutex<Option<Manifest>>,
     /// Every recorded byte before this log position is durable.
     durable: AtomicU64,
+    /// Whether a committer is writing and fsyncing for the others
+    /// (`always`), and the wake-up when it is done.
+    leader: Mutex<bool>,
+    led: Condvar,
     /// FAILED: writes are refused.
     failed: AtomicBool,
     /// Incremental files up to this sequence number had a failed write or
@@ -199,6 +204,8 @@ impl AppendLog {
             io: Mutex::new(Io::default()),
             manifest: Mutex::new(manifest),
             durable: AtomicU64::new(0),
+            leader: Mutex::new(false),
+            led: Condvar::new(),
             failed: AtomicBool::new(false),
             poisoned_upto: AtomicU64::new(0),
             failure: Mutex::new(String::new()),

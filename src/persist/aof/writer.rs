@@ -215,30 +215,37 @@ impl Shared {
         self.check_writable()
     }
 
-    /// Returns once every byte up to `ticket` is written and fsynced. The
-    /// committer that gets the writer's lock writes and fsyncs everything
-    /// recorded so far, so the committers queued behind it find their
-    /// ticket covered by its one fsync.
+    /// Returns once every byte up to `ticket` is written and fsynced
+    /// (group commit): the first waiter becomes the leader, writes and
+    /// fsyncs everything recorded so far without holding the buffer, then
+    /// wakes the others; those its fsync covered return, one of the rest
+    /// leads the next round.
     fn wait_durable(&self, ticket: u64) -> Result<()> {
-        for _ in 0..3 {
+        let mut leading = self.leader.lock();
+        loop {
             if self.durable.load(Ordering::SeqCst) >= ticket {
                 return Ok(());
             }
             self.check_writable()?;
-            let mut io = self.io.lock();
+            if *leading {
+                self.led.wait(&mut leading);
+                continue;
+            }
+            *leading = true;
+            parking_lot::MutexGuard::unlocked(&mut leading, || {
+                let mut io = self.io.lock();
+                self.flush(&mut io, true, false);
+            });
+            *leading = false;
+            self.led.notify_all();
             if self.durable.load(Ordering::SeqCst) >= ticket {
                 return Ok(());
             }
             self.check_writable()?;
-            self.flush(&mut io, true, false);
+            return Err(Error::Persistence(format!(
+                "append log position {ticket} was never written"
+            )));
         }
-        if self.durable.load(Ordering::SeqCst) >= ticket {
-            return Ok(());
-        }
-        self.check_writable()?;
-        Err(Error::Persistence(format!(
-            "append log position {ticket} was never written"
-        )))
     }
 
     /// Writes and fsyncs everything recorded.
