@@ -10,10 +10,8 @@
 //! Redis 7.0 ignores keys it does not know on a manifest line, so it loads
 //! these manifests too.
 
-use std::io::Read;
+use std::io::Read as _;
 use std::path::Path;
-
-use crc32fast::Hasher;
 
 use crate::persist::fs::Fs;
 use crate::resp::split_args;
@@ -297,21 +295,7 @@ fn repr(name: &str) -> String {
 
 /// Size and CRC-32 of `path` as it is on disk.
 pub(crate) fn sum_of(fs: &dyn Fs, path: &Path) -> std::io::Result<Sum> {
-    let mut reader = fs.open_read(path)?;
-    let mut hasher = Hasher::new();
-    let mut size = 0u64;
-    let mut chunk = vec![0u8; 1 << 20];
-    loop {
-        match reader.read(&mut chunk) {
-            Ok(0) => break,
-            Ok(n) => {
-                hasher.update(&chunk[..n]);
-                size += n as u64;
-            }
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
-    }
+    let (size, hasher) = super::writer::hash_file(fs, path)?;
     Ok(Sum {
         size,
         crc: hasher.finalize(),
