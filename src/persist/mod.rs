@@ -30,6 +30,7 @@ mod options;
 pub(crate) mod snapshot;
 mod store_api;
 
+pub use aof::{CheckReport, FileReport, FileStatus, check_append_log};
 pub use dump::{DumpValue, HashField, KeyDump};
 pub use engine::BackgroundJob;
 pub use options::{AppendFsync, AppendLogOptions, SavePoint, SnapshotOptions};
