@@ -626,7 +626,7 @@ fn same_value(check: Check, current: &str, value: &[u8]) -> std::result::Result<
                 .split(|b| b.is_ascii_whitespace())
                 .filter(|w| !w.is_empty())
                 .collect();
-            if words.len() % 2 != 0
+            if !words.len().is_multiple_of(2)
                 || words
                     .iter()
                     .any(|w| crate::number::parse_i64(w).is_none_or(|n| n < 0))

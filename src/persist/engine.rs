@@ -405,18 +405,51 @@ impl Inner {
         Ok(BackgroundJob { outcome })
     }
 
-    /// The `aof_*` fields of `INFO persistence`.
+    /// The `aof_*` fields of `INFO persistence`, in Redis's order.
     fn append_log_info(&self) -> Vec<(&'static str, String)> {
-        let enabled = self.persist.log.is_some();
-        let rewriting = self.persist.running(Kind::Rewrite);
+        let Some(log) = &self.persist.log else {
+            return [
+                ("aof_enabled", "0"),
+                ("aof_rewrite_in_progress", "0"),
+                ("aof_rewrite_scheduled", "0"),
+                ("aof_last_rewrite_time_sec", "-1"),
+                ("aof_current_rewrite_time_sec", "-1"),
+                ("aof_last_bgrewrite_status", "ok"),
+                ("aof_rewrites", "0"),
+                ("aof_rewrites_consecutive_failures", "0"),
+                ("aof_last_write_status", "ok"),
+            ]
+            .map(|(k, v)| (k, v.to_owned()))
+            .into();
+        };
+        let info = log.info();
+        let status = |ok: bool| if ok { "ok" } else { "err" }.to_owned();
+        let seconds = |ms: Option<u64>| ms.map_or(-1, |ms| i64::try_from(ms / 1000).unwrap_or(-1));
         vec![
-            ("aof_enabled", u8::from(enabled).to_string()),
-            ("aof_rewrite_in_progress", u8::from(rewriting).to_string()),
+            ("aof_enabled", "1".into()),
+            (
+                "aof_rewrite_in_progress",
+                u8::from(info.rewrite_in_progress).to_string(),
+            ),
             ("aof_rewrite_scheduled", "0".into()),
-            ("aof_last_rewrite_time_sec", "-1".into()),
+            (
+                "aof_last_rewrite_time_sec",
+                seconds(info.last_rewrite_ms).to_string(),
+            ),
             ("aof_current_rewrite_time_sec", "-1".into()),
-            ("aof_last_bgrewrite_status", "ok".into()),
-            ("aof_last_write_status", "ok".into()),
+            ("aof_last_bgrewrite_status", status(info.last_rewrite_ok)),
+            ("aof_rewrites", info.rewrites.to_string()),
+            (
+                "aof_rewrites_consecutive_failures",
+                info.rewrite_failures.to_string(),
+            ),
+            ("aof_last_write_status", status(info.last_write_ok)),
+            ("aof_current_size", info.current_size.to_string()),
+            ("aof_base_size", info.base_size.to_string()),
+            ("aof_pending_rewrite", "0".into()),
+            ("aof_buffer_length", info.buffer_length.to_string()),
+            ("aof_pending_bio_fsync", "0".into()),
+            ("aof_delayed_fsync", "0".into()),
         ]
     }
 

@@ -121,6 +121,7 @@ impl Snapshot {
     }
 
     /// The snapshot file's path.
+    #[cfg(test)]
     pub(crate) fn path(&self) -> &Path {
         &self.path
     }
@@ -291,6 +292,7 @@ impl Snapshot {
     }
 
     /// Keys and bytes of the last successful save.
+    #[cfg(test)]
     pub(crate) fn last_save_stats(&self) -> Option<SaveStats> {
         self.state.lock().last_stats
     }

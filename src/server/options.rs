@@ -329,7 +329,7 @@ fn save_points(
         return Ok(None);
     }
     let bad = || OptionsError("option '--save': Invalid save parameters".into());
-    if words.len() % 2 != 0 {
+    if !words.len().is_multiple_of(2) {
         return Err(bad());
     }
     let mut points = Vec::new();

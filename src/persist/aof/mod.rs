@@ -68,10 +68,6 @@ pub(crate) struct ReplayStats {
 }
 
 /// The log's figures for `INFO persistence`.
-#[cfg_attr(
-    not(test),
-    allow(dead_code, reason = "read by INFO persistence once wired")
-)]
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub(crate) struct AofInfo {
     /// `aof_current_size`: bytes of the base and incremental files.
@@ -282,10 +278,6 @@ impl AppendLog {
     }
 
     /// The figures `INFO persistence` shows.
-    #[cfg_attr(
-        not(test),
-        allow(dead_code, reason = "read by INFO persistence once wired")
-    )]
     pub(crate) fn info(&self) -> AofInfo {
         self.shared.info()
     }
@@ -350,10 +342,6 @@ impl Persistence for AppendLog {
 }
 
 impl Shared {
-    #[cfg_attr(
-        not(test),
-        allow(dead_code, reason = "read by INFO persistence once wired")
-    )]
     fn info(&self) -> AofInfo {
         let s = &self.stats;
         let last = s.last_rewrite_ms.load(Ordering::Relaxed);
