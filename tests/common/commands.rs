@@ -161,6 +161,10 @@ pub const COMMANDS: &[(&str, i32)] = &[
     ("command", -1),
     ("info", -1),
     ("flushall", -1),
+    ("save", 1),
+    ("bgsave", -1),
+    ("bgrewriteaof", 1),
+    ("lastsave", 1),
     ("time", 1),
     // Connection commands, run by a Session (through `execute`, each call is
     // a connection of its own).
