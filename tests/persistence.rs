@@ -171,8 +171,11 @@ fn snapshot_round_trip(seed: u64, background: bool) {
         store.save().expect("save");
     }
     // Not in the snapshot: the file holds the keyspace as of the save.
+    let saved_at = clock_ms(&clock);
     more_writes(&store, &clock, seed, 100);
     drop(store);
+    // Back to the instant of the save, so that the PTTLs compare exactly.
+    clock.set(saved_at);
     let store = reopen_and_compare(dir.path(), &clock, Mode::Snapshot, &expected, "snapshot", &context);
 
     // Later, some keys and hash fields have expired: the snapshot's
@@ -263,6 +266,7 @@ fn both_reopen_prefers_the_log() {
         let clock = ManualClock::new(T0);
         let store = open(dir.path(), &clock, mode);
         let saved = fill(&store, &clock, seed);
+        let saved_at = clock_ms(&clock);
         store.save().expect("save");
         // The snapshot is now stale on purpose.
         more_writes(&store, &clock, seed, 200);
@@ -272,6 +276,7 @@ fn both_reopen_prefers_the_log() {
         let store = reopen_and_compare(dir.path(), &clock, mode, &expected, "append log", &context);
         drop(store);
         // The snapshot alone still holds the state of the save.
+        clock.set(saved_at);
         let store = reopen_and_compare(
             dir.path(),
             &clock,
@@ -416,4 +421,30 @@ fn lock_is_released_by_the_last_handle() {
     drop(clone);
     let store = open(dir.path(), &clock, mode);
     assert_eq!(store.get("k").expect("GET"), Some(b"v".to_vec()));
+}
+
+#[test]
+#[ignore = "bug: restore_dump re-adds a big sorted set through ZADD, whose listpack start drops the sign of a -0 score that the skiplist kept"]
+fn negative_zero_score_survives_a_reload() {
+    // The snapshot only: Redis's RDB keeps the sign (a skiplist's scores
+    // are binary doubles), its AOF rewrite does not (ZADD batches).
+    for mode in [Mode::Snapshot] {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let clock = ManualClock::new(T0);
+        let store = open(dir.path(), &clock, mode);
+        let members: Vec<(f64, String)> = (0..200).map(|i| (f64::from(i) + 1.0, format!("m{i}"))).collect();
+        store.zadd("z", members).expect("ZADD");
+        // Added to a skiplist, -0 keeps its sign (as in Redis: ZSCORE says -0).
+        store.zadd("z", [(-0.0, "neg")]).expect("ZADD");
+        let before = store.zscore("z", "neg").expect("ZSCORE").expect("member");
+        assert!(before == 0.0 && before.is_sign_negative(), "{mode:?}: {before:?} before the reload");
+        store.save().expect("save");
+        drop(store);
+        let store = open(dir.path(), &clock, mode);
+        let after = store.zscore("z", "neg").expect("ZSCORE").expect("member");
+        assert!(
+            after.is_sign_negative(),
+            "{mode:?}: ZSCORE z neg is {after:?} after the reload, -0 before"
+        );
+    }
 }

@@ -35,6 +35,8 @@ mod common;
 use common::rng::Rng;
 
 const CHILD_TEST: &str = "crash_child";
+/// Starts each line the child says (the harness's own output is ignored).
+const MARK: &str = "@@ ";
 const ENV_DIR: &str = "KVSTORE_CRASH_CHILD_DIR";
 const ENV_KIND: &str = "KVSTORE_CRASH_CHILD_KIND";
 const ENV_ROUND: &str = "KVSTORE_CRASH_CHILD_ROUND";
@@ -135,9 +137,10 @@ fn rewrite_before(j: u64) -> bool {
 /// Prints one line to stdout at once (the parent reads it even if the
 /// process is killed right after).
 fn say(line: &str) {
+    // On a line of its own, marked: the test harness prints its own text
+    // (`test crash_child ... `) without a newline first.
     let mut out = std::io::stdout().lock();
-    let _ = out.write_all(line.as_bytes());
-    let _ = out.write_all(b"\n");
+    let _ = out.write_all(format!("\n{MARK}{line}\n").as_bytes());
     let _ = out.flush();
 }
 
@@ -260,8 +263,10 @@ impl ChildRun {
                     Ok(0) | Err(_) => return,
                     Ok(_) if line.last() != Some(&b'\n') => return,
                     Ok(_) => {
-                        let text = String::from_utf8_lossy(&line).trim_end().to_owned();
-                        sink.lock().expect("lines").push(text);
+                        let text = String::from_utf8_lossy(&line);
+                        if let Some(said) = text.trim_end().strip_prefix(MARK) {
+                            sink.lock().expect("lines").push(said.to_owned());
+                        }
                     }
                 }
             }
