@@ -27,6 +27,8 @@ pub(crate) mod fs;
 mod options;
 pub(crate) mod snapshot;
 mod store_api;
+#[cfg(test)]
+mod store_fault_tests;
 
 use std::path::PathBuf;
 
