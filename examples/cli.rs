@@ -8,7 +8,8 @@
 //! cargo run --example cli -- --raw LRANGE l 0 -1
 //! ```
 //!
-//! Options: `--dir DIR` (where the data and the prompt's history will live),
+//! Options: `--dir DIR` (where the data, an append log, and the prompt's
+//! history live; without it the data is in memory only),
 //! `--raw` / `--no-raw` (values as they are, one per line, as `redis-cli
 //! --raw`; unlike `redis-cli`, the default stays formatted when the output
 //! is not a terminal), `-3` (RESP3, as after `HELLO 3`). At the prompt:
@@ -22,13 +23,14 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use kvstore::cli::{Cli, Flow, OutputMode};
-use kvstore::{Protocol, Store, resp};
+use kvstore::persist::AppendLogOptions;
+use kvstore::{Config, Protocol, Store, resp};
 use rustyline::DefaultEditor;
 use rustyline::error::ReadlineError;
 
 const USAGE: &str = "\
 Usage: cli [--dir DIR] [--raw | --no-raw] [-3] [cmd [arg [arg ...]]]
-  --dir DIR   Directory for the data (kept in memory until persistence lands)
+  --dir DIR   Directory for the data (an append log, loaded at start)
               and for the prompt's history (.kvstore_cli_history)
   --raw       Print values as they are, one per line (redis-cli --raw)
   --no-raw    Print replies formatted, as redis-cli on a terminal (default)
@@ -100,16 +102,20 @@ fn main() -> ExitCode {
 }
 
 fn run(options: Options) -> Result<(), Box<dyn std::error::Error>> {
-    if let Some(dir) = &options.dir {
-        std::fs::create_dir_all(dir)?;
-        eprintln!(
-            "note: data is kept in memory only, not in {}, until persistence lands",
-            dir.display()
-        );
+    // With a directory the data lives in an append log there (every write
+    // fsynced once a second), loaded again by the next run.
+    let store = match &options.dir {
+        Some(dir) => Store::open(
+            Config::builder()
+                .dir(dir)
+                .append_log(AppendLogOptions::new())
+                .build(),
+        )?,
+        None => Store::new(),
+    };
+    for warning in store.load_report().warnings {
+        eprintln!("warning: {warning}");
     }
-    // TODO(issue 6): open the store in `options.dir` (Store::open with the
-    // directory in its Config) once persistence lands.
-    let store = Store::new();
     let mut cli = Cli::new(&store).output(options.mode);
     if options.resp3 {
         cli.run_command(&["HELLO", "3"], io::sink())?;

@@ -172,6 +172,12 @@ impl Session {
         self.protocol
     }
 
+    /// The store this session runs commands on.
+    #[must_use]
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
     /// The connection's id (`CLIENT ID`), unique in the store.
     #[must_use]
     pub fn id(&self) -> u64 {

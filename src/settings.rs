@@ -43,7 +43,19 @@ const MAX_HZ: i64 = 500;
 
 /// The server parameters a RESP server sets at start; read-only for
 /// `CONFIG SET`.
-const SERVER_PARAMS: &[&str] = &["port", "bind", "dir", "maxclients", "timeout"];
+const SERVER_PARAMS: &[&str] = &[
+    "port",
+    "bind",
+    "dir",
+    "maxclients",
+    "timeout",
+    "appendonly",
+    "save",
+    "appendfsync",
+    "dbfilename",
+    "appendfilename",
+    "appenddirname",
+];
 
 /// How a parameter's value is parsed, checked and stored.
 #[derive(Debug, Clone, Copy)]
@@ -65,6 +77,10 @@ enum Kind {
     /// A fixed placeholder until the feature lands: the value is checked
     /// with Redis's rules and accepted only when it is the fixed one.
     Fixed(&'static str, Check),
+    /// Persistence, fixed when the store opens (from its `Config`): the
+    /// value is checked with Redis's rules and accepted only when it is
+    /// the current one (changing persistence at run time is not supported).
+    Persistence(Check),
 }
 
 /// How a fixed placeholder checks a value before comparing it.
@@ -76,8 +92,10 @@ enum Check {
     Enum(&'static [&'static str]),
     /// A memory value (`0`, `100mb`).
     Memory,
-    /// Redis's `save` points: only `""` (no snapshots) is accepted.
+    /// Redis's `save` points: pairs of integers, or `""`.
     Save,
+    /// A file name.
+    Name,
 }
 
 /// One entry of the parameter table.
@@ -214,14 +232,30 @@ static PARAMS: &[Param] = &[
         name: "databases",
         kind: Kind::Immutable("1"),
     },
-    // Fixed placeholders until persistence lands (a later issue).
+    // Persistence, as the store's Config set it.
     Param {
         name: "appendonly",
-        kind: Kind::Fixed("no", Check::Bool),
+        kind: Kind::Persistence(Check::Bool),
     },
     Param {
         name: "save",
-        kind: Kind::Fixed("", Check::Save),
+        kind: Kind::Persistence(Check::Save),
+    },
+    Param {
+        name: "appendfsync",
+        kind: Kind::Persistence(Check::Enum(&["always", "everysec", "no"])),
+    },
+    Param {
+        name: "dbfilename",
+        kind: Kind::Persistence(Check::Name),
+    },
+    Param {
+        name: "appendfilename",
+        kind: Kind::Persistence(Check::Name),
+    },
+    Param {
+        name: "appenddirname",
+        kind: Kind::Persistence(Check::Name),
     },
     // Fixed placeholders until eviction lands.
     Param {
@@ -265,9 +299,24 @@ impl Settings {
         nums[Num::SetMaxListpackValue as usize] = to_i64(config.set_max_listpack_value);
         nums[Num::ZsetMaxListpackEntries as usize] = to_i64(config.zset_max_listpack_entries);
         nums[Num::ZsetMaxListpackValue as usize] = to_i64(config.zset_max_listpack_value);
-        let dir = std::env::current_dir()
+        let dir = config
+            .dir
+            .clone()
+            .map(Ok)
+            .unwrap_or_else(std::env::current_dir)
             .map(|d| d.to_string_lossy().into_owned())
             .unwrap_or_default();
+        let snapshot = config.snapshot.clone().unwrap_or_default();
+        let log = config.append_log.clone().unwrap_or_default();
+        let save = match &config.snapshot {
+            Some(options) => options
+                .save_points_list()
+                .iter()
+                .map(|p| format!("{} {}", p.seconds, p.changes))
+                .collect::<Vec<_>>()
+                .join(" "),
+            None => String::new(),
+        };
         Settings {
             nums: nums.map(AtomicI64::new),
             requirepass: RwLock::new(None),
@@ -278,6 +327,17 @@ impl Settings {
                 dir,
                 "10000".into(),
                 "0".into(),
+                if config.append_log.is_some() {
+                    "yes"
+                } else {
+                    "no"
+                }
+                .into(),
+                save,
+                log.fsync_policy().as_str().into(),
+                snapshot.file_name,
+                log.file_name,
+                log.dir_name,
             ]),
         }
     }
@@ -389,7 +449,7 @@ impl Settings {
                 .as_deref()
                 .map(|p| String::from_utf8_lossy(p).into_owned())
                 .unwrap_or_default(),
-            Kind::Server => self.server_param(param.name),
+            Kind::Server | Kind::Persistence(_) => self.server_param(param.name),
             Kind::Immutable(v) | Kind::Fixed(v, _) => v.to_owned(),
         }
     }
@@ -444,10 +504,11 @@ impl Settings {
         }
         let mut updates = Vec::with_capacity(pairs.len());
         for (param, &(_, value)) in params.iter().zip(pairs) {
-            let update = parse_value(param, value).map_err(|reason| Error::ConfigSetFailed {
-                name: param.name.as_bytes().to_vec(),
-                reason,
-            })?;
+            let update =
+                parse_value(self, param, value).map_err(|reason| Error::ConfigSetFailed {
+                    name: param.name.as_bytes().to_vec(),
+                    reason,
+                })?;
             updates.push(update);
         }
         for update in updates {
@@ -484,7 +545,11 @@ fn lookup(name: &[u8]) -> Option<&'static Param> {
 }
 
 /// Parses `value` for `param`; `Err` is Redis's reason text.
-fn parse_value(param: &Param, value: &[u8]) -> std::result::Result<Update, String> {
+fn parse_value(
+    settings: &Settings,
+    param: &Param,
+    value: &[u8],
+) -> std::result::Result<Update, String> {
     match param.kind {
         Kind::Num {
             num,
@@ -510,34 +575,16 @@ fn parse_value(param: &Param, value: &[u8]) -> std::result::Result<Update, Strin
         Kind::Requirepass => Ok(Update::Requirepass(
             (!value.is_empty()).then(|| value.to_vec()),
         )),
+        Kind::Persistence(check) => {
+            let current = settings.server_param(param.name);
+            if same_value(check, &current, value)? {
+                Ok(Update::None)
+            } else {
+                Err("changing persistence at run time is not supported (set it in Config)".into())
+            }
+        }
         Kind::Fixed(fixed, check) => {
-            let same = match check {
-                Check::Bool => {
-                    let yes = value.eq_ignore_ascii_case(b"yes");
-                    if !yes && !value.eq_ignore_ascii_case(b"no") {
-                        return Err("argument must be 'yes' or 'no'".into());
-                    }
-                    (if yes { "yes" } else { "no" }) == fixed
-                }
-                Check::Enum(words) => {
-                    let Some(word) = words
-                        .iter()
-                        .find(|w| w.as_bytes().eq_ignore_ascii_case(value))
-                    else {
-                        return Err(format!(
-                            "argument(s) must be one of the following: {}",
-                            words.join(", ")
-                        ));
-                    };
-                    *word == fixed
-                }
-                Check::Memory => {
-                    let v = mem_to_i64(value).ok_or("argument must be a memory value")?;
-                    v.to_string() == fixed
-                }
-                Check::Save => value.is_empty(),
-            };
-            if same {
+            if same_value(check, fixed, value)? {
                 Ok(Update::None)
             } else {
                 Err("can't set immutable config".into())
@@ -547,10 +594,64 @@ fn parse_value(param: &Param, value: &[u8]) -> std::result::Result<Update, Strin
     }
 }
 
+/// Checks `value` with Redis's rules for `check` and says whether it
+/// equals `current`.
+fn same_value(check: Check, current: &str, value: &[u8]) -> std::result::Result<bool, String> {
+    Ok(match check {
+        Check::Bool => {
+            let yes = value.eq_ignore_ascii_case(b"yes");
+            if !yes && !value.eq_ignore_ascii_case(b"no") {
+                return Err("argument must be 'yes' or 'no'".into());
+            }
+            (if yes { "yes" } else { "no" }) == current
+        }
+        Check::Enum(words) => {
+            let Some(word) = words
+                .iter()
+                .find(|w| w.as_bytes().eq_ignore_ascii_case(value))
+            else {
+                return Err(format!(
+                    "argument(s) must be one of the following: {}",
+                    words.join(", ")
+                ));
+            };
+            *word == current
+        }
+        Check::Memory => {
+            let v = mem_to_i64(value).ok_or("argument must be a memory value")?;
+            v.to_string() == current
+        }
+        Check::Save => {
+            let words: Vec<&[u8]> = value
+                .split(|b| b.is_ascii_whitespace())
+                .filter(|w| !w.is_empty())
+                .collect();
+            if words.len() % 2 != 0
+                || words
+                    .iter()
+                    .any(|w| crate::number::parse_i64(w).is_none_or(|n| n < 0))
+            {
+                return Err("Invalid save parameters".into());
+            }
+            let normalized: Vec<String> = words
+                .iter()
+                .map(|w| String::from_utf8_lossy(w).into_owned())
+                .collect();
+            normalized.join(" ") == current
+        }
+        Check::Name => value == current.as_bytes(),
+    })
+}
+
 /// Redis's `memtoull`: digits and an optional unit (`b`, `k`, `kb`, `m`,
 /// `mb`, `g`, `gb`, any case); the result as the `long long` Redis
 /// stores it (an overflowing value wraps, as in C, and then fails the
 /// range check). `None`: "argument must be a memory value".
+/// A memory value (`64mb`) as bytes, for option parsers.
+pub(crate) fn parse_memory(value: &[u8]) -> Option<u64> {
+    mem_to_i64(value).and_then(|v| u64::try_from(v).ok())
+}
+
 fn mem_to_i64(value: &[u8]) -> Option<i64> {
     // `memtoull` reads a C string: up to the first NUL.
     let value = value.split(|&b| b == 0).next().unwrap_or_default();
@@ -653,7 +754,10 @@ mod tests {
         let e = set(&s, &[("appendonly", "maybe")]).unwrap_err();
         assert!(e.to_string().ends_with("argument must be 'yes' or 'no'"));
         let e = set(&s, &[("appendonly", "yes")]).unwrap_err();
-        assert!(e.to_string().ends_with("can't set immutable config"));
+        assert!(e.to_string().contains("not supported"), "{e}");
+        let e = set(&s, &[("save", "3600")]).unwrap_err();
+        assert!(e.to_string().ends_with("Invalid save parameters"), "{e}");
+        set(&s, &[("appendfsync", "EVERYSEC")]).expect("same");
     }
 
     #[test]

@@ -30,8 +30,6 @@ mod store_api;
 #[cfg(test)]
 mod store_fault_tests;
 
-use std::path::PathBuf;
-
 pub use dump::{DumpValue, HashField, KeyDump};
 pub use engine::BackgroundJob;
 pub use options::{AppendFsync, AppendLogOptions, SavePoint, SnapshotOptions};
@@ -180,8 +178,3 @@ pub struct LoadReport {
 
 /// The data directory's lock file.
 pub(crate) const LOCK_FILE: &str = "kvstore.lock";
-
-/// Where a store's files are.
-pub(crate) fn data_dir(config: &crate::Config) -> Option<PathBuf> {
-    config.dir.clone()
-}

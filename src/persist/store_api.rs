@@ -109,6 +109,16 @@ impl Store {
         Ok(())
     }
 
+    /// Whether automatic snapshots are configured (`SHUTDOWN` saves then).
+    #[must_use]
+    pub fn has_save_points(&self) -> bool {
+        self.inner
+            .config
+            .snapshot
+            .as_ref()
+            .is_some_and(|s| !s.save_points_list().is_empty())
+    }
+
     /// What the open loaded: from which files, how many keys, and the
     /// repairs made (a torn append-log tail cut off), each naming the file
     /// and byte offset.

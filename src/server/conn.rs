@@ -205,7 +205,7 @@ impl Conn {
     fn run_one(&mut self, argv: &[&[u8]]) -> Option<Step> {
         let name = argv.first()?;
         if name.eq_ignore_ascii_case(b"shutdown") && !self.session.in_multi() {
-            match shutdown_reply(argv, self.session.is_authenticated()) {
+            match shutdown_reply(self.session.store(), argv, self.session.is_authenticated()) {
                 Some(reply) => self.push_reply(&reply),
                 None => return Some(Step::Shutdown),
             }
@@ -264,10 +264,19 @@ impl Conn {
 /// `SHUTDOWN [NOSAVE|SAVE] [NOW] [FORCE] [ABORT]`: `None` to shut down, or
 /// the error reply. With no persistence yet there is nothing to save, so
 /// `SAVE` and `NOSAVE` both stop at once.
-fn shutdown_reply(argv: &[&[u8]], authenticated: bool) -> Option<Reply> {
+/// `SHUTDOWN [NOSAVE|SAVE] [NOW] [FORCE]`: `None` when the server may stop.
+/// As Redis: a snapshot is written first with `SAVE`, or when save points
+/// are configured and `NOSAVE` is not given; the append log is fsynced. A
+/// failure refuses the shutdown unless `FORCE`.
+fn shutdown_reply(store: &crate::Store, argv: &[&[u8]], authenticated: bool) -> Option<Reply> {
     if !authenticated {
         return Some(Reply::Error(crate::Error::NoAuth));
     }
+    let has = |word: &str| {
+        argv[1..]
+            .iter()
+            .any(|a| a.eq_ignore_ascii_case(word.as_bytes()))
+    };
     for arg in &argv[1..] {
         let known = ["nosave", "save", "now", "force"]
             .iter()
@@ -275,6 +284,17 @@ fn shutdown_reply(argv: &[&[u8]], authenticated: bool) -> Option<Reply> {
         if !known {
             return Some(Reply::Error(crate::Error::Syntax));
         }
+    }
+    if has("save") && has("nosave") {
+        return Some(Reply::Error(crate::Error::Syntax));
+    }
+    let save = has("save") || (!has("nosave") && store.has_save_points());
+    let saved = if save { store.save() } else { Ok(()) };
+    let synced = store.sync();
+    if (saved.is_err() || synced.is_err()) && !has("force") {
+        return Some(Reply::Error(crate::Error::Persistence(
+            "Errors trying to SHUTDOWN. Check logs.".into(),
+        )));
     }
     None
 }

@@ -5,7 +5,8 @@ use std::fmt;
 use std::io;
 use std::path::PathBuf;
 
-use crate::Store;
+use crate::persist::{AppendFsync, AppendLogOptions, SnapshotOptions};
+use crate::{Config, Store};
 
 /// How a [`Server`](super::Server) listens and whom it lets in. Built with
 /// the methods below or parsed from redis-server style arguments
@@ -27,6 +28,11 @@ pub struct ServerConfig {
     pub(super) requirepass: Option<String>,
     pub(super) threads: usize,
     pub(super) max_clients: usize,
+    /// `save`, `dbfilename`: `None` is `save ""`.
+    pub(super) snapshot: Option<SnapshotOptions>,
+    /// `appendonly yes` and the `append*` options.
+    pub(super) append_only: bool,
+    pub(super) append_log: AppendLogOptions,
 }
 
 impl Default for ServerConfig {
@@ -38,6 +44,9 @@ impl Default for ServerConfig {
             requirepass: None,
             threads: default_threads(),
             max_clients: 10_000,
+            snapshot: Some(SnapshotOptions::new()),
+            append_only: false,
+            append_log: AppendLogOptions::new(),
         }
     }
 }
@@ -82,8 +91,9 @@ impl ServerConfig {
         self
     }
 
-    /// `dir`: the data directory (reported by `CONFIG GET dir`; files are
-    /// written there once persistence is enabled).
+    /// `dir`: the data directory. Without one the store the server is
+    /// given decides; [`ServerConfig::store_config`] turns the persistence
+    /// options into a store [`Config`] using it.
     pub fn dir(mut self, dir: impl Into<PathBuf>) -> Self {
         self.dir = Some(dir.into());
         self
@@ -108,11 +118,61 @@ impl ServerConfig {
         self
     }
 
+    /// `appendonly yes|no` (default no): keep an append log in `dir`.
+    pub fn append_only(mut self, on: bool) -> Self {
+        self.append_only = on;
+        self
+    }
+
+    /// The append log's options (`appendfsync`, `appendfilename`, …).
+    pub fn append_log(mut self, options: AppendLogOptions) -> Self {
+        self.append_log = options;
+        self
+    }
+
+    /// `save` and `dbfilename`: the snapshot's options; `None` is
+    /// `save ""` (no snapshot loaded or saved automatically). Default:
+    /// Redis's save points.
+    pub fn snapshot(mut self, options: Option<SnapshotOptions>) -> Self {
+        self.snapshot = options;
+        self
+    }
+
+    /// The store [`Config`] these options ask for: with a `dir`, the
+    /// snapshot (unless `save ""`) and the append log (with `appendonly
+    /// yes`) in it; without one, an in-memory store.
+    ///
+    /// ```
+    /// use kvstore::server::ServerConfig;
+    ///
+    /// let dir = tempfile::tempdir()?;
+    /// let dir = dir.path().to_str().expect("utf-8 path");
+    /// let options = ServerConfig::from_args(["--dir", dir, "--appendonly", "yes"])?;
+    /// let store = kvstore::Store::open(options.store_config())?;
+    /// assert_eq!(store.config_get(&["appendonly"]), vec![(b"appendonly".to_vec(), "yes".to_string())]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[must_use]
+    pub fn store_config(&self) -> Config {
+        let mut builder = Config::builder();
+        if let Some(dir) = &self.dir {
+            builder = builder.dir(dir);
+            if let Some(snapshot) = &self.snapshot {
+                builder = builder.snapshot(snapshot.clone());
+            }
+            if self.append_only {
+                builder = builder.append_log(self.append_log.clone());
+            }
+        }
+        builder.build()
+    }
+
     /// Parses redis-server style arguments (`--port 6380 --bind 0.0.0.0`).
     /// Each `--name` takes the values up to the next `--name`. Options of
     /// features not built yet are refused with a message saying so, unless
-    /// their value is the one that keeps the feature off (`--appendonly no`,
-    /// `--save ""`).
+    /// their value is the one that keeps the feature off (`--maxmemory 0`).
+    /// Persistence options (`--save`, `--appendonly`, `--appendfsync`, …)
+    /// take effect through [`ServerConfig::store_config`].
     ///
     /// # Errors
     ///
@@ -175,16 +235,41 @@ impl ServerConfig {
             }
             "maxclients" => self.max_clients = number(one()?)?,
             "io-threads" | "threads" => self.threads = number(one()?)?.max(1),
+            "appendonly" => self.append_only = yes_no(name, one()?)?,
+            "save" => self.snapshot = save_points(values, self.snapshot.take())?,
+            "dbfilename" => {
+                let name = one()?.to_owned();
+                self.snapshot = self.snapshot.map(|s| s.file_name(name));
+            }
+            "appendfsync" => {
+                let v = one()?;
+                let policy = AppendFsync::from_name(v.as_bytes()).ok_or_else(|| {
+                    OptionsError(format!("option '--appendfsync': bad value '{v}'"))
+                })?;
+                self.append_log = self.append_log.fsync(policy);
+            }
+            "appendfilename" => self.append_log = self.append_log.file_name(one()?),
+            "appenddirname" => self.append_log = self.append_log.dir_name(one()?),
+            "auto-aof-rewrite-percentage" => {
+                self.append_log = self
+                    .append_log
+                    .auto_rewrite_percentage(number(one()?)? as u64);
+            }
+            "auto-aof-rewrite-min-size" => {
+                let v = one()?;
+                let bytes = crate::settings::parse_memory(v.as_bytes()).ok_or_else(|| {
+                    OptionsError(format!("option '--{name}': '{v}' is not a memory value"))
+                })?;
+                self.append_log = self.append_log.auto_rewrite_min_size(bytes);
+            }
+            "aof-load-truncated" => {
+                self.append_log = self.append_log.load_truncated(yes_no(name, one()?)?);
+            }
             // Values that keep a feature off are what we do already.
-            "appendonly" if one()? == "no" => {}
-            "save" if values.iter().all(String::is_empty) => {}
             "maxmemory" if one()? == "0" => {}
             "daemonize" if one()? == "no" => {}
             "protected-mode" | "loglevel" | "logfile" | "databases" => {}
-            "appendonly"
-            | "appendfsync"
-            | "save"
-            | "maxmemory"
+            "maxmemory"
             | "maxmemory-policy"
             | "notify-keyspace-events"
             | "replicaof"
@@ -223,6 +308,39 @@ impl ServerConfig {
     }
 }
 
+fn yes_no(name: &str, value: &str) -> Result<bool, OptionsError> {
+    match value.to_ascii_lowercase().as_str() {
+        "yes" => Ok(true),
+        "no" => Ok(false),
+        _ => Err(OptionsError(format!(
+            "option '--{name}': argument must be 'yes' or 'no'"
+        ))),
+    }
+}
+
+/// `--save "3600 1 300 100"` (or the pairs as separate values); `""`
+/// turns snapshots off.
+fn save_points(
+    values: &[String],
+    current: Option<SnapshotOptions>,
+) -> Result<Option<SnapshotOptions>, OptionsError> {
+    let words: Vec<&str> = values.iter().flat_map(|v| v.split_whitespace()).collect();
+    if words.is_empty() {
+        return Ok(None);
+    }
+    let bad = || OptionsError("option '--save': Invalid save parameters".into());
+    if words.len() % 2 != 0 {
+        return Err(bad());
+    }
+    let mut points = Vec::new();
+    for pair in words.chunks(2) {
+        let seconds = pair[0].parse::<u64>().map_err(|_| bad())?;
+        let changes = pair[1].parse::<u64>().map_err(|_| bad())?;
+        points.push((seconds, changes));
+    }
+    Ok(Some(current.unwrap_or_default().save_points(&points)))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -245,7 +363,25 @@ mod tests {
         assert_eq!(c.bind, "0.0.0.0");
         assert!(ServerConfig::from_args(["--port", "x"]).is_err());
         assert!(ServerConfig::from_args(["--nope", "1"]).is_err());
-        assert!(ServerConfig::from_args(["--appendonly", "yes"]).is_err());
+        assert!(ServerConfig::from_args(["--appendonly", "maybe"]).is_err());
+        let c = ServerConfig::from_args([
+            "--appendonly",
+            "yes",
+            "--appendfsync",
+            "always",
+            "--save",
+            "60 1000",
+            "10",
+            "5",
+        ])
+        .expect("valid");
+        assert!(c.append_only);
+        assert_eq!(c.append_log.fsync_policy(), AppendFsync::Always);
+        assert_eq!(
+            c.snapshot.as_ref().map(|s| s.save_points_list().len()),
+            Some(2)
+        );
+        assert!(ServerConfig::from_args(["--save", "60"]).is_err());
         assert!(ServerConfig::from_args(["6380"]).is_err());
         assert_eq!(
             ServerConfig::from_args(["--requirepass", ""])
