@@ -138,8 +138,16 @@ fn reopen_and_compare(
     let store = open(dir, clock, mode);
     let report = store.load_report();
     assert_same(expected, &full_dump(&store), context);
-    assert_eq!(report.source, Some(source), "{context}: load report {report:?}");
-    assert_eq!(report.keys, store.dbsize(), "{context}: load report {report:?}");
+    assert_eq!(
+        report.source,
+        Some(source),
+        "{context}: load report {report:?}"
+    );
+    assert_eq!(
+        report.keys,
+        store.dbsize(),
+        "{context}: load report {report:?}"
+    );
     store
 }
 
@@ -158,15 +166,26 @@ fn snapshot_round_trip_with_bgsave() {
 }
 
 fn snapshot_round_trip(seed: u64, background: bool) {
-    let context = format!("seed {seed:#x}, snapshot by {}", if background { "bgsave" } else { "save" });
+    let context = format!(
+        "seed {seed:#x}, snapshot by {}",
+        if background { "bgsave" } else { "save" }
+    );
     let dir = tempfile::tempdir().expect("tempdir");
     let clock = ManualClock::new(T0);
     let store = open(dir.path(), &clock, Mode::Snapshot);
-    assert_eq!(store.load_report().source, None, "{context}: a new directory");
+    assert_eq!(
+        store.load_report().source,
+        None,
+        "{context}: a new directory"
+    );
     let expected = fill(&store, &clock, seed);
     eprintln!("{context}: {}", summary(&expected));
     if background {
-        store.bgsave().expect("bgsave").wait().expect("bgsave outcome");
+        store
+            .bgsave()
+            .expect("bgsave")
+            .wait()
+            .expect("bgsave outcome");
     } else {
         store.save().expect("save");
     }
@@ -176,7 +195,14 @@ fn snapshot_round_trip(seed: u64, background: bool) {
     drop(store);
     // Back to the instant of the save, so that the PTTLs compare exactly.
     clock.set(saved_at);
-    let store = reopen_and_compare(dir.path(), &clock, Mode::Snapshot, &expected, "snapshot", &context);
+    let store = reopen_and_compare(
+        dir.path(),
+        &clock,
+        Mode::Snapshot,
+        &expected,
+        "snapshot",
+        &context,
+    );
 
     // Later, some keys and hash fields have expired: the snapshot's
     // deadlines are absolute, and loading drops what is past.
@@ -221,7 +247,11 @@ fn log_round_trip(seed: u64, policy: AppendFsync) {
     let dir = tempfile::tempdir().expect("tempdir");
     let clock = ManualClock::new(T0);
     let store = open(dir.path(), &clock, mode);
-    assert_eq!(store.load_report().source, None, "{context}: a new directory");
+    assert_eq!(
+        store.load_report().source,
+        None,
+        "{context}: a new directory"
+    );
     let expected = fill(&store, &clock, seed);
     eprintln!("{context}: {}", summary(&expected));
     drop(store);
@@ -271,7 +301,10 @@ fn both_reopen_prefers_the_log() {
         // The snapshot is now stale on purpose.
         more_writes(&store, &clock, seed, 200);
         let expected = full_dump(&store);
-        assert_ne!(saved, expected, "{context}: the writes after the save changed nothing");
+        assert_ne!(
+            saved, expected,
+            "{context}: the writes after the save changed nothing"
+        );
         drop(store);
         let store = reopen_and_compare(dir.path(), &clock, mode, &expected, "append log", &context);
         drop(store);
@@ -298,8 +331,14 @@ pub fn manifest_files(dir: &Path) -> Vec<(char, String)> {
     text.lines()
         .filter_map(|line| {
             let words: Vec<&str> = line.split_whitespace().collect();
-            let name = words.iter().position(|w| *w == "file").and_then(|i| words.get(i + 1))?;
-            let kind = words.iter().position(|w| *w == "type").and_then(|i| words.get(i + 1))?;
+            let name = words
+                .iter()
+                .position(|w| *w == "file")
+                .and_then(|i| words.get(i + 1))?;
+            let kind = words
+                .iter()
+                .position(|w| *w == "type")
+                .and_then(|i| words.get(i + 1))?;
             Some((kind.chars().next()?, (*name).to_owned()))
         })
         .collect()
@@ -315,7 +354,11 @@ fn log_rewritten_then_written_on() {
         let store = open(dir.path(), &clock, mode);
         fill(&store, &clock, seed);
         let before = manifest_files(dir.path());
-        store.bgrewriteaof().expect("bgrewriteaof").wait().expect("rewrite outcome");
+        store
+            .bgrewriteaof()
+            .expect("bgrewriteaof")
+            .wait()
+            .expect("rewrite outcome");
         let after = manifest_files(dir.path());
         assert_ne!(before, after, "{context}: the rewrite changed no file");
         assert_eq!(
@@ -325,14 +368,19 @@ fn log_rewritten_then_written_on() {
         );
         more_writes(&store, &clock, seed, 150);
         // A second rewrite, with writes after it too.
-        store.bgrewriteaof().expect("bgrewriteaof").wait().expect("rewrite outcome");
+        store
+            .bgrewriteaof()
+            .expect("bgrewriteaof")
+            .wait()
+            .expect("rewrite outcome");
         clock.advance(Duration::from_secs(2));
         more_writes(&store, &clock, seed ^ 1, 150);
         let expected = full_dump(&store);
         drop(store);
         let files = manifest_files(dir.path());
         assert!(
-            files.iter().any(|(kind, _)| *kind == 'b') && files.iter().any(|(kind, _)| *kind == 'i'),
+            files.iter().any(|(kind, _)| *kind == 'b')
+                && files.iter().any(|(kind, _)| *kind == 'i'),
             "{context}: a base and an incremental file: {files:?}"
         );
         let names: Vec<String> = std::fs::read_dir(dir.path().join("appendonlydir"))
@@ -400,8 +448,16 @@ fn second_open_of_a_directory_is_refused() {
         }
         drop(first);
         let store = open(dir.path(), &clock, mode);
-        assert_eq!(store.get("k").expect("GET"), Some(b"v".to_vec()), "{mode:?}");
-        assert_eq!(store.get("k2").expect("GET"), Some(b"v2".to_vec()), "{mode:?}");
+        assert_eq!(
+            store.get("k").expect("GET"),
+            Some(b"v".to_vec()),
+            "{mode:?}"
+        );
+        assert_eq!(
+            store.get("k2").expect("GET"),
+            Some(b"v2".to_vec()),
+            "{mode:?}"
+        );
     }
 }
 
@@ -432,12 +488,17 @@ fn negative_zero_score_survives_a_reload() {
         let dir = tempfile::tempdir().expect("tempdir");
         let clock = ManualClock::new(T0);
         let store = open(dir.path(), &clock, mode);
-        let members: Vec<(f64, String)> = (0..200).map(|i| (f64::from(i) + 1.0, format!("m{i}"))).collect();
+        let members: Vec<(f64, String)> = (0..200)
+            .map(|i| (f64::from(i) + 1.0, format!("m{i}")))
+            .collect();
         store.zadd("z", members).expect("ZADD");
         // Added to a skiplist, -0 keeps its sign (as in Redis: ZSCORE says -0).
         store.zadd("z", [(-0.0, "neg")]).expect("ZADD");
         let before = store.zscore("z", "neg").expect("ZSCORE").expect("member");
-        assert!(before == 0.0 && before.is_sign_negative(), "{mode:?}: {before:?} before the reload");
+        assert!(
+            before == 0.0 && before.is_sign_negative(),
+            "{mode:?}: {before:?} before the reload"
+        );
         store.save().expect("save");
         drop(store);
         let store = open(dir.path(), &clock, mode);

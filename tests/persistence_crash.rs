@@ -238,7 +238,13 @@ impl ChildRun {
     fn spawn(kind: Kind, dir: &Path, round: u64, seed: u64) -> ChildRun {
         let exe = std::env::current_exe().expect("current_exe");
         let mut child = Command::new(exe)
-            .args(["--exact", CHILD_TEST, "--nocapture", "--ignored", "--test-threads=1"])
+            .args([
+                "--exact",
+                CHILD_TEST,
+                "--nocapture",
+                "--ignored",
+                "--test-threads=1",
+            ])
             .env(ENV_DIR, dir)
             .env(ENV_KIND, kind.name())
             .env(ENV_ROUND, round.to_string())
@@ -299,9 +305,15 @@ impl ChildRun {
         let deadline = Instant::now() + Duration::from_secs(60);
         while !self.has_line("READY") {
             if let Some(status) = self.child.try_wait().expect("try_wait") {
-                panic!("{context}: the child exited ({status}) before READY: {}", self.output());
+                panic!(
+                    "{context}: the child exited ({status}) before READY: {}",
+                    self.output()
+                );
             }
-            assert!(Instant::now() < deadline, "{context}: the child never got ready");
+            assert!(
+                Instant::now() < deadline,
+                "{context}: the child never got ready"
+            );
             thread::sleep(Duration::from_millis(1));
         }
     }
@@ -310,7 +322,10 @@ impl ChildRun {
     /// Returns the kill's Unix time in ms.
     fn kill(mut self, context: &str) -> (i64, Vec<String>) {
         if let Some(status) = self.child.try_wait().expect("try_wait") {
-            panic!("{context}: the child exited ({status}) before the kill: {}", self.output());
+            panic!(
+                "{context}: the child exited ({status}) before the kill: {}",
+                self.output()
+            );
         }
         let killed_at = now_unix_ms();
         let pid = libc::pid_t::try_from(self.child.id()).expect("pid");
@@ -389,10 +404,9 @@ struct Model {
 }
 
 fn get_int(store: &Store, key: &str) -> i64 {
-    store
-        .get(key)
-        .expect("GET")
-        .map_or(0, |v| String::from_utf8_lossy(&v).parse().expect("an integer"))
+    store.get(key).expect("GET").map_or(0, |v| {
+        String::from_utf8_lossy(&v).parse().expect("an integer")
+    })
 }
 
 /// The write indices `j` of `round` among `keys` named `<prefix>:<round>:<j>`.
@@ -400,7 +414,13 @@ fn indices(keys: &[Vec<u8>], prefix: &str, round: u64) -> Vec<u64> {
     let head = format!("{prefix}:{round}:");
     let mut out: Vec<u64> = keys
         .iter()
-        .filter_map(|k| std::str::from_utf8(k).ok()?.strip_prefix(&head)?.parse().ok())
+        .filter_map(|k| {
+            std::str::from_utf8(k)
+                .ok()?
+                .strip_prefix(&head)?
+                .parse()
+                .ok()
+        })
         .collect();
     out.sort_unstable();
     out
@@ -417,8 +437,14 @@ fn check_log_round(
     must_have: u64,
     context: &str,
 ) -> u64 {
-    let ops: Vec<Op> = (0..MAX_WRITES_PER_ROUND).map(|j| op(seed, round, j)).collect();
-    let of_kind = |kind: Op| -> Vec<u64> { (0..MAX_WRITES_PER_ROUND).filter(|&j| ops[j as usize] == kind).collect() };
+    let ops: Vec<Op> = (0..MAX_WRITES_PER_ROUND)
+        .map(|j| op(seed, round, j))
+        .collect();
+    let of_kind = |kind: Op| -> Vec<u64> {
+        (0..MAX_WRITES_PER_ROUND)
+            .filter(|&j| ops[j as usize] == kind)
+            .collect()
+    };
 
     let set_keys = store.keys("k:*").expect("KEYS");
     let tx_keys = store.keys("txa:*").expect("KEYS");
@@ -436,7 +462,11 @@ fn check_log_round(
     );
     for j in &sets {
         let value = store.get(format!("k:{round}:{j}")).expect("GET");
-        assert_eq!(value, Some(format!("v:{round}:{j}").into_bytes()), "{context}: k:{round}:{j}");
+        assert_eq!(
+            value,
+            Some(format!("v:{round}:{j}").into_bytes()),
+            "{context}: k:{round}:{j}"
+        );
     }
     let counter = get_int(store, "counter");
     let txcounter = get_int(store, "txcounter");
@@ -449,7 +479,11 @@ fn check_log_round(
     );
     let incrs = counter - model.counter;
     let tx_incrs = txcounter - model.txcounter;
-    assert!(incrs >= 0, "{context}: counter {counter} below {} of earlier rounds", model.counter);
+    assert!(
+        incrs >= 0,
+        "{context}: counter {counter} below {} of earlier rounds",
+        model.counter
+    );
     assert_eq!(
         tx_incrs,
         txs.len() as i64,
@@ -460,9 +494,16 @@ fn check_log_round(
         .iter()
         .map(|item| {
             let text = String::from_utf8_lossy(item);
-            let (r, j) = text.split_once(':').unwrap_or_else(|| panic!("{context}: list item {text}"));
-            assert_eq!(r, round.to_string(), "{context}: list item {text} of another round");
-            j.parse().unwrap_or_else(|_| panic!("{context}: list item {text}"))
+            let (r, j) = text
+                .split_once(':')
+                .unwrap_or_else(|| panic!("{context}: list item {text}"));
+            assert_eq!(
+                r,
+                round.to_string(),
+                "{context}: list item {text} of another round"
+            );
+            j.parse()
+                .unwrap_or_else(|_| panic!("{context}: list item {text}"))
         })
         .collect();
 
@@ -478,7 +519,10 @@ fn check_log_round(
     expect_prefix(Op::Tx, &txs, "transaction");
     expect_prefix(Op::Rpush, &pushed, "RPUSH");
     let incr_ops = of_kind(Op::Incr);
-    assert!(incrs as usize <= incr_ops.len(), "{context}: {incrs} INCRs found, more than made");
+    assert!(
+        incrs as usize <= incr_ops.len(),
+        "{context}: {incrs} INCRs found, more than made"
+    );
     // … and together one prefix of the sequence: the last write found of
     // any kind ends it, and every earlier write of every kind is there.
     let counts = [
@@ -529,7 +573,11 @@ fn crash_log(policy: AppendFsync) {
     let (mut found_total, mut acked_total, mut torn) = (0, 0, 0);
     let started = Instant::now();
     for round in 0..rounds {
-        let context = format!("{} round {round} (seed {seed:#x}, dir {})", kind.name(), dir.display());
+        let context = format!(
+            "{} round {round} (seed {seed:#x}, dir {})",
+            kind.name(),
+            dir.display()
+        );
         let mut child = ChildRun::spawn(kind, dir, round, seed);
         if rng.chance(10) {
             // Killed while it opens (replays, maybe writes its first base).
@@ -553,7 +601,10 @@ fn crash_log(policy: AppendFsync) {
             })
             .collect();
         for (i, (j, _)) in acked.iter().enumerate() {
-            assert_eq!(*j, i as u64, "{context}: the child's acknowledgements are out of order");
+            assert_eq!(
+                *j, i as u64,
+                "{context}: the child's acknowledgements are out of order"
+            );
         }
         let must_have = match policy {
             AppendFsync::Always => acked.len() as u64,
@@ -599,7 +650,10 @@ fn crash_during_save() {
     let mut have = 0u64;
     let mut mid_save = 0;
     for round in 0..rounds {
-        let context = format!("snapshot round {round} (seed {seed:#x}, dir {})", dir.display());
+        let context = format!(
+            "snapshot round {round} (seed {seed:#x}, dir {})",
+            dir.display()
+        );
         let mut child = ChildRun::spawn(kind, dir, round, seed);
         child.wait_ready(&context);
         thread::sleep(Duration::from_millis(rng.range(20, 400) as u64));
@@ -608,9 +662,18 @@ fn crash_during_save() {
             .iter()
             .find_map(|l| l.strip_prefix("READY ")?.parse().ok())
             .unwrap_or_else(|| panic!("{context}: no READY line: {lines:?}"));
-        assert_eq!(start, have, "{context}: the child found {start} keys, the parent {have}");
-        let saving: Vec<u64> = lines.iter().filter_map(|l| l.strip_prefix("SAVING ")?.parse().ok()).collect();
-        let saved: Vec<u64> = lines.iter().filter_map(|l| l.strip_prefix("SAVED ")?.parse().ok()).collect();
+        assert_eq!(
+            start, have,
+            "{context}: the child found {start} keys, the parent {have}"
+        );
+        let saving: Vec<u64> = lines
+            .iter()
+            .filter_map(|l| l.strip_prefix("SAVING ")?.parse().ok())
+            .collect();
+        let saved: Vec<u64> = lines
+            .iter()
+            .filter_map(|l| l.strip_prefix("SAVED ")?.parse().ok())
+            .collect();
         if saving.len() > saved.len() {
             mid_save += 1;
         }
@@ -619,10 +682,18 @@ fn crash_during_save() {
         let big = store.get("big").expect("GET").map(|v| v.len());
         if big.is_none() {
             // No snapshot yet: nothing at all.
-            assert_eq!(store.dbsize(), 0, "{context}: keys loaded without the big value");
+            assert_eq!(
+                store.dbsize(),
+                0,
+                "{context}: keys loaded without the big value"
+            );
         } else {
             assert_eq!(big, Some(2 << 20), "{context}: the big value");
-            assert_eq!(store.dbsize() as u64, n + 1, "{context}: keys other than s:* and big");
+            assert_eq!(
+                store.dbsize() as u64,
+                n + 1,
+                "{context}: keys other than s:* and big"
+            );
         }
         if n > 0 {
             assert_eq!(
@@ -637,7 +708,10 @@ fn crash_during_save() {
             "{context}: {n} keys loaded: neither the old snapshot ({start}) nor one the child \
              started ({saving:?})"
         );
-        assert!(n >= last_saved, "{context}: {n} keys loaded, but a save of {last_saved} had returned");
+        assert!(
+            n >= last_saved,
+            "{context}: {n} keys loaded, but a save of {last_saved} had returned"
+        );
         have = n;
         drop(store);
     }

@@ -69,8 +69,14 @@ fn manifest_files(log_dir: &Path) -> Vec<(char, PathBuf)> {
         .lines()
         .filter_map(|line| {
             let words: Vec<&str> = line.split_whitespace().collect();
-            let name = words.iter().position(|w| *w == "file").and_then(|i| words.get(i + 1))?;
-            let kind = words.iter().position(|w| *w == "type").and_then(|i| words.get(i + 1))?;
+            let name = words
+                .iter()
+                .position(|w| *w == "file")
+                .and_then(|i| words.get(i + 1))?;
+            let kind = words
+                .iter()
+                .position(|w| *w == "type")
+                .and_then(|i| words.get(i + 1))?;
             Some((kind.chars().next()?, log_dir.join(name)))
         })
         .filter(|(kind, _)| *kind != 'h')
@@ -81,7 +87,8 @@ fn manifest_files(log_dir: &Path) -> Vec<(char, PathBuf)> {
 
 /// Pipes `file` into the server; returns redis-cli's report.
 fn pipe(cli: &Path, port: u16, file: &Path) -> String {
-    let input = std::fs::File::open(file).unwrap_or_else(|e| panic!("open {}: {e}", file.display()));
+    let input =
+        std::fs::File::open(file).unwrap_or_else(|e| panic!("open {}: {e}", file.display()));
     let out = Command::new(cli)
         .args(["-p", &port.to_string(), "--pipe"])
         .stdin(Stdio::from(input))
@@ -94,13 +101,21 @@ fn pipe(cli: &Path, port: u16, file: &Path) -> String {
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
-    assert!(out.status.success(), "redis-cli --pipe < {} failed: {text}", file.display());
+    assert!(
+        out.status.success(),
+        "redis-cli --pipe < {} failed: {text}",
+        file.display()
+    );
     text
 }
 
 fn call(client: &mut RespClient, argv: &[&[u8]]) -> Resp {
     let reply = client.call(argv).expect("redis call");
-    assert!(!reply.is_error(), "{}: {reply:?}", common::redis::format_argv(argv));
+    assert!(
+        !reply.is_error(),
+        "{}: {reply:?}",
+        common::redis::format_argv(argv)
+    );
     reply
 }
 
@@ -121,11 +136,20 @@ fn redis_dump(client: &mut RespClient) -> Dump {
     for key in bulks(call(client, &[b"KEYS", b"*"])) {
         let kind = call(client, &[b"TYPE", &key]);
         let val = match kind {
-            Resp::Simple(t) if t == b"string" => {
-                Val::Str(call(client, &[b"GET", &key]).as_bulk().expect("GET").to_vec())
+            Resp::Simple(t) if t == b"string" => Val::Str(
+                call(client, &[b"GET", &key])
+                    .as_bulk()
+                    .expect("GET")
+                    .to_vec(),
+            ),
+            Resp::Simple(t) if t == b"list" => {
+                Val::List(bulks(call(client, &[b"LRANGE", &key, b"0", b"-1"])))
             }
-            Resp::Simple(t) if t == b"list" => Val::List(bulks(call(client, &[b"LRANGE", &key, b"0", b"-1"]))),
-            Resp::Simple(t) if t == b"set" => Val::Set(bulks(call(client, &[b"SMEMBERS", &key])).into_iter().collect()),
+            Resp::Simple(t) if t == b"set" => Val::Set(
+                bulks(call(client, &[b"SMEMBERS", &key]))
+                    .into_iter()
+                    .collect(),
+            ),
             Resp::Simple(t) if t == b"hash" => {
                 let flat = bulks(call(client, &[b"HGETALL", &key]));
                 Val::Hash(
@@ -147,7 +171,8 @@ fn redis_dump(client: &mut RespClient) -> Dump {
                     flat.chunks(2)
                         .map(|pair| {
                             let text = String::from_utf8_lossy(&pair[1]);
-                            let score: f64 = text.parse().unwrap_or_else(|_| panic!("score {text}"));
+                            let score: f64 =
+                                text.parse().unwrap_or_else(|_| panic!("score {text}"));
                             (pair[0].clone(), Score(score))
                         })
                         .collect(),
@@ -155,7 +180,9 @@ fn redis_dump(client: &mut RespClient) -> Dump {
             }
             other => panic!("TYPE answered {other:?}"),
         };
-        let expire_at = call(client, &[b"PEXPIRETIME", &key]).as_int().expect("PEXPIRETIME");
+        let expire_at = call(client, &[b"PEXPIRETIME", &key])
+            .as_int()
+            .expect("PEXPIRETIME");
         dump.insert(
             key,
             KeyState {

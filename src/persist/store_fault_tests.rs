@@ -23,7 +23,9 @@ const T0: i64 = 1_700_000_000_000;
 enum Mode {
     Log(AppendFsync),
     /// With save points (`stop-writes-on-bgsave-error` applies) or not.
-    Snapshot { save_points: bool },
+    Snapshot {
+        save_points: bool,
+    },
 }
 
 fn config(dir: &Path, clock: &ManualClock, mode: Mode, fs: Option<&FaultyFs>) -> Config {
@@ -201,10 +203,16 @@ fn always_fault(op: Op, fault: Fault) {
     let mut s = setup(mode);
     s.fs.fail_always(op, 0, fault);
     let first = s.writes.write(&s.store);
-    assert!(first.is_err(), "{context}: the write that met the fault was acknowledged");
+    assert!(
+        first.is_err(),
+        "{context}: the write that met the fault was acknowledged"
+    );
     assert!(s.fs.injected() > 0, "{context}: no fault was injected");
     s.writes.refused(&s.store, 5, &context);
-    assert!(s.store.lrange("list", 0, -1).is_ok(), "{context}: reads fail");
+    assert!(
+        s.store.lrange("list", 0, -1).is_ok(),
+        "{context}: reads fail"
+    );
     s.fs.heal();
     // A failed append or fsync is never retried into "durable".
     s.writes.refused(&s.store, 2, &format!("{context}, healed"));
@@ -212,7 +220,8 @@ fn always_fault(op: Op, fault: Fault) {
         .bgrewriteaof()
         .and_then(|job| job.wait())
         .unwrap_or_else(|e| panic!("{context}: the rewrite on a healed disk failed: {e}"));
-    s.writes.ok(&s.store, 5, &format!("{context}, after the rewrite"));
+    s.writes
+        .ok(&s.store, 5, &format!("{context}, after the rewrite"));
     let Setup {
         dir,
         clock,
@@ -295,7 +304,8 @@ fn everysec_fault(op: Op, fault: Fault) {
         .bgrewriteaof()
         .and_then(|job| job.wait())
         .unwrap_or_else(|e| panic!("{context}: the rewrite on a healed disk failed: {e}"));
-    s.writes.ok(&s.store, 5, &format!("{context}, after the rewrite"));
+    s.writes
+        .ok(&s.store, 5, &format!("{context}, after the rewrite"));
     let Setup {
         dir,
         clock,
@@ -348,7 +358,10 @@ fn everysec_fsync_eio_closed_failing() {
     let prefix: Vec<u64> = (0..loaded.len() as u64).collect();
     assert_eq!(loaded, prefix, "{context}: not a prefix of the writes");
     for i in &loaded {
-        assert!(!writes.refused.contains(i), "{context}: refused write {i} loaded");
+        assert!(
+            !writes.refused.contains(i),
+            "{context}: refused write {i} loaded"
+        );
     }
 }
 
@@ -382,7 +395,8 @@ fn rewrite_fault(op: Op, fault: Fault) {
         .bgrewriteaof()
         .and_then(|job| job.wait())
         .unwrap_or_else(|e| panic!("{context}: the rewrite on a healed disk failed: {e}"));
-    s.writes.ok(&s.store, 5, &format!("{context}, after a good rewrite"));
+    s.writes
+        .ok(&s.store, 5, &format!("{context}, after a good rewrite"));
     let Setup {
         dir,
         clock,
@@ -472,7 +486,8 @@ fn snapshot_fault(op: Op, fault: Fault, background: bool) {
         .collect();
     assert!(leftovers.is_empty(), "{context}: left behind {leftovers:?}");
     // Without save points a failed save does not stop writes.
-    s.writes.ok(&s.store, 3, &format!("{context}, after the failure"));
+    s.writes
+        .ok(&s.store, 3, &format!("{context}, after the failure"));
     let Setup {
         dir, clock, store, ..
     } = s;
@@ -535,7 +550,10 @@ fn save_dir_sync_eio() {
     } = s;
     drop(store);
     let loaded = reopen_list(dir.path(), &clock, mode, context);
-    assert!(loaded == old || loaded == new, "{context}: loaded {loaded:?}");
+    assert!(
+        loaded == old || loaded == new,
+        "{context}: loaded {loaded:?}"
+    );
 }
 
 /// With save points, a failed background save stops writes (Redis's
@@ -549,11 +567,15 @@ fn failed_bgsave_with_save_points_stops_writes() {
     let outcome = s.store.bgsave().and_then(|job| job.wait());
     assert!(outcome.is_err(), "{context}: the bgsave succeeded");
     s.writes.refused(&s.store, 3, context);
-    assert!(s.store.lrange("list", 0, -1).is_ok(), "{context}: reads fail");
+    assert!(
+        s.store.lrange("list", 0, -1).is_ok(),
+        "{context}: reads fail"
+    );
     s.store
         .save()
         .unwrap_or_else(|e| panic!("{context}: a save on a healthy disk failed: {e}"));
-    s.writes.ok(&s.store, 3, &format!("{context}, after a good save"));
+    s.writes
+        .ok(&s.store, 3, &format!("{context}, after a good save"));
     s.store.save().expect("save");
     let Setup {
         dir,

@@ -79,8 +79,20 @@ fn num(n: impl ToString) -> Vec<u8> {
 }
 
 const SCORES: &[&str] = &[
-    "inf", "-inf", "+inf", "-0", "0", "1.5", "-2.25", "1e300", "-1e-300", "3", "42",
-    "0.1", "123456789012345678", "-7",
+    "inf",
+    "-inf",
+    "+inf",
+    "-0",
+    "0",
+    "1.5",
+    "-2.25",
+    "1e300",
+    "-1e-300",
+    "3",
+    "42",
+    "0.1",
+    "123456789012345678",
+    "-7",
 ];
 
 impl<'a> DataGen<'a> {
@@ -155,7 +167,11 @@ impl<'a> DataGen<'a> {
                 (0..n).map(|i| b'a' + (i % 26) as u8).collect()
             }
             6 if self.rng.chance(10) => vec![b'x'; 10_000],
-            7 => num(format!("{}.{}", self.rng.range(-99, 99), self.rng.below(1000))),
+            7 => num(format!(
+                "{}.{}",
+                self.rng.range(-99, 99),
+                self.rng.below(1000)
+            )),
             _ => num(format!("v{}", self.rng.below(100_000))),
         }
     }
@@ -268,7 +284,14 @@ impl<'a> DataGen<'a> {
             ];
             argv.extend((10..13).map(|i| num(format!("f{i}"))));
             self.ok(&argv);
-            self.ok(&[b("HSET"), b("hash:fieldttl-small"), b("a"), b("1"), b("b"), b("2")]);
+            self.ok(&[
+                b("HSET"),
+                b("hash:fieldttl-small"),
+                b("a"),
+                b("1"),
+                b("b"),
+                b("2"),
+            ]);
             self.ok(&[
                 b("HPEXPIRE"),
                 b("hash:fieldttl-small"),
@@ -295,7 +318,14 @@ impl<'a> DataGen<'a> {
             argv.push(num(format!("member{i}")));
         }
         self.ok(&argv);
-        self.ok(&[b("ZADD"), b("zset:skiplist-special"), b("-0"), b("z"), b("inf"), vec![b'z'; 80]]);
+        self.ok(&[
+            b("ZADD"),
+            b("zset:skiplist-special"),
+            b("-0"),
+            b("z"),
+            b("inf"),
+            vec![b'z'; 80],
+        ]);
     }
 
     /// One random write command.
@@ -317,7 +347,12 @@ impl<'a> DataGen<'a> {
                 }
                 argv
             }
-            4 => vec![b("SETEX"), self.key("str"), num(ttl / 1000 + 1), self.value()],
+            4 => vec![
+                b("SETEX"),
+                self.key("str"),
+                num(ttl / 1000 + 1),
+                self.value(),
+            ],
             5 => vec![b("PSETEX"), self.key("str"), num(ttl), self.value()],
             6 => vec![b("GETSET"), self.key("str"), self.value()],
             7 => vec![b("GETDEL"), self.key("str")],
@@ -333,12 +368,23 @@ impl<'a> DataGen<'a> {
                 self.key("str"),
                 self.value(),
             ],
-            10 => vec![b("MSETNX"), self.key("str"), self.value(), self.key("str"), self.value()],
+            10 => vec![
+                b("MSETNX"),
+                self.key("str"),
+                self.value(),
+                self.key("str"),
+                self.value(),
+            ],
             11 | 12 => vec![b("INCRBY"), self.key("str"), num(self.rng.range(-100, 100))],
             13 => vec![b("INCR"), self.key("str")],
             14 => vec![b("INCRBYFLOAT"), self.key("str"), b("1.25")],
             15 => vec![b("APPEND"), self.key("str"), self.value()],
-            16 => vec![b("SETRANGE"), self.key("str"), num(self.rng.below(20)), self.value()],
+            16 => vec![
+                b("SETRANGE"),
+                self.key("str"),
+                num(self.rng.below(20)),
+                self.value(),
+            ],
             // Generic.
             17 => vec![b("DEL"), self.key("str"), self.key("list")],
             18 => vec![b("UNLINK"), self.key("set")],
@@ -370,9 +416,17 @@ impl<'a> DataGen<'a> {
             }
             // Lists.
             23..=26 => {
-                let name = if self.rng.chance(50) { "LPUSH" } else { "RPUSH" };
+                let name = if self.rng.chance(50) {
+                    "LPUSH"
+                } else {
+                    "RPUSH"
+                };
                 let mut argv = vec![b(name), self.key("list")];
-                let n = if self.rng.chance(10) { 150 } else { self.rng.range(1, 5) };
+                let n = if self.rng.chance(10) {
+                    150
+                } else {
+                    self.rng.range(1, 5)
+                };
                 for _ in 0..n {
                     argv.push(self.value());
                 }
@@ -380,16 +434,55 @@ impl<'a> DataGen<'a> {
             }
             27 => vec![b("LPOP"), self.key("list"), num(self.rng.range(1, 3))],
             28 => vec![b("RPOP"), self.key("list")],
-            29 => vec![b("LSET"), self.key("list"), num(self.rng.range(-3, 3)), self.value()],
-            30 => vec![b("LREM"), self.key("list"), num(self.rng.range(-2, 2)), self.value()],
-            31 => vec![b("LTRIM"), self.key("list"), num(self.rng.range(0, 3)), num(self.rng.range(-50, 200))],
-            32 => vec![b("LINSERT"), self.key("list"), b("BEFORE"), b("a"), self.value()],
-            33 => vec![b("LMOVE"), self.key("list"), self.key("list"), b("LEFT"), b("RIGHT")],
-            34 => vec![b("LMPOP"), b("2"), self.key("list"), self.key("list"), b("RIGHT"), b("COUNT"), b("2")],
+            29 => vec![
+                b("LSET"),
+                self.key("list"),
+                num(self.rng.range(-3, 3)),
+                self.value(),
+            ],
+            30 => vec![
+                b("LREM"),
+                self.key("list"),
+                num(self.rng.range(-2, 2)),
+                self.value(),
+            ],
+            31 => vec![
+                b("LTRIM"),
+                self.key("list"),
+                num(self.rng.range(0, 3)),
+                num(self.rng.range(-50, 200)),
+            ],
+            32 => vec![
+                b("LINSERT"),
+                self.key("list"),
+                b("BEFORE"),
+                b("a"),
+                self.value(),
+            ],
+            33 => vec![
+                b("LMOVE"),
+                self.key("list"),
+                self.key("list"),
+                b("LEFT"),
+                b("RIGHT"),
+            ],
+            34 => vec![
+                b("LMPOP"),
+                b("2"),
+                self.key("list"),
+                self.key("list"),
+                b("RIGHT"),
+                b("COUNT"),
+                b("2"),
+            ],
             // Sets.
             35..=38 => {
                 let mut argv = vec![b("SADD"), self.key("set")];
-                let n = if self.rng.chance(10) { 200 } else { self.rng.range(1, 6) };
+                let n = if self.rng.chance(10) {
+                    200
+                } else {
+                    self.rng.range(1, 6)
+                };
                 for _ in 0..n {
                     argv.push(self.member());
                 }
@@ -405,7 +498,11 @@ impl<'a> DataGen<'a> {
             // Hashes.
             43..=46 => {
                 let mut argv = vec![b("HSET"), self.key("hash")];
-                let n = if self.rng.chance(10) { 150 } else { self.rng.range(1, 4) };
+                let n = if self.rng.chance(10) {
+                    150
+                } else {
+                    self.rng.range(1, 4)
+                };
                 for _ in 0..n {
                     argv.push(self.field());
                     argv.push(self.value());
@@ -413,7 +510,12 @@ impl<'a> DataGen<'a> {
                 argv
             }
             47 => vec![b("HDEL"), self.key("hash"), self.field()],
-            48 => vec![b("HINCRBY"), self.key("hash"), self.field(), num(self.rng.range(-5, 5))],
+            48 => vec![
+                b("HINCRBY"),
+                self.key("hash"),
+                self.field(),
+                num(self.rng.range(-5, 5)),
+            ],
             49 => vec![b("HINCRBYFLOAT"), self.key("hash"), self.field(), b("0.5")],
             50 => vec![b("HSETNX"), self.key("hash"), self.field(), self.value()],
             51 if self.options.hash_field_ttls => {
@@ -421,7 +523,15 @@ impl<'a> DataGen<'a> {
                 match self.rng.below(4) {
                     0 => vec![b("HPEXPIREAT"), key, num(at), b("FIELDS"), b("2"), f1, f2],
                     1 => vec![b("HPEXPIRE"), key, num(ttl), b("FIELDS"), b("1"), f1],
-                    2 => vec![b("HEXPIRE"), key, num(ttl / 1000 + 1), b("NX"), b("FIELDS"), b("1"), f1],
+                    2 => vec![
+                        b("HEXPIRE"),
+                        key,
+                        num(ttl / 1000 + 1),
+                        b("NX"),
+                        b("FIELDS"),
+                        b("1"),
+                        f1,
+                    ],
                     _ => vec![b("HPERSIST"), key, b("FIELDS"), b("1"), f1],
                 }
             }
@@ -431,7 +541,11 @@ impl<'a> DataGen<'a> {
                 if self.rng.chance(10) {
                     argv.push(b(*self.rng.pick(&["NX", "XX", "GT", "LT", "CH"])));
                 }
-                let n = if self.rng.chance(10) { 150 } else { self.rng.range(1, 4) };
+                let n = if self.rng.chance(10) {
+                    150
+                } else {
+                    self.rng.range(1, 4)
+                };
                 for _ in 0..n {
                     argv.push(self.score());
                     argv.push(self.member());

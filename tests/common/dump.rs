@@ -163,7 +163,13 @@ pub fn full_dump(store: &Store) -> Dump {
         let val = match kind {
             ValueType::String => Val::Str(store.get(&key).expect("GET").expect("string")),
             ValueType::List => Val::List(store.lrange(&key, 0, -1).expect("LRANGE")),
-            ValueType::Set => Val::Set(store.smembers(&key).expect("SMEMBERS").into_iter().collect()),
+            ValueType::Set => Val::Set(
+                store
+                    .smembers(&key)
+                    .expect("SMEMBERS")
+                    .into_iter()
+                    .collect(),
+            ),
             ValueType::ZSet => Val::ZSet(
                 store
                     .zrange(&key, &ZRange::by_rank(0, -1))
@@ -266,14 +272,15 @@ fn describe_mismatch(e: &KeyState, a: &KeyState) -> (String, String) {
             format!("{what} {}", window(q, i)),
         ))
     };
-    let unordered = |p: BTreeSet<String>, q: BTreeSet<String>, what: &str| -> Option<(String, String)> {
-        let only_p: Vec<&String> = p.difference(&q).take(8).collect();
-        let only_q: Vec<&String> = q.difference(&p).take(8).collect();
-        Some((
-            format!("{what} of {} with {only_p:?} not found", p.len()),
-            format!("{what} of {} with {only_q:?} in excess", q.len()),
-        ))
-    };
+    let unordered =
+        |p: BTreeSet<String>, q: BTreeSet<String>, what: &str| -> Option<(String, String)> {
+            let only_p: Vec<&String> = p.difference(&q).take(8).collect();
+            let only_q: Vec<&String> = q.difference(&p).take(8).collect();
+            Some((
+                format!("{what} of {} with {only_p:?} not found", p.len()),
+                format!("{what} of {} with {only_q:?} in excess", q.len()),
+            ))
+        };
     let narrowed = match (&e.val, &a.val) {
         (Val::List(p), Val::List(q)) => ordered(
             p.iter().map(|x| escape(x)).collect(),
@@ -281,8 +288,12 @@ fn describe_mismatch(e: &KeyState, a: &KeyState) -> (String, String) {
             "list",
         ),
         (Val::ZSet(p), Val::ZSet(q)) => ordered(
-            p.iter().map(|(m, s)| format!("{}:{s:?}", escape(m))).collect(),
-            q.iter().map(|(m, s)| format!("{}:{s:?}", escape(m))).collect(),
+            p.iter()
+                .map(|(m, s)| format!("{}:{s:?}", escape(m)))
+                .collect(),
+            q.iter()
+                .map(|(m, s)| format!("{}:{s:?}", escape(m)))
+                .collect(),
             "zset",
         ),
         (Val::Set(p), Val::Set(q)) => unordered(
@@ -291,8 +302,12 @@ fn describe_mismatch(e: &KeyState, a: &KeyState) -> (String, String) {
             "set",
         ),
         (Val::Hash(p), Val::Hash(q)) => unordered(
-            p.iter().map(|(f, x)| format!("{}={x:?}", escape(f))).collect(),
-            q.iter().map(|(f, x)| format!("{}={x:?}", escape(f))).collect(),
+            p.iter()
+                .map(|(f, x)| format!("{}={x:?}", escape(f)))
+                .collect(),
+            q.iter()
+                .map(|(f, x)| format!("{}={x:?}", escape(f)))
+                .collect(),
             "hash",
         ),
         _ => None,

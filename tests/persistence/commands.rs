@@ -47,18 +47,30 @@ fn persistence_commands_reply_as_redis() {
     assert_eq!(run(&store, &["SAVE"]), simple("OK"));
     assert_eq!(run(&store, &["LASTSAVE"]), Resp::Integer(T0 / 1000 + 10));
     assert_eq!(store.last_save(), T0 / 1000 + 10);
-    assert!(dir.path().join("dump.kvs").is_file(), "SAVE wrote no dump.kvs");
+    assert!(
+        dir.path().join("dump.kvs").is_file(),
+        "SAVE wrote no dump.kvs"
+    );
 
     clock.advance(Duration::from_secs(10));
-    assert_eq!(run(&store, &["BGSAVE"]), simple("Background saving started"));
+    assert_eq!(
+        run(&store, &["BGSAVE"]),
+        simple("Background saving started")
+    );
     wait_lastsave(&store, T0 / 1000 + 20);
-    assert_eq!(run(&store, &["BGSAVE", "NOW"]), Resp::Error(b"ERR syntax error".to_vec()));
+    assert_eq!(
+        run(&store, &["BGSAVE", "NOW"]),
+        Resp::Error(b"ERR syntax error".to_vec())
+    );
 
     assert_eq!(
         run(&store, &["BGREWRITEAOF"]),
         simple("Background append only file rewriting started")
     );
-    assert!(run(&store, &["LASTSAVE", "x"]).is_error(), "LASTSAVE takes no argument");
+    assert!(
+        run(&store, &["LASTSAVE", "x"]).is_error(),
+        "LASTSAVE takes no argument"
+    );
     drop(store);
 
     // What the commands saved loads.
@@ -103,10 +115,17 @@ fn save_is_refused_inside_multi() {
         call(&["EXEC"]),
         Resp::Error(b"EXECABORT Transaction discarded because of previous errors.".to_vec())
     );
-    assert_eq!(store.exists(["k"]).expect("EXISTS"), 0, "the aborted MULTI wrote");
+    assert_eq!(
+        store.exists(["k"]).expect("EXISTS"),
+        0,
+        "the aborted MULTI wrote"
+    );
     // BGSAVE and LASTSAVE may be queued, as in Redis.
     assert_eq!(call(&["MULTI"]), simple("OK"));
     assert_eq!(call(&["LASTSAVE"]), simple("QUEUED"));
     let exec = call(&["EXEC"]);
-    assert!(matches!(&exec, Resp::Array(items) if items.len() == 1), "{exec:?}");
+    assert!(
+        matches!(&exec, Resp::Array(items) if items.len() == 1),
+        "{exec:?}"
+    );
 }

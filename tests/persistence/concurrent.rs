@@ -80,7 +80,8 @@ struct Writers {
 impl Writers {
     fn start(store: &Store) -> Writers {
         let stop = Arc::new(AtomicBool::new(false));
-        let progress: Arc<Vec<Progress>> = Arc::new((0..WRITERS).map(|_| Progress::default()).collect());
+        let progress: Arc<Vec<Progress>> =
+            Arc::new((0..WRITERS).map(|_| Progress::default()).collect());
         let threads = (0..WRITERS)
             .map(|t| {
                 let (store, stop, progress) = (store.clone(), stop.clone(), progress.clone());
@@ -106,11 +107,17 @@ impl Writers {
     }
 
     fn acked(&self) -> Vec<u64> {
-        self.progress.iter().map(|p| p.acked.load(Ordering::SeqCst)).collect()
+        self.progress
+            .iter()
+            .map(|p| p.acked.load(Ordering::SeqCst))
+            .collect()
     }
 
     fn started(&self) -> Vec<u64> {
-        self.progress.iter().map(|p| p.started.load(Ordering::SeqCst)).collect()
+        self.progress
+            .iter()
+            .map(|p| p.started.load(Ordering::SeqCst))
+            .collect()
     }
 
     /// Stops the writers; every write begun was acknowledged.
@@ -149,7 +156,9 @@ fn under_writers(job: Job, mode: Mode) {
         let store = open(dir.path(), &clock, mode);
         // Something to copy besides the writers' keys.
         for i in 0..2000 {
-            store.set(format!("filler:{i}"), "x".repeat(i % 50)).expect("SET");
+            store
+                .set(format!("filler:{i}"), "x".repeat(i % 50))
+                .expect("SET");
         }
         let writers = Writers::start(&store);
         let mut bounds = Vec::new();
@@ -190,7 +199,10 @@ fn under_writers(job: Job, mode: Mode) {
                     after[t]
                 );
             }
-            assert_eq!(snapshot.get("filler:1999").expect("GET"), Some(b"x".repeat(1999 % 50)));
+            assert_eq!(
+                snapshot.get("filler:1999").expect("GET"),
+                Some(b"x".repeat(1999 % 50))
+            );
             drop(snapshot);
         }
 
@@ -203,7 +215,11 @@ fn under_writers(job: Job, mode: Mode) {
                 acked[t]
             );
         }
-        assert_eq!(store.dbsize(), 2000 + 3 * WRITERS, "{context}: keys after reopen");
+        assert_eq!(
+            store.dbsize(),
+            2000 + 3 * WRITERS,
+            "{context}: keys after reopen"
+        );
     });
 }
 

@@ -104,7 +104,10 @@ fn show(events: &[Event]) -> Vec<String> {
             Event::Write(a) => format_argv(a),
             Event::Transaction(cmds) => format!(
                 "TX[{}]",
-                cmds.iter().map(|c| format_argv(c)).collect::<Vec<_>>().join("; ")
+                cmds.iter()
+                    .map(|c| format_argv(c))
+                    .collect::<Vec<_>>()
+                    .join("; ")
             ),
         })
         .collect()
@@ -128,8 +131,15 @@ fn custom_persistence_sees_every_write_in_order() {
     });
     let (store, _clock) = open_with(&forward);
     // load ran, and what it wrote was not recorded back.
-    assert_eq!(store.get("loaded-by-custom").expect("GET"), Some(b"yes".to_vec()));
-    assert_eq!(show(&forward.take()), Vec::<String>::new(), "writes of load recorded");
+    assert_eq!(
+        store.get("loaded-by-custom").expect("GET"),
+        Some(b"yes".to_vec())
+    );
+    assert_eq!(
+        show(&forward.take()),
+        Vec::<String>::new(),
+        "writes of load recorded"
+    );
 
     store.set("a", "1").expect("SET");
     store.incr("a").expect("INCR");
@@ -147,12 +157,19 @@ fn custom_persistence_sees_every_write_in_order() {
         Event::Write(argv(&["DEL", "a"])),
     ];
     let seen = forward.take();
-    assert_eq!(show(&seen), show(&expected), "reads, failed writes and no-ops record nothing");
+    assert_eq!(
+        show(&seen),
+        show(&expected),
+        "reads, failed writes and no-ops record nothing"
+    );
     assert_eq!(seen, expected);
     // Each write committed the ticket its record returned, before returning.
     let tickets = forward.tickets.lock().expect("tickets").clone();
     let committed = forward.committed.lock().expect("committed").clone();
-    assert_eq!(committed, tickets, "commit(ticket) once per write, with record's ticket");
+    assert_eq!(
+        committed, tickets,
+        "commit(ticket) once per write, with record's ticket"
+    );
 
     // A transaction of several writes is one unit; of one write, a write.
     let n = store
@@ -178,7 +195,10 @@ fn custom_persistence_sees_every_write_in_order() {
     assert_eq!(show(&seen), show(&expected));
     let tickets = forward.tickets.lock().expect("tickets").clone();
     let committed = forward.committed.lock().expect("committed").clone();
-    assert_eq!(committed, tickets, "one commit per transaction, with its ticket");
+    assert_eq!(
+        committed, tickets,
+        "one commit per transaction, with its ticket"
+    );
 
     // MULTI/EXEC through a session is a transaction too.
     let mut session = kvstore::Session::new(&store);
@@ -189,7 +209,10 @@ fn custom_persistence_sees_every_write_in_order() {
     let seen = forward.take();
     assert_eq!(
         show(&seen),
-        show(&[Event::Transaction(vec![argv(&["SET", "m", "1"]), argv(&["INCR", "m"])])])
+        show(&[Event::Transaction(vec![
+            argv(&["SET", "m", "1"]),
+            argv(&["INCR", "m"])
+        ])])
     );
 }
 
@@ -226,7 +249,9 @@ fn custom_persistence_refuses_and_fails_writes() {
     forward.take();
 
     forward.refuse.store(true, Ordering::SeqCst);
-    let err = store.set("k", "refused").expect_err("a refused write succeeded");
+    let err = store
+        .set("k", "refused")
+        .expect_err("a refused write succeeded");
     assert!(err.to_string().starts_with("MISCONF"), "{err}");
     let reply = store.execute(&["SET", "k", "refused"]);
     assert!(reply.is_error(), "{reply:?}");
@@ -238,10 +263,15 @@ fn custom_persistence_refuses_and_fails_writes() {
     forward.refuse.store(false, Ordering::SeqCst);
 
     forward.fail_commit.store(true, Ordering::SeqCst);
-    let err = store.set("k", "not durable").expect_err("a failed commit was acknowledged");
+    let err = store
+        .set("k", "not durable")
+        .expect_err("a failed commit was acknowledged");
     assert_eq!(err.to_string(), "ERR custom commit failed");
     let reply = store.execute(&["INCR", "counter"]);
-    assert!(reply.is_error(), "INCR answered {reply:?} though its commit failed");
+    assert!(
+        reply.is_error(),
+        "INCR answered {reply:?} though its commit failed"
+    );
     forward.fail_commit.store(false, Ordering::SeqCst);
     store.set("k", "after").expect("SET");
     assert_eq!(store.get("k").expect("GET"), Some(b"after".to_vec()));
@@ -258,7 +288,9 @@ fn custom_persistence_sees_concurrent_writes_in_apply_order() {
             thread::spawn(move || {
                 for i in 0..200 {
                     store.append("shared", format!("{t}.{i};")).expect("APPEND");
-                    store.rpush(format!("own:{t}"), [i.to_string()]).expect("RPUSH");
+                    store
+                        .rpush(format!("own:{t}"), [i.to_string()])
+                        .expect("RPUSH");
                 }
             })
         })
@@ -278,7 +310,9 @@ fn custom_persistence_sees_concurrent_writes_in_apply_order() {
         match argv[0].as_slice() {
             b"APPEND" => replayed.extend_from_slice(&argv[2]),
             b"RPUSH" => {
-                let t: usize = String::from_utf8_lossy(&argv[1][4..]).parse().expect("thread");
+                let t: usize = String::from_utf8_lossy(&argv[1][4..])
+                    .parse()
+                    .expect("thread");
                 own[t].push(argv[2].clone());
             }
             other => panic!("unexpected {}", String::from_utf8_lossy(other)),
