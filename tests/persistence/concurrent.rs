@@ -207,12 +207,11 @@ fn under_writers(job: Job, mode: Mode) {
         }
 
         let store = open(dir.path(), &clock, mode);
-        for t in 0..WRITERS {
+        for (t, &acked) in acked.iter().enumerate() {
             let held = writes_held(&store, t, &context);
             assert_eq!(
-                held, acked[t],
-                "{context}: writer {t}: {} writes acknowledged, {held} found after reopen",
-                acked[t]
+                held, acked,
+                "{context}: writer {t}: {acked} writes acknowledged, {held} found after reopen"
             );
         }
         assert_eq!(

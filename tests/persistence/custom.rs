@@ -143,7 +143,7 @@ fn custom_persistence_sees_every_write_in_order() {
 
     store.set("a", "1").expect("SET");
     store.incr("a").expect("INCR");
-    assert!(store.execute(&["SET", "b", "x", "PX", "1000"]).is_error() == false);
+    assert!(!store.execute(&["SET", "b", "x", "PX", "1000"]).is_error());
     store.rpush("l", ["x", "y"]).expect("RPUSH");
     assert_eq!(store.get("a").expect("GET"), Some(b"2".to_vec()));
     assert!(store.incr("b").is_err(), "INCR of a non-number");
