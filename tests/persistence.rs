@@ -507,3 +507,41 @@ fn negative_zero_score_survives_a_reload() {
         "ZSCORE z neg is {after:?} after the reload, -0 before"
     );
 }
+
+/// Replaying the log must not expire keys as it goes (Redis does not
+/// while loading): a key written while alive and expired by the time of
+/// the replay must not come back without its TTL.
+#[test]
+fn log_replay_after_deadlines_passed() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let clock = ManualClock::new(T0);
+    let mode = Mode::Log(AppendFsync::Always);
+    let store = open(dir.path(), &clock, mode);
+    store.execute(&["SET", "s", "v", "PX", "1000"]);
+    store.execute(&["RPUSH", "l", "a"]);
+    store.execute(&["PEXPIRE", "l", "1000"]);
+    store.execute(&["SADD", "src", "m"]);
+    store.execute(&["PEXPIRE", "src", "1000"]);
+    clock.advance(Duration::from_millis(500));
+    // Alive now: these change (or copy from) keys with a deadline.
+    store.execute(&["APPEND", "s", "x"]);
+    store.execute(&["RPUSH", "l", "b"]);
+    store.execute(&["SUNIONSTORE", "dst", "src"]);
+    clock.advance(Duration::from_millis(1000));
+    let expected = full_dump(&store);
+    assert_eq!(
+        expected.keys().cloned().collect::<Vec<_>>(),
+        vec![b"dst".to_vec()],
+        "the original store"
+    );
+    drop(store);
+    let store = reopen_and_compare(
+        dir.path(),
+        &clock,
+        mode,
+        &expected,
+        "append log",
+        "replayed after the deadlines",
+    );
+    drop(store);
+}

@@ -211,6 +211,118 @@ fn comparable(mut dump: Dump) -> Dump {
     dump
 }
 
+/// A store in `dir` with a random dataset Redis 7.0 can hold, rewritten
+/// and written on (a base and an incremental file); returns its contents.
+fn build(dir: &Path, clock: &ManualClock, seed: u64) -> Dump {
+    let store = Store::open(config(dir, clock)).expect("open");
+    let mut data = DataGen::new(&store, clock, seed, DataOptions::redis_7_0(500));
+    data.fill();
+    store
+        .bgrewriteaof()
+        .expect("bgrewriteaof")
+        .wait()
+        .expect("rewrite");
+    data.random(300);
+    let expected = full_dump(&store);
+    eprintln!("seed {seed:#x}: {}", summary(&expected));
+    drop(store);
+    expected
+}
+
+/// A clock standing at the real time, so that the store and Redis agree
+/// about deadlines.
+fn clock_now() -> ManualClock {
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .expect("time")
+        .as_millis() as i64;
+    ManualClock::new(now)
+}
+
+/// A `redis-server` started on a copy of a store's log directory, with
+/// `appendonly yes`: Redis loads the files itself. Killed (our own child,
+/// by its pid) when dropped.
+struct RedisOnLog {
+    child: std::process::Child,
+    port: u16,
+    dir: tempfile::TempDir,
+}
+
+impl RedisOnLog {
+    fn start(bin: &Path, log_dir: &Path) -> RedisOnLog {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let copy = dir.path().join("appendonlydir");
+        std::fs::create_dir_all(&copy).expect("mkdir");
+        for entry in std::fs::read_dir(log_dir).expect("read_dir") {
+            let entry = entry.expect("entry");
+            std::fs::copy(entry.path(), copy.join(entry.file_name())).expect("copy");
+        }
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("a free port")
+            .port();
+        let child = Command::new(bin)
+            .args([
+                "--port",
+                &port.to_string(),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+            ])
+            .args([
+                "--appendonly",
+                "yes",
+                "--daemonize",
+                "no",
+                "--databases",
+                "1",
+            ])
+            .arg("--dir")
+            .arg(dir.path())
+            .arg("--logfile")
+            .arg(dir.path().join("redis.log"))
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("spawn redis-server");
+        let mut server = RedisOnLog { child, port, dir };
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        loop {
+            if let Some(status) = server.child.try_wait().expect("try_wait") {
+                panic!(
+                    "redis-server exited ({status}) loading the log; its log:\n{}",
+                    server.log()
+                );
+            }
+            if let Ok(mut client) = RespClient::connect(port)
+                && let Ok(Resp::Simple(pong)) = client.call(&["PING"])
+                && pong == b"PONG"
+            {
+                return server;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "redis-server did not answer; its log:\n{}",
+                server.log()
+            );
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+    }
+
+    fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("redis.log")).unwrap_or_default()
+    }
+}
+
+impl Drop for RedisOnLog {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 #[test]
 fn append_log_loads_into_redis() {
     let bin = match locate_redis_server() {
@@ -228,25 +340,9 @@ fn append_log_loads_into_redis() {
     let mut client = server.connect().expect("connect");
     for seed in seeds() {
         let context = format!("seed {seed:#x}");
-        // The store's clock near Redis's, so both agree on deadlines.
-        let now = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .expect("time")
-            .as_millis() as i64;
-        let clock = ManualClock::new(now);
+        let clock = clock_now();
         let dir = tempfile::tempdir().expect("tempdir");
-        let store = Store::open(config(dir.path(), &clock)).expect("open");
-        let mut data = DataGen::new(&store, &clock, seed, DataOptions::redis_7_0(500));
-        data.fill();
-        store
-            .bgrewriteaof()
-            .expect("bgrewriteaof")
-            .wait()
-            .expect("rewrite");
-        data.random(300);
-        let expected = full_dump(&store);
-        eprintln!("{context}: {}", summary(&expected));
-        drop(store);
+        let expected = build(dir.path(), &clock, seed);
 
         let files = manifest_files(&dir.path().join("appendonlydir"));
         assert!(
@@ -273,4 +369,27 @@ fn append_log_loads_into_redis() {
             &format!("{context}: the store (expected) against Redis (got)"),
         );
     }
+}
+
+/// Redis 7.0 started with `appendonly yes` on the store's log directory
+/// (manifest with our extra `size`/`crc32` fields included) loads it and
+/// holds the same contents.
+#[test]
+fn redis_server_loads_the_log_directory() {
+    let bin = match locate_redis_server() {
+        Ok(bin) => bin,
+        Err(why) => {
+            eprintln!("skipped: {why}");
+            return;
+        }
+    };
+    let seed = seeds()[0];
+    let context = format!("seed {seed:#x}, redis-server on the log directory");
+    let clock = clock_now();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let expected = build(dir.path(), &clock, seed);
+    let server = RedisOnLog::start(&bin, &dir.path().join("appendonlydir"));
+    let mut client = RespClient::connect(server.port).expect("connect");
+    let theirs = redis_dump(&mut client);
+    assert_same(&comparable(expected), &comparable(theirs), &context);
 }
