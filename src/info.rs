@@ -235,25 +235,7 @@ impl Store {
             }
             "persistence" => {
                 let _ = write!(out, "# Persistence\r\n");
-                // Persistence is a later issue: Redis's values for a server
-                // that never saved.
-                for (k, v) in [
-                    ("loading", "0"),
-                    ("async_loading", "0"),
-                    ("rdb_changes_since_last_save", "0"),
-                    ("rdb_bgsave_in_progress", "0"),
-                    ("rdb_last_bgsave_status", "ok"),
-                    ("rdb_last_bgsave_time_sec", "-1"),
-                    ("rdb_current_bgsave_time_sec", "-1"),
-                    ("rdb_saves", "0"),
-                    ("aof_enabled", "0"),
-                    ("aof_rewrite_in_progress", "0"),
-                    ("aof_rewrite_scheduled", "0"),
-                    ("aof_last_rewrite_time_sec", "-1"),
-                    ("aof_current_rewrite_time_sec", "-1"),
-                    ("aof_last_bgrewrite_status", "ok"),
-                    ("aof_last_write_status", "ok"),
-                ] {
+                for (k, v) in self.inner.persistence_info() {
                     field(out, k, &v);
                 }
             }

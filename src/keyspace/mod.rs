@@ -559,6 +559,18 @@ impl Keyspace {
         ShardMut::Locked(guard)
     }
 
+    /// Presizes every shard's table for `keys` more keys spread evenly over
+    /// the shards (loading a snapshot), with 10% slack for the unevenness.
+    pub(crate) fn reserve(&self, keys: u64) {
+        let per_shard = usize::try_from(keys / self.shards.len() as u64)
+            .unwrap_or(usize::MAX)
+            .saturating_mul(11)
+            / 10;
+        for i in 0..self.shards.len() {
+            self.write(i).main.reserve(per_shard);
+        }
+    }
+
     /// Write-locks the given shards in ascending order.
     pub(crate) fn write_many(
         &self,

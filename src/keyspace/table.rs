@@ -208,6 +208,15 @@ impl<B: Bucket> Table<B> {
         }
     }
 
+    /// Makes room for `additional` more entries without resizing on the
+    /// way (loading a snapshot of known size).
+    pub(crate) fn reserve(&mut self, additional: usize) {
+        let wanted = self.len.saturating_add(additional);
+        if wanted.saturating_mul(MAX_LOAD_DEN) > self.cap.saturating_mul(MAX_LOAD_NUM) {
+            self.resize(wanted.saturating_mul(MAX_LOAD_DEN).div_ceil(MAX_LOAD_NUM));
+        }
+    }
+
     /// Removes everything and frees the array.
     pub(crate) fn clear(&mut self) {
         *self = Table::new(self.hasher.clone());

@@ -7,9 +7,9 @@
 use serde::{Deserialize, Serialize};
 
 use crate::encoding::listpack::Elem;
-use crate::keyspace::Shard;
 use crate::keyspace::table::Bucket;
-use crate::value::{HashRef, ListRef, ValueRef};
+use crate::keyspace::{Shard, Ttl};
+use crate::value::{HashRef, ListRef, Value, ValueRef};
 use crate::{Result, SetOptions, Store};
 
 /// One key with its value and deadline, independent of how it is encoded
@@ -209,6 +209,47 @@ impl Store {
             }
             Ok(())
         })
+    }
+}
+
+impl Store {
+    /// Loads one key of a checkpoint into a store being opened: strings go
+    /// straight into their shard (nobody else can see the store yet, and
+    /// nothing listens for writes), everything else through
+    /// [`Store::restore_dump`].
+    pub(crate) fn load_dump(&self, dump: KeyDump) -> Result<()> {
+        let KeyDump {
+            key,
+            expire_at_ms,
+            value: DumpValue::String(bytes),
+        } = dump
+        else {
+            return self.restore_dump(dump);
+        };
+        if self.ctx().propagating() {
+            return self.restore_dump(KeyDump {
+                key,
+                expire_at_ms,
+                value: DumpValue::String(bytes),
+            });
+        }
+        if bytes.len() > self.inner.settings.max_string_len() {
+            return Err(crate::Error::StringTooLong);
+        }
+        let keyspace = &self.inner.keyspace;
+        let ctx = self.ctx();
+        if expire_at_ms.is_some_and(|at| at < ctx.now()) {
+            return Ok(());
+        }
+        let loc = keyspace.locate(&key);
+        let mut shard = keyspace.write(loc.shard);
+        let index = shard.find_live(&key, loc.hash, &ctx);
+        let ttl = match expire_at_ms {
+            Some(at) => Ttl::Set(at),
+            None => Ttl::Clear,
+        };
+        shard.put(&key, loc.hash, index, Value::from_bytes(&bytes), 0, ttl);
+        Ok(())
     }
 }
 

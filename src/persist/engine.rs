@@ -222,7 +222,9 @@ pub(crate) fn load_and_attach(store: &Store) -> Result<()> {
             ));
         }
     } else if let Some(snapshot) = persist.snapshot_on()
-        && snapshot.read(&mut |dump| store.restore_dump(dump))?
+        && snapshot.read_sized(&mut |keys| inner.keyspace.reserve(keys), &mut |dump| {
+            store.load_dump(dump)
+        })?
     {
         report.source = Some("snapshot");
     }
@@ -403,6 +405,21 @@ impl Inner {
         Ok(BackgroundJob { outcome })
     }
 
+    /// The `aof_*` fields of `INFO persistence`.
+    fn append_log_info(&self) -> Vec<(&'static str, String)> {
+        let enabled = self.persist.log.is_some();
+        let rewriting = self.persist.running(Kind::Rewrite);
+        vec![
+            ("aof_enabled", u8::from(enabled).to_string()),
+            ("aof_rewrite_in_progress", u8::from(rewriting).to_string()),
+            ("aof_rewrite_scheduled", "0".into()),
+            ("aof_last_rewrite_time_sec", "-1".into()),
+            ("aof_current_rewrite_time_sec", "-1".into()),
+            ("aof_last_bgrewrite_status", "ok".into()),
+            ("aof_last_write_status", "ok".into()),
+        ]
+    }
+
     /// Once a second from the background thread: automatic snapshots (save
     /// points) and log rewrites.
     pub(crate) fn persistence_cron(self: &Arc<Self>) {
@@ -420,6 +437,44 @@ impl Inner {
         {
             let _ = self.checkpoint_background(Kind::Rewrite, log.clone());
         }
+    }
+
+    /// The fields of `INFO persistence`, in Redis's order.
+    pub(crate) fn persistence_info(&self) -> Vec<(&'static str, String)> {
+        let now_ms = self.clock.now_ms();
+        let seconds = |ms: Option<u64>| ms.map_or(-1, |ms| i64::try_from(ms / 1000).unwrap_or(-1));
+        let since = |start: Option<i64>| start.map_or(-1, |s| (now_ms - s).max(0) / 1000);
+        let mut out: Vec<(&'static str, String)> =
+            vec![("loading", "0".into()), ("async_loading", "0".into())];
+        let snapshot = self.persist.snapshot.as_deref();
+        out.push((
+            "rdb_changes_since_last_save",
+            snapshot.map_or(0, Snapshot::changes_since_save).to_string(),
+        ));
+        let started = snapshot.and_then(Snapshot::save_started_ms);
+        out.push((
+            "rdb_bgsave_in_progress",
+            u8::from(started.is_some()).to_string(),
+        ));
+        out.push((
+            "rdb_last_save_time",
+            snapshot
+                .map_or(self.started_unix, Snapshot::last_save_unix)
+                .to_string(),
+        ));
+        let ok = snapshot.is_none_or(Snapshot::last_status_ok);
+        out.push((
+            "rdb_last_bgsave_status",
+            if ok { "ok" } else { "err" }.into(),
+        ));
+        out.push((
+            "rdb_last_bgsave_time_sec",
+            seconds(snapshot.and_then(Snapshot::last_save_duration_ms)).to_string(),
+        ));
+        out.push(("rdb_current_bgsave_time_sec", since(started).to_string()));
+        out.push(("rdb_saves", snapshot.map_or(0, Snapshot::saves).to_string()));
+        out.extend(self.append_log_info());
+        out
     }
 
     /// Shutdown: waits for background checkpoints, syncs every
