@@ -545,3 +545,92 @@ fn log_replay_after_deadlines_passed() {
     );
     drop(store);
 }
+
+/// Waits (bounded) until `done` holds; the store's background thread
+/// checks for due checkpoints about once a second.
+fn wait_for(what: &str, mut done: impl FnMut() -> bool) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while !done() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{what}: not after 30 s"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn automatic_rewrite_loses_nothing() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let clock = ManualClock::new(T0);
+    let config = || {
+        Config::builder()
+            .dir(dir.path())
+            .clock(clock.clone())
+            .active_expire(false)
+            .append_log(
+                AppendLogOptions::new()
+                    .fsync(AppendFsync::EverySec)
+                    .auto_rewrite_percentage(100)
+                    .auto_rewrite_min_size(16 * 1024),
+            )
+            .build()
+    };
+    let store = Store::open(config()).expect("open");
+    let first = manifest_files(dir.path());
+    let mut i = 0u64;
+    wait_for("an automatic rewrite", || {
+        for _ in 0..200 {
+            store.rpush("list", [i.to_string()]).expect("RPUSH");
+            store.incr("counter").expect("INCR");
+            i += 1;
+        }
+        manifest_files(dir.path())
+            .iter()
+            .any(|(kind, name)| *kind == 'b' && !first.contains(&('b', name.clone())))
+    });
+    for _ in 0..100 {
+        store.rpush("list", [i.to_string()]).expect("RPUSH");
+        store.incr("counter").expect("INCR");
+        i += 1;
+    }
+    let expected = full_dump(&store);
+    drop(store);
+    let store = Store::open(config()).expect("reopen");
+    assert_same(&expected, &full_dump(&store), "after an automatic rewrite");
+    assert_eq!(
+        store.get("counter").expect("GET"),
+        Some(i.to_string().into_bytes())
+    );
+}
+
+#[test]
+fn save_points_save_automatically() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let clock = ManualClock::new(T0);
+    let config = || {
+        Config::builder()
+            .dir(dir.path())
+            .clock(clock.clone())
+            .active_expire(false)
+            .snapshot(SnapshotOptions::new().save_points(&[(60, 3)]))
+            .build()
+    };
+    let store = Store::open(config()).expect("open");
+    let opened = store.last_save();
+    store.set("a", "1").expect("SET");
+    store.set("b", "2").expect("SET");
+    store.set("c", "3").expect("SET");
+    // Three changes, but not 60 s yet: no save (the background thread
+    // looked at least once in 1.5 s).
+    std::thread::sleep(Duration::from_millis(1500));
+    assert_eq!(store.last_save(), opened, "saved before the save point");
+    clock.advance(Duration::from_secs(61));
+    wait_for("the save point's save", || store.last_save() != opened);
+    assert_eq!(store.last_save(), T0 / 1000 + 61);
+    store.set("d", "4").expect("SET (not saved)");
+    drop(store);
+    let store = Store::open(config()).expect("reopen");
+    assert_eq!(store.dbsize(), 3, "the automatic snapshot holds a, b, c");
+    assert_eq!(store.get("c").expect("GET"), Some(b"3".to_vec()));
+}
