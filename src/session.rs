@@ -240,6 +240,12 @@ impl Session {
             self.flag_multi();
             return Next::Reply(Reply::Error(Error::NotAllowedInMulti));
         }
+        // Redis's MISCONF check comes before queueing (and a refused
+        // command aborts the EXEC), and before running.
+        if let Err(e) = command::check_writable(&self.store, spec) {
+            self.flag_multi();
+            return Next::Reply(Reply::Error(e));
+        }
         if let Some(multi) = &mut self.multi {
             multi.queue.push(argv.iter().map(|a| a.to_vec()).collect());
             return Next::Reply(Reply::Simple("QUEUED"));
@@ -283,6 +289,15 @@ impl Session {
             return Reply::Error(Error::ExecWithoutMulti);
         };
         let watches = std::mem::take(&mut self.watches);
+        // As Redis's processCommand, before EXEC's own checks: a queue with
+        // a write is refused whole while writes are refused (MISCONF).
+        let writes = multi.queue.iter().any(|argv| {
+            let argv: Vec<&[u8]> = argv.iter().map(Vec::as_slice).collect();
+            command::lookup_spec(&argv).is_some_and(|spec| spec.flags & flags::WRITE != 0)
+        });
+        if writes && let Err(e) = self.store.check_write() {
+            return self.refuse_exec(&e);
+        }
         if multi.failed {
             return Reply::Error(Error::ExecAbort);
         }
@@ -307,7 +322,10 @@ impl Session {
             Shards::Some(shards)
         };
         let store = self.store.clone();
-        store.run_transaction(shards, |tx| {
+        let run = store.run_transaction(shards, |tx| {
+            // Checked above: the queued writes pass the gate without
+            // asking again, so the queue is applied whole.
+            crate::keyspace::tx::mark_gated(&tx.inner.keyspace);
             if crate::watch::any_changed(&watches) {
                 return Reply::NullArray;
             }
@@ -322,6 +340,9 @@ impl Session {
                 }
             });
             Reply::Array(replies.collect())
-        })
+        });
+        // The queue's writes are committed together once the locks are
+        // released; if they cannot be made durable, EXEC answers that error.
+        run.unwrap_or_else(Reply::Error)
     }
 }

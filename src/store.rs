@@ -20,6 +20,15 @@ use crate::{Result, clock::Clock};
 /// threads by cloning. Every command is atomic, as in Redis. When the last
 /// handle is dropped, the background thread stops and is joined.
 ///
+/// With persistence (see [`Persistence`](crate::persist::Persistence)),
+/// every write command, typed or through [`Store::execute`], may also fail
+/// in two ways its own `# Errors` section does not repeat: refused before
+/// anything changes while a persistence cannot take writes
+/// ([`Error::Misconf`](crate::Error::Misconf), as Redis's `MISCONF`), or,
+/// once applied, with the persistence's error when it could not be made as
+/// durable as promised (the write is then not acknowledged). Reads never
+/// fail that way.
+///
 /// ```
 /// use kvstore::Store;
 ///

@@ -19,8 +19,8 @@
 
 use std::ops::Deref;
 
-use crate::Store;
 use crate::keyspace::tx::FrameGuard;
+use crate::{Error, Result, Store};
 
 /// The handle a [`Store::transaction`] closure gets: the store, with the
 /// transaction's shards held by the calling thread. It dereferences to
@@ -65,6 +65,15 @@ impl Store {
     /// `MULTI`/`EXEC` when there are several, and clients blocked on a list
     /// the transaction filled are served when it ends.
     ///
+    /// With persistence, the first write inside asks whether writes are
+    /// accepted (refused: that write fails with
+    /// [`Error::Misconf`](crate::Error::Misconf) and nothing was written
+    /// before it); once it passed, the rest of the transaction is applied
+    /// whole, as Redis checks `EXEC` once. The writes are committed
+    /// together after the locks are released: if they cannot be made
+    /// durable, the result is that error (converted into `E`) instead of
+    /// the closure's.
+    ///
     /// ```
     /// use kvstore::Store;
     ///
@@ -91,14 +100,19 @@ impl Store {
     /// twice — a bug in the calling code, reported at once. Use
     /// [`Store::transaction_all`] for those. A transaction may open another
     /// one on the same store only over keys it already holds.
-    pub fn transaction<K: AsRef<[u8]>, R>(
+    ///
+    /// # Errors
+    ///
+    /// The closure's error, or the persistence's when the transaction's
+    /// writes could not be made durable.
+    pub fn transaction<K: AsRef<[u8]>, R, E: From<Error>>(
         &self,
         keys: &[K],
-        f: impl FnOnce(&Transaction<'_>) -> R,
-    ) -> R {
+        f: impl FnOnce(&Transaction<'_>) -> std::result::Result<R, E>,
+    ) -> std::result::Result<R, E> {
         let keyspace = &self.inner.keyspace;
         let shards = keys.iter().map(|k| keyspace.locate(k.as_ref()).shard);
-        self.run_transaction(Shards::Some(shards.collect()), f)
+        self.run_transaction(Shards::Some(shards.collect()), f)?
     }
 
     /// As [`Store::transaction`], over the whole keyspace: every shard is
@@ -120,15 +134,24 @@ impl Store {
     /// assert_eq!(store.dbsize(), 0);
     /// # Ok::<(), kvstore::Error>(())
     /// ```
-    pub fn transaction_all<R>(&self, f: impl FnOnce(&Transaction<'_>) -> R) -> R {
-        self.run_transaction(Shards::All, f)
+    ///
+    /// # Errors
+    ///
+    /// As [`Store::transaction`].
+    pub fn transaction_all<R, E: From<Error>>(
+        &self,
+        f: impl FnOnce(&Transaction<'_>) -> std::result::Result<R, E>,
+    ) -> std::result::Result<R, E> {
+        self.run_transaction(Shards::All, f)?
     }
 
+    /// Runs `f` as a transaction over `shards`; `Err` when its writes
+    /// could not be committed.
     pub(crate) fn run_transaction<R>(
         &self,
         shards: Shards,
         f: impl FnOnce(&Transaction<'_>) -> R,
-    ) -> R {
+    ) -> Result<R> {
         let keyspace = &self.inner.keyspace;
         let ids: Vec<usize> = match shards {
             Shards::All => (0..keyspace.shard_count()).collect(),
@@ -136,20 +159,23 @@ impl Store {
         };
         if crate::keyspace::tx::in_transaction(keyspace) {
             // Nested: the shards must already be held (checked by locking
-            // them through the thread's frame, which panics otherwise).
+            // them through the thread's frame, which panics otherwise). The
+            // outer transaction commits.
             drop(keyspace.write_many(ids));
-            return f(&Transaction { store: self });
+            return Ok(f(&Transaction { store: self }));
         }
         let mut scope = Scope {
             store: self,
             guards: keyspace.begin_transaction(ids),
             frame: None,
+            ended: false,
         };
         let propagator = std::ptr::from_ref(&self.inner.propagator) as usize;
         scope.frame = Some(FrameGuard::push(keyspace, propagator, &mut scope.guards));
-        f(&Transaction { store: self })
-        // `scope` drops here (also when `f` panics): propagation, unlock,
-        // then the deferred wake-ups.
+        let value = f(&Transaction { store: self });
+        // Propagation, unlock, commit, then the deferred wake-ups (`scope`'s
+        // drop does the same when `f` panics).
+        scope.end().map(|()| value)
     }
 }
 
@@ -162,25 +188,41 @@ struct Scope<'a> {
         parking_lot::RwLockWriteGuard<'a, crate::keyspace::Shard>,
     )>,
     frame: Option<FrameGuard>,
+    ended: bool,
 }
 
-impl Drop for Scope<'_> {
-    fn drop(&mut self) {
+impl Scope<'_> {
+    /// Ends the transaction: hands its writes to the observers (still under
+    /// the locks, so they see them in apply order relative to other writers
+    /// of its keys), releases the locks, commits the writes (one commit for
+    /// the whole transaction, never under a lock), then serves the clients
+    /// blocked on keys it fed. Does nothing the second time.
+    fn end(&mut self) -> Result<()> {
+        if self.ended {
+            return Ok(());
+        }
+        self.ended = true;
         let finished = self.frame.take().map(FrameGuard::finish);
+        let inner = &self.store.inner;
         if let Some(finished) = &finished {
-            // Still under the locks, so the observers see the transaction's
-            // writes in apply order relative to other writers of its keys.
-            self.store
-                .inner
-                .propagator
-                .emit_transaction(&finished.propagated);
+            inner.propagator.emit_transaction(&finished.propagated);
         }
         self.guards.clear();
-        self.store.inner.keyspace.end_transaction();
+        inner.keyspace.end_transaction();
+        let committed = inner.finish_write(Ok(()));
         if let Some(finished) = finished {
             for key in &finished.ready {
                 self.store.signal_ready(key);
             }
         }
+        committed
+    }
+}
+
+impl Drop for Scope<'_> {
+    fn drop(&mut self) {
+        // Only when the closure panicked: the panic is what the caller
+        // sees, so a commit error has nowhere to go.
+        let _ = self.end();
     }
 }

@@ -17,10 +17,10 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use parking_lot::Mutex;
 
-use crate::Store;
 use crate::propagate::{ObserverId, WriteObserver};
 use crate::transaction::{Shards, Transaction};
 use crate::types::Lookup;
+use crate::{Error, Store};
 
 /// One `WATCH`: its keys and whether any was touched since.
 #[derive(Debug)]
@@ -108,9 +108,9 @@ impl WriteObserver for Toucher {
 ///     let balance: i64 = store.get("balance")?.map_or(Ok(0), |v| {
 ///         String::from_utf8_lossy(&v).parse().map_err(|_| kvstore::Error::NotInteger)
 ///     })?;
-///     let done = watch.transaction(&["balance"], |tx| tx.set("balance", (balance - 30).to_string()));
+///     let done = watch.transaction(&["balance"], |tx| tx.set("balance", (balance - 30).to_string()))?;
 ///     match done {
-///         Some(result) => break result?,
+///         Some(()) => break,
 ///         None => continue, // "balance" changed since the WATCH
 ///     }
 /// }
@@ -144,7 +144,7 @@ impl Store {
     /// assert!(!watch.changed());
     /// store.set("k", "v")?;
     /// assert!(watch.changed());
-    /// assert_eq!(watch.transaction(&["k"], |tx| tx.set("k", "w")), None);
+    /// assert_eq!(watch.transaction(&["k"], |tx| tx.set("k", "w")), Ok(None));
     /// # Ok::<(), kvstore::Error>(())
     /// ```
     pub fn watch<K: AsRef<[u8]>>(&self, keys: &[K]) -> Watch {
@@ -247,14 +247,21 @@ impl Watch {
     /// locked too) if no watched key changed; `None` if one did, like an
     /// `EXEC` answering nil. The check and the closure happen under the same
     /// locks, so no change can slip in between.
-    pub fn transaction<K: AsRef<[u8]>, R>(
+    ///
+    /// # Errors
+    ///
+    /// As [`Store::transaction`]: the closure's error, or the
+    /// persistence's when the writes could not be made durable.
+    pub fn transaction<K: AsRef<[u8]>, R, E: From<Error>>(
         self,
         keys: &[K],
-        f: impl FnOnce(&Transaction<'_>) -> R,
-    ) -> Option<R> {
+        f: impl FnOnce(&Transaction<'_>) -> std::result::Result<R, E>,
+    ) -> std::result::Result<Option<R>, E> {
         let shards = self.shards_with(keys.iter().map(AsRef::as_ref));
         let store = self.store.clone();
-        store.run_transaction(shards, |tx| (!self.changed()).then(|| f(tx)))
+        store
+            .run_transaction(shards, |tx| (!self.changed()).then(|| f(tx)))?
+            .transpose()
     }
 
     /// The shards of the watched keys and of `more`.

@@ -28,10 +28,13 @@ fn transfers_keep_the_total_under_concurrency() {
                 for i in 0..2000 {
                     let from = &accounts[(i + t) % accounts.len()];
                     let to = &accounts[(i * 7 + t + 1) % accounts.len()];
-                    store.transaction(&[from, to], |tx| {
-                        tx.decrby(from, 3).unwrap();
-                        tx.incrby(to, 3).unwrap();
-                    });
+                    store
+                        .transaction(&[from, to], |tx| -> kvstore::Result<()> {
+                            tx.decrby(from, 3)?;
+                            tx.incrby(to, 3)?;
+                            Ok(())
+                        })
+                        .unwrap();
                 }
             })
         })
@@ -42,15 +45,17 @@ fn transfers_keep_the_total_under_concurrency() {
         let accounts = accounts.clone();
         thread::spawn(move || {
             for _ in 0..500 {
-                let total: i64 = store.transaction(&accounts, |tx| {
-                    accounts
-                        .iter()
-                        .map(|a| {
-                            let v = tx.get(a).unwrap().unwrap();
-                            String::from_utf8(v).unwrap().parse::<i64>().unwrap()
-                        })
-                        .sum()
-                });
+                let total: i64 = store
+                    .transaction(&accounts, |tx| -> kvstore::Result<i64> {
+                        Ok(accounts
+                            .iter()
+                            .map(|a| {
+                                let v = tx.get(a).unwrap().unwrap();
+                                String::from_utf8(v).unwrap().parse::<i64>().unwrap()
+                            })
+                            .sum())
+                    })
+                    .unwrap();
                 assert_eq!(total, 8000);
             }
         })
@@ -76,12 +81,15 @@ fn transaction_writes_propagate_wrapped_in_multi_exec() {
     let store = Store::new();
     let log = Arc::new(common::Recorder::default());
     store.add_write_observer(log.clone());
-    store.transaction(&["a", "b"], |tx| {
-        tx.set("a", "1").unwrap();
-        tx.get("b").unwrap();
-        tx.rpush("b", ["x"]).unwrap();
-    });
-    store.transaction(&["a"], |tx| tx.incr("a").unwrap());
+    store
+        .transaction(&["a", "b"], |tx| -> kvstore::Result<()> {
+            tx.set("a", "1")?;
+            tx.get("b")?;
+            tx.rpush("b", ["x"])?;
+            Ok(())
+        })
+        .unwrap();
+    store.transaction(&["a"], |tx| tx.incr("a")).unwrap();
     let log = log.take();
     assert_eq!(
         log,
@@ -112,12 +120,15 @@ fn blocked_clients_are_served_after_the_transaction() {
     while store.blocked_clients() == 0 {
         thread::yield_now();
     }
-    store.transaction(&["q"], |tx| {
-        tx.rpush("q", ["a", "b"]).unwrap();
-        // Still ours: the waiter is served only when the transaction ends.
-        assert_eq!(tx.llen("q").unwrap(), 2);
-        tx.rpop("q").unwrap();
-    });
+    store
+        .transaction(&["q"], |tx| -> kvstore::Result<()> {
+            tx.rpush("q", ["a", "b"])?;
+            // Still ours: the waiter is served only when the transaction ends.
+            assert_eq!(tx.llen("q")?, 2);
+            tx.rpop("q")?;
+            Ok(())
+        })
+        .unwrap();
     let got = waiter.join().unwrap().unwrap();
     assert_eq!(got, Some((b"q".to_vec(), b"a".to_vec())));
     assert_eq!(store.llen("q").unwrap(), 0);
@@ -129,17 +140,15 @@ fn an_undeclared_key_is_a_bug_reported_at_once() {
     let store = Store::open(kvstore::Config::builder().shards(1024).build()).unwrap();
     // Two keys in different shards.
     let (a, b) = ("a", "b");
-    store.transaction(&[a], |tx| {
-        let _ = tx.get(b);
-    });
+    let _ = store.transaction(&[a], |tx| tx.get(b));
 }
 
 #[test]
 fn a_panicking_closure_releases_its_locks() {
     let store = Store::new();
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        store.transaction(&["k"], |tx| {
-            tx.set("k", "v").unwrap();
+        store.transaction(&["k"], |tx| -> kvstore::Result<()> {
+            tx.set("k", "v")?;
             panic!("boom");
         })
     }));
@@ -154,10 +163,12 @@ fn a_panicking_closure_releases_its_locks() {
 fn transaction_all_runs_keyspace_commands() {
     let store = Store::new();
     store.set("x", "1").unwrap();
-    let n = store.transaction_all(|tx| {
-        tx.set("y", "2").unwrap();
-        tx.dbsize()
-    });
+    let n = store
+        .transaction_all(|tx| -> kvstore::Result<usize> {
+            tx.set("y", "2")?;
+            Ok(tx.dbsize())
+        })
+        .unwrap();
     assert_eq!(n, 2);
 }
 
@@ -235,7 +246,9 @@ fn watch_transaction_is_check_and_set() {
                             .unwrap()
                             .parse()
                             .unwrap();
-                        let done = w.transaction(&["n"], |tx| tx.set("n", (n + 1).to_string()));
+                        let done = w
+                            .transaction(&["n"], |tx| tx.set("n", (n + 1).to_string()))
+                            .unwrap();
                         if done.is_some() {
                             break;
                         }

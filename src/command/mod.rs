@@ -225,7 +225,11 @@ impl Store {
 
 fn dispatch(store: &Store, argv: &[&[u8]]) -> Reply {
     match resolve(argv) {
-        Ok(spec) => call(store, spec, argv),
+        // Refused commands are not counted, as in Redis.
+        Ok(spec) => match check_writable(store, spec) {
+            Ok(()) => call(store, spec, argv),
+            Err(e) => Reply::Error(e),
+        },
         // A connection command refuses bad arguments its own way (`EXEC`
         // aborts with `EXECABORT`): the session answers.
         Err(_) if is_connection_command(argv) => crate::session::standalone(store, argv),
@@ -237,6 +241,18 @@ fn is_connection_command(argv: &[&[u8]]) -> bool {
     argv.first()
         .and_then(|name| lookup(name))
         .is_some_and(|spec| spec.flags & flags::CONNECTION != 0)
+}
+
+/// Redis's `MISCONF` check (`processCommand`, after the unknown-command,
+/// arity and auth checks, before the command runs or is queued): while a
+/// persistence refuses writes, a command flagged `write` is refused before
+/// its arguments are even parsed, and so is `PING` (Redis answers it
+/// `MISCONF` too, so that health checks notice).
+pub(crate) fn check_writable(store: &Store, spec: &CommandSpec) -> Result<(), Error> {
+    if spec.flags & flags::WRITE == 0 && spec.name != "ping" {
+        return Ok(());
+    }
+    store.check_write()
 }
 
 /// Runs a resolved command, counted in `total_commands_processed`.

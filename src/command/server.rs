@@ -104,7 +104,9 @@ impl Store {
     ///
     /// # Errors
     ///
-    /// None yet; with persistence, a failed write of the log.
+    /// As every write: [`Error::Misconf`](crate::Error::Misconf) when a
+    /// persistence refuses writes, or its error when the write could not
+    /// be made durable.
     ///
     /// ```
     /// let store = kvstore::Store::new();
@@ -114,13 +116,15 @@ impl Store {
     /// # Ok::<(), kvstore::Error>(())
     /// ```
     pub fn flushall(&self) -> Result<()> {
-        let ctx = self.ctx();
-        let mut guards = self.inner.keyspace.write_all();
-        for (_, shard) in guards.iter_mut() {
-            shard.clear();
-        }
-        ctx.propagate(&[b"FLUSHALL"]);
-        Ok(())
+        self.write_gated(|| {
+            let ctx = self.ctx();
+            let mut guards = self.inner.keyspace.write_all();
+            for (_, shard) in guards.iter_mut() {
+                shard.clear();
+            }
+            ctx.propagate(&[b"FLUSHALL"]);
+            Ok(())
+        })
     }
 
     /// `CONFIG GET pattern…`: the settings whose names match any of

@@ -23,6 +23,7 @@
 
 use std::cell::RefCell;
 use std::ops::{Deref, DerefMut};
+use std::sync::atomic::Ordering;
 
 use parking_lot::{RwLockReadGuard, RwLockWriteGuard};
 
@@ -84,6 +85,9 @@ struct Frame {
     ready: Vec<Vec<u8>>,
     /// Canonical commands of the transaction's writes, in order.
     propagated: Vec<Vec<Vec<u8>>>,
+    /// The persistences accepted the transaction's writes (see
+    /// [`gate_once`]).
+    gated: bool,
 }
 
 thread_local! {
@@ -150,6 +154,48 @@ pub(crate) fn buffer_propagation(propagator: usize, argv: &[&[u8]]) -> bool {
     })
 }
 
+/// The write gate inside this thread's transaction on `keyspace`: `None`
+/// when there is none. Otherwise `check` runs for the transaction's first
+/// write only; once it passed, later writes of the transaction pass too, so
+/// a transaction is refused whole or applied whole, as Redis checks `EXEC`
+/// once. `check` runs with no borrow of the frames held (it may read the
+/// store).
+pub(crate) fn gate_once(
+    keyspace: &Keyspace,
+    check: impl FnOnce() -> crate::Result<()>,
+) -> Option<crate::Result<()>> {
+    if keyspace.transactions.load(Ordering::Relaxed) == 0 {
+        return None;
+    }
+    let id = std::ptr::from_ref(keyspace) as usize;
+    let gated = FRAMES.with_borrow(|frames| {
+        frames
+            .iter()
+            .rev()
+            .find(|f| f.keyspace == id)
+            .map(|f| f.gated)
+    })?;
+    if gated {
+        return Some(Ok(()));
+    }
+    let result = check();
+    if result.is_ok() {
+        mark_gated(keyspace);
+    }
+    Some(result)
+}
+
+/// Lets the writes of this thread's transaction on `keyspace` pass the
+/// gate without checking again (`EXEC` checked before it began).
+pub(crate) fn mark_gated(keyspace: &Keyspace) {
+    let id = std::ptr::from_ref(keyspace) as usize;
+    FRAMES.with_borrow_mut(|frames| {
+        if let Some(frame) = frames.iter_mut().rev().find(|f| f.keyspace == id) {
+            frame.gated = true;
+        }
+    });
+}
+
 /// What a finished transaction leaves to do after its frame is popped.
 pub(crate) struct Finished {
     /// Keys to signal to blocked clients (after the locks are released).
@@ -181,6 +227,7 @@ impl FrameGuard {
             shards,
             ready: Vec::new(),
             propagated: Vec::new(),
+            gated: false,
         };
         let depth = FRAMES.with_borrow_mut(|frames| {
             frames.push(frame);

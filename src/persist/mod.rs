@@ -24,6 +24,8 @@ pub(crate) mod engine;
 #[cfg(test)]
 pub(crate) mod fault;
 pub(crate) mod fs;
+#[cfg(test)]
+mod gate_tests;
 mod options;
 pub(crate) mod snapshot;
 mod store_api;

@@ -221,25 +221,27 @@ impl Store {
         let keys: Vec<K> = keys.into_iter().collect();
         let keyspace = &self.inner.keyspace;
         let locs: Vec<Loc> = keys.iter().map(|k| keyspace.locate(k.as_ref())).collect();
-        let ctx = self.ctx();
-        let mut guards = keyspace.write_many(locs.iter().map(|l| l.shard));
-        let mut deleted: Vec<&[u8]> = Vec::new();
-        for (k, loc) in keys.iter().zip(&locs) {
-            if guards
-                .shard_mut(loc.shard)
-                .delete(k.as_ref(), loc.hash, &ctx)
-            {
-                deleted.push(k.as_ref());
+        self.write_gated(|| {
+            let ctx = self.ctx();
+            let mut guards = keyspace.write_many(locs.iter().map(|l| l.shard));
+            let mut deleted: Vec<&[u8]> = Vec::new();
+            for (k, loc) in keys.iter().zip(&locs) {
+                if guards
+                    .shard_mut(loc.shard)
+                    .delete(k.as_ref(), loc.hash, &ctx)
+                {
+                    deleted.push(k.as_ref());
+                }
             }
-        }
-        let count = deleted.len();
-        if count > 0 && ctx.propagating() {
-            let mut argv: Vec<&[u8]> = Vec::with_capacity(count + 1);
-            argv.push(b"DEL");
-            argv.extend(deleted);
-            ctx.propagate(&argv);
-        }
-        Ok(count)
+            let count = deleted.len();
+            if count > 0 && ctx.propagating() {
+                let mut argv: Vec<&[u8]> = Vec::with_capacity(count + 1);
+                argv.push(b"DEL");
+                argv.extend(deleted);
+                ctx.propagate(&argv);
+            }
+            Ok(count)
+        })
     }
 
     /// `UNLINK key [key …]`: as [`Store::del`] (memory is freed at once; the
@@ -302,36 +304,42 @@ impl Store {
     fn rename_generic(&self, src: &[u8], dst: &[u8], nx: bool) -> Result<bool> {
         let keyspace = &self.inner.keyspace;
         let (a, b) = (keyspace.locate(src), keyspace.locate(dst));
-        let ctx = self.ctx();
-        let mut guards = keyspace.write_many([a.shard, b.shard]);
-        // Look the destination up first: reclaiming an expired key may move
-        // buckets, and the source's index must stay valid until it is taken.
-        let dst_exists = guards
-            .shard_mut(b.shard)
-            .find_live(dst, b.hash, &ctx)
-            .is_some();
-        let Some(index) = guards.shard_mut(a.shard).find_live(src, a.hash, &ctx) else {
-            return Err(Error::NoSuchKey);
-        };
-        if src == dst {
-            return Ok(!nx);
-        }
-        if nx && dst_exists {
-            return Ok(false);
-        }
-        let Some(moved) = guards.shard_mut(a.shard).take(index, a.hash) else {
-            return Err(Error::NoSuchKey);
-        };
-        let wakes = moved.value.serves_blocked();
-        let target = guards.shard_mut(b.shard);
-        target.delete(dst, b.hash, &ctx);
-        target.attach(dst, b.hash, moved);
-        ctx.propagate(&[if nx { b"RENAMENX" } else { b"RENAME" }, src, dst]);
-        drop(guards);
-        if wakes {
-            self.signal_ready(dst);
-        }
-        Ok(true)
+        let (renamed, _) = self.write_gated_then(
+            || {
+                let ctx = self.ctx();
+                let mut guards = keyspace.write_many([a.shard, b.shard]);
+                // The destination first: reclaiming an expired key may move
+                // buckets, and the source's index must stay valid until taken.
+                let dst_exists = guards
+                    .shard_mut(b.shard)
+                    .find_live(dst, b.hash, &ctx)
+                    .is_some();
+                let Some(index) = guards.shard_mut(a.shard).find_live(src, a.hash, &ctx) else {
+                    return Err(Error::NoSuchKey);
+                };
+                if src == dst {
+                    return Ok((!nx, false));
+                }
+                if nx && dst_exists {
+                    return Ok((false, false));
+                }
+                let Some(moved) = guards.shard_mut(a.shard).take(index, a.hash) else {
+                    return Err(Error::NoSuchKey);
+                };
+                let wakes = moved.value.serves_blocked();
+                let target = guards.shard_mut(b.shard);
+                target.delete(dst, b.hash, &ctx);
+                target.attach(dst, b.hash, moved);
+                ctx.propagate(&[if nx { b"RENAMENX" } else { b"RENAME" }, src, dst]);
+                Ok((true, wakes))
+            },
+            |&(_, wakes): &(bool, bool)| {
+                if wakes {
+                    self.signal_ready(dst);
+                }
+            },
+        )?;
+        Ok(renamed)
     }
 
     /// `COPY source destination [REPLACE]`: copy the value and its TTL;
@@ -353,34 +361,40 @@ impl Store {
         }
         let keyspace = &self.inner.keyspace;
         let (a, b) = (keyspace.locate(src), keyspace.locate(dst));
-        let ctx = self.ctx();
-        let mut guards = keyspace.write_many([a.shard, b.shard]);
-        let source_shard = guards.shard_mut(a.shard);
-        let Some(index) = source_shard.find_live(src, a.hash, &ctx) else {
-            return Ok(false);
-        };
-        let Some(copy) = source_shard.duplicate(index, a.hash) else {
-            return Ok(false);
-        };
-        let target = guards.shard_mut(b.shard);
-        if let Some(i) = target.find_live(dst, b.hash, &ctx) {
-            if !replace {
-                return Ok(false);
-            }
-            target.remove_at(i, b.hash);
-        }
-        let wakes = copy.value.serves_blocked();
-        target.attach(dst, b.hash, copy);
-        if replace {
-            ctx.propagate(&[b"COPY", src, dst, b"REPLACE"]);
-        } else {
-            ctx.propagate(&[b"COPY", src, dst]);
-        }
-        drop(guards);
-        if wakes {
-            self.signal_ready(dst);
-        }
-        Ok(true)
+        let (copied, _) = self.write_gated_then(
+            || {
+                let ctx = self.ctx();
+                let mut guards = keyspace.write_many([a.shard, b.shard]);
+                let source_shard = guards.shard_mut(a.shard);
+                let Some(index) = source_shard.find_live(src, a.hash, &ctx) else {
+                    return Ok((false, false));
+                };
+                let Some(copy) = source_shard.duplicate(index, a.hash) else {
+                    return Ok((false, false));
+                };
+                let target = guards.shard_mut(b.shard);
+                if let Some(i) = target.find_live(dst, b.hash, &ctx) {
+                    if !replace {
+                        return Ok((false, false));
+                    }
+                    target.remove_at(i, b.hash);
+                }
+                let wakes = copy.value.serves_blocked();
+                target.attach(dst, b.hash, copy);
+                if replace {
+                    ctx.propagate(&[b"COPY", src, dst, b"REPLACE"]);
+                } else {
+                    ctx.propagate(&[b"COPY", src, dst]);
+                }
+                Ok((true, wakes))
+            },
+            |&(_, wakes): &(bool, bool)| {
+                if wakes {
+                    self.signal_ready(dst);
+                }
+            },
+        )?;
+        Ok(copied)
     }
 
     /// `KEYS pattern`: every live key matching the glob-style pattern. Locks
@@ -477,13 +491,15 @@ impl Store {
 
     /// `FLUSHDB`: delete every key.
     pub fn flushdb(&self) -> Result<()> {
-        let ctx = self.ctx();
-        let mut guards = self.inner.keyspace.write_all();
-        for (_, shard) in guards.iter_mut() {
-            shard.clear();
-        }
-        ctx.propagate(&[b"FLUSHDB"]);
-        Ok(())
+        self.write_gated(|| {
+            let ctx = self.ctx();
+            let mut guards = self.inner.keyspace.write_all();
+            for (_, shard) in guards.iter_mut() {
+                shard.clear();
+            }
+            ctx.propagate(&[b"FLUSHDB"]);
+            Ok(())
+        })
     }
 
     /// `RANDOMKEY`: a random live key, `None` when there is none.

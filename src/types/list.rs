@@ -181,40 +181,45 @@ impl Store {
     ) -> Result<usize> {
         check_elements(elements)?;
         let fill = self.list_fill();
-        let (len, pushed) = self.write_key(key, |shard, loc, ctx| {
-            let len = match shard.find_live(key, loc.hash, ctx) {
-                Some(index) => {
-                    check_list(shard, index)?;
-                    mutate_list(shard, index, loc.hash, |v| {
-                        list_ops::push(v, fill, elements, front);
-                        list_ops::value_len(v)
-                    })
-                    .unwrap_or(0)
+        let (len, _) = self.write_key_then(
+            key,
+            |shard, loc, ctx| {
+                let len = match shard.find_live(key, loc.hash, ctx) {
+                    Some(index) => {
+                        check_list(shard, index)?;
+                        mutate_list(shard, index, loc.hash, |v| {
+                            list_ops::push(v, fill, elements, front);
+                            list_ops::value_len(v)
+                        })
+                        .unwrap_or(0)
+                    }
+                    None if only_existing || elements.is_empty() => return Ok((0, false)),
+                    None => {
+                        let mut value = list_ops::new_value();
+                        list_ops::push(&mut value, fill, elements, front);
+                        let len = list_ops::value_len(&value);
+                        shard.insert(key, loc.hash, value, 0);
+                        len
+                    }
+                };
+                if elements.is_empty() {
+                    return Ok((len, false));
                 }
-                None if only_existing || elements.is_empty() => return Ok((0, false)),
-                None => {
-                    let mut value = list_ops::new_value();
-                    list_ops::push(&mut value, fill, elements, front);
-                    let len = list_ops::value_len(&value);
-                    shard.insert(key, loc.hash, value, 0);
-                    len
+                if ctx.propagating() {
+                    let mut argv: Vec<&[u8]> = Vec::with_capacity(2 + elements.len());
+                    argv.push(name);
+                    argv.push(key);
+                    argv.extend_from_slice(elements);
+                    ctx.propagate(&argv);
                 }
-            };
-            if elements.is_empty() {
-                return Ok((len, false));
-            }
-            if ctx.propagating() {
-                let mut argv: Vec<&[u8]> = Vec::with_capacity(2 + elements.len());
-                argv.push(name);
-                argv.push(key);
-                argv.extend_from_slice(elements);
-                ctx.propagate(&argv);
-            }
-            Ok((len, true))
-        })?;
-        if pushed {
-            self.signal_ready(key);
-        }
+                Ok((len, true))
+            },
+            |&(_, pushed): &(usize, bool)| {
+                if pushed {
+                    self.signal_ready(key);
+                }
+            },
+        )?;
         Ok(len)
     }
 
@@ -605,25 +610,30 @@ impl Store {
         check_elements(&[element])?;
         let fill = self.list_fill();
         let after = position == InsertPosition::After;
-        let len = self.write_key(key, |shard, loc, ctx| {
-            let Some(i) = shard.find_live(key, loc.hash, ctx) else {
-                return Ok(0);
-            };
-            check_list(shard, i)?;
-            let inserted = mutate_list(shard, i, loc.hash, |v| {
-                list_ops::insert(v, fill, pivot, element, after)
-            })
-            .flatten();
-            let Some(len) = inserted else {
-                return Ok(-1);
-            };
-            let word: &[u8] = if after { b"AFTER" } else { b"BEFORE" };
-            ctx.propagate(&[b"LINSERT", key, word, pivot, element]);
-            Ok(i64::try_from(len).unwrap_or(i64::MAX))
-        })?;
-        if len > 0 {
-            self.signal_ready(key);
-        }
+        let len = self.write_key_then(
+            key,
+            |shard, loc, ctx| {
+                let Some(i) = shard.find_live(key, loc.hash, ctx) else {
+                    return Ok(0);
+                };
+                check_list(shard, i)?;
+                let inserted = mutate_list(shard, i, loc.hash, |v| {
+                    list_ops::insert(v, fill, pivot, element, after)
+                })
+                .flatten();
+                let Some(len) = inserted else {
+                    return Ok(-1);
+                };
+                let word: &[u8] = if after { b"AFTER" } else { b"BEFORE" };
+                ctx.propagate(&[b"LINSERT", key, word, pivot, element]);
+                Ok(i64::try_from(len).unwrap_or(i64::MAX))
+            },
+            |&len: &i64| {
+                if len > 0 {
+                    self.signal_ready(key);
+                }
+            },
+        )?;
         Ok(len)
     }
 

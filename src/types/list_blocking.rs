@@ -35,62 +35,69 @@ impl Store {
         let fill = self.list_fill();
         let keyspace = &self.inner.keyspace;
         let (a, b) = (keyspace.locate(src), keyspace.locate(dst));
-        let ctx = self.ctx();
-        let value = {
-            let mut guards = keyspace.write_many([a.shard, b.shard]);
-            // Reclaim an expired destination first: that may move buckets.
-            guards.shard_mut(b.shard).find_live(dst, b.hash, &ctx);
-            let shard = guards.shard_mut(a.shard);
-            let Some(si) = shard.find_live(src, a.hash, &ctx) else {
-                return Ok(None);
-            };
-            check_list(shard, si)?;
-            let value = if src == dst {
-                // Rotation: pop and push on the one value, which never
-                // empties on the way (its TTL stays).
-                mutate_list(shard, si, a.hash, |v| {
-                    list_ops::rotate(v, fill, from.is_left(), to.is_left())
-                })
-                .flatten()
-            } else {
-                let target = guards.shard_mut(b.shard);
-                if let Some(di) = target.find_live(dst, b.hash, &ctx)
-                    && let Err(e) = check_list(target, di)
-                {
-                    return Ok(Some(Err(e)));
-                }
+        let moved = self.write_gated_then(
+            || {
+                let ctx = self.ctx();
+                let mut guards = keyspace.write_many([a.shard, b.shard]);
+                // Reclaim an expired destination first: that may move buckets.
+                guards.shard_mut(b.shard).find_live(dst, b.hash, &ctx);
                 let shard = guards.shard_mut(a.shard);
-                let popped =
-                    mutate_list(shard, si, a.hash, |v| list_ops::pop(v, from.is_left())).flatten();
-                if let Some(e) = &popped {
+                let Some(si) = shard.find_live(src, a.hash, &ctx) else {
+                    return Ok(None);
+                };
+                check_list(shard, si)?;
+                let value = if src == dst {
+                    // Rotation: pop and push on the one value, which never
+                    // empties on the way (its TTL stays).
+                    mutate_list(shard, si, a.hash, |v| {
+                        list_ops::rotate(v, fill, from.is_left(), to.is_left())
+                    })
+                    .flatten()
+                } else {
                     let target = guards.shard_mut(b.shard);
-                    match target.find_live(dst, b.hash, &ctx) {
-                        Some(di) => {
-                            mutate_list(target, di, b.hash, |v| {
-                                list_ops::push(v, fill, &[e], to.is_left());
-                            });
-                        }
-                        None => {
-                            let mut v = list_ops::new_value();
-                            list_ops::push(&mut v, fill, &[e], to.is_left());
-                            target.insert(dst, b.hash, v, 0);
+                    if let Some(di) = target.find_live(dst, b.hash, &ctx)
+                        && let Err(e) = check_list(target, di)
+                    {
+                        return Ok(Some(Err(e)));
+                    }
+                    let shard = guards.shard_mut(a.shard);
+                    let popped =
+                        mutate_list(shard, si, a.hash, |v| list_ops::pop(v, from.is_left()))
+                            .flatten();
+                    if let Some(e) = &popped {
+                        let target = guards.shard_mut(b.shard);
+                        match target.find_live(dst, b.hash, &ctx) {
+                            Some(di) => {
+                                mutate_list(target, di, b.hash, |v| {
+                                    list_ops::push(v, fill, &[e], to.is_left());
+                                });
+                            }
+                            None => {
+                                let mut v = list_ops::new_value();
+                                list_ops::push(&mut v, fill, &[e], to.is_left());
+                                target.insert(dst, b.hash, v, 0);
+                            }
                         }
                     }
+                    popped
+                };
+                let Some(value) = value else {
+                    return Ok(None);
+                };
+                if rpoplpush {
+                    ctx.propagate(&[b"RPOPLPUSH", src, dst]);
+                } else {
+                    ctx.propagate(&[b"LMOVE", src, dst, from.as_bytes(), to.as_bytes()]);
                 }
-                popped
-            };
-            let Some(value) = value else {
-                return Ok(None);
-            };
-            if rpoplpush {
-                ctx.propagate(&[b"RPOPLPUSH", src, dst]);
-            } else {
-                ctx.propagate(&[b"LMOVE", src, dst, from.as_bytes(), to.as_bytes()]);
-            }
-            value
-        };
-        self.signal_ready(dst);
-        Ok(Some(Ok(value)))
+                Ok(Some(Ok(value)))
+            },
+            |moved: &Option<Result<Vec<u8>>>| {
+                if matches!(moved, Some(Ok(_))) {
+                    self.signal_ready(dst);
+                }
+            },
+        )?;
+        Ok(moved)
     }
 
     /// `LMOVE source destination LEFT|RIGHT LEFT|RIGHT`: pop an element
@@ -183,31 +190,33 @@ impl Store {
     ) -> Result<Option<KeyElems>> {
         let keyspace = &self.inner.keyspace;
         let locs: Vec<_> = keys.iter().map(|k| keyspace.locate(k)).collect();
-        let ctx = self.ctx();
-        let mut guards = keyspace.write_many(locs.iter().map(|l| l.shard));
-        for (key, loc) in keys.iter().zip(&locs) {
-            let shard = guards.shard_mut(loc.shard);
-            let Some(index) = shard.find_live(key, loc.hash, &ctx) else {
-                continue;
-            };
-            if let Some(slot) = shard.slot(index) {
-                as_list(slot)?;
+        self.write_gated(|| {
+            let ctx = self.ctx();
+            let mut guards = keyspace.write_many(locs.iter().map(|l| l.shard));
+            for (key, loc) in keys.iter().zip(&locs) {
+                let shard = guards.shard_mut(loc.shard);
+                let Some(index) = shard.find_live(key, loc.hash, &ctx) else {
+                    continue;
+                };
+                if let Some(slot) = shard.slot(index) {
+                    as_list(slot)?;
+                }
+                let popped = mutate_list(shard, index, loc.hash, |v| {
+                    list_ops::pop_many(v, from.is_left(), count)
+                })
+                .unwrap_or_default();
+                if popped.is_empty() {
+                    continue;
+                }
+                if ctx.propagating() {
+                    let name: &[u8] = if from.is_left() { b"LPOP" } else { b"RPOP" };
+                    let mut buf = itoa::Buffer::new();
+                    ctx.propagate(&[name, key, buf.format(popped.len()).as_bytes()]);
+                }
+                return Ok(Some((key.to_vec(), popped)));
             }
-            let popped = mutate_list(shard, index, loc.hash, |v| {
-                list_ops::pop_many(v, from.is_left(), count)
-            })
-            .unwrap_or_default();
-            if popped.is_empty() {
-                continue;
-            }
-            if ctx.propagating() {
-                let name: &[u8] = if from.is_left() { b"LPOP" } else { b"RPOP" };
-                let mut buf = itoa::Buffer::new();
-                ctx.propagate(&[name, key, buf.format(popped.len()).as_bytes()]);
-            }
-            return Ok(Some((key.to_vec(), popped)));
-        }
-        Ok(None)
+            Ok(None)
+        })
     }
 
     fn bpop(

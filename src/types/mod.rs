@@ -142,17 +142,77 @@ impl Store {
         }
     }
 
-    /// Runs `f` with the write-locked shard of `key`.
+    /// Runs the write `f` with the write-locked shard of `key`, gated and
+    /// committed as [`Store::write_gated`] does.
     pub(crate) fn write_key<R>(
         &self,
         key: &[u8],
-        f: impl FnOnce(&mut Shard, Loc, &Ctx<'_>) -> R,
-    ) -> R {
+        f: impl FnOnce(&mut Shard, Loc, &Ctx<'_>) -> crate::Result<R>,
+    ) -> crate::Result<R> {
+        self.write_key_then(key, f, |_| {})
+    }
+
+    /// As [`Store::write_key`], then `after` as [`Store::write_gated_then`].
+    pub(crate) fn write_key_then<R>(
+        &self,
+        key: &[u8],
+        f: impl FnOnce(&mut Shard, Loc, &Ctx<'_>) -> crate::Result<R>,
+        after: impl FnOnce(&R),
+    ) -> crate::Result<R> {
+        self.write_gated_then(
+            || {
+                let keyspace = &self.inner.keyspace;
+                let loc = keyspace.locate(key);
+                let ctx = self.ctx();
+                let mut shard = keyspace.write(loc.shard);
+                f(&mut shard, loc, &ctx)
+            },
+            after,
+        )
+    }
+
+    /// Runs one write command: `f` takes the shard locks it needs, applies
+    /// the write and releases them before it returns.
+    ///
+    /// Before `f`, every persistence is asked whether writes may be applied
+    /// (refused: Redis's `MISCONF`, and `f` does not run); after it, the
+    /// write is committed (under `appendfsync always`, this waits for the
+    /// append log's fsync, never under a shard lock) and its result becomes
+    /// the persistence's error if it could not be made durable.
+    pub(crate) fn write_gated<R>(&self, f: impl FnOnce() -> crate::Result<R>) -> crate::Result<R> {
+        self.write_gated_then(f, |_| {})
+    }
+
+    /// As [`Store::write_gated`], then `after` with what `f` returned,
+    /// once the write is committed, or failed to be: either way it is
+    /// applied. This is where wake-ups of blocked clients go
+    /// ([`Store::signal_ready`]): a pop served from there commits its own
+    /// write, which must not take this one's commit (and its error) with it.
+    pub(crate) fn write_gated_then<R>(
+        &self,
+        f: impl FnOnce() -> crate::Result<R>,
+        after: impl FnOnce(&R),
+    ) -> crate::Result<R> {
+        self.check_write()?;
+        let result = f();
+        let committed = self.inner.finish_write(Ok(()));
+        if let Ok(r) = &result {
+            after(r);
+        }
+        committed.and(result)
+    }
+
+    /// The gate of [`Store::write_gated`] alone: whether a write may be applied
+    /// now. Inside a transaction the first write checks and the others of
+    /// the same transaction pass (Redis checks a transaction once, at
+    /// `EXEC`; checking again in the middle could apply half of it).
+    pub(crate) fn check_write(&self) -> crate::Result<()> {
+        if self.inner.persist.all.is_empty() {
+            return Ok(());
+        }
         let keyspace = &self.inner.keyspace;
-        let loc = keyspace.locate(key);
-        let ctx = self.ctx();
-        let mut shard = keyspace.write(loc.shard);
-        f(&mut shard, loc, &ctx)
+        crate::keyspace::tx::gate_once(keyspace, || self.inner.check_writable())
+            .unwrap_or_else(|| self.inner.check_writable())
     }
 }
 
@@ -203,10 +263,12 @@ pub(crate) enum Lookup<'a> {
 impl Store {
     /// Plants a stand-in collection value at `key` (WRONGTYPE tests).
     pub(crate) fn plant_test_list(&self, key: &[u8]) {
-        self.write_key(key, |shard, loc, ctx| {
+        let planted = self.write_key(key, |shard, loc, ctx| {
             let list = crate::encoding::listpack::Listpack::from_items(["x"]);
             shard.overwrite(key, loc.hash, crate::value::Value::ListPacked(list), ctx);
+            Ok(())
         });
+        assert_eq!(planted, Ok(()));
     }
 }
 

@@ -487,37 +487,39 @@ impl Store {
             .iter()
             .map(|(k, _)| keyspace.locate(k.as_ref()))
             .collect();
-        let ctx = self.ctx();
-        let mut guards = keyspace.write_many(locs.iter().map(|l| l.shard));
-        if only_new {
-            for ((k, _), loc) in pairs.iter().zip(&locs) {
-                if guards
-                    .shard_mut(loc.shard)
-                    .find_live(k.as_ref(), loc.hash, &ctx)
-                    .is_some()
-                {
-                    return Ok(false);
+        self.write_gated(|| {
+            let ctx = self.ctx();
+            let mut guards = keyspace.write_many(locs.iter().map(|l| l.shard));
+            if only_new {
+                for ((k, _), loc) in pairs.iter().zip(&locs) {
+                    if guards
+                        .shard_mut(loc.shard)
+                        .find_live(k.as_ref(), loc.hash, &ctx)
+                        .is_some()
+                    {
+                        return Ok(false);
+                    }
                 }
             }
-        }
-        for ((k, v), loc) in pairs.iter().zip(&locs) {
-            guards.shard_mut(loc.shard).overwrite(
-                k.as_ref(),
-                loc.hash,
-                Value::from_bytes(v.as_ref()),
-                &ctx,
-            );
-        }
-        if ctx.propagating() && !pairs.is_empty() {
-            let mut argv: Vec<&[u8]> = Vec::with_capacity(1 + pairs.len() * 2);
-            argv.push(b"MSET");
-            for (k, v) in &pairs {
-                argv.push(k.as_ref());
-                argv.push(v.as_ref());
+            for ((k, v), loc) in pairs.iter().zip(&locs) {
+                guards.shard_mut(loc.shard).overwrite(
+                    k.as_ref(),
+                    loc.hash,
+                    Value::from_bytes(v.as_ref()),
+                    &ctx,
+                );
             }
-            ctx.propagate(&argv);
-        }
-        Ok(true)
+            if ctx.propagating() && !pairs.is_empty() {
+                let mut argv: Vec<&[u8]> = Vec::with_capacity(1 + pairs.len() * 2);
+                argv.push(b"MSET");
+                for (k, v) in &pairs {
+                    argv.push(k.as_ref());
+                    argv.push(v.as_ref());
+                }
+                ctx.propagate(&argv);
+            }
+            Ok(true)
+        })
     }
 
     /// `INCR key`: add 1 to the integer at `key` (0 if missing); the TTL is

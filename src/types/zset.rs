@@ -378,109 +378,114 @@ impl Store {
     ) -> Result<Added> {
         opts.check(incr, pairs.len())?;
         let limits = self.zset_limits();
-        let out = self.write_key(key, |shard, loc, ctx| -> Result<Added> {
-            let index = shard.find_live(key, loc.hash, ctx);
-            if let Some(i) = index {
-                check_zset(shard, i)?;
-            }
-            let mut out = Added {
-                added: 0,
-                updated: 0,
-                score: None,
-            };
-            if pairs.is_empty() {
-                return Ok(out);
-            }
-            let index = match index {
-                Some(i) => i,
-                None if opts.xx => return Ok(out),
-                None => {
-                    let first = pairs.first().map_or(0, |p| p.1.len());
-                    shard.insert(key, loc.hash, new_zset(limits, first), 0);
-                    match shard.find_live(key, loc.hash, ctx) {
-                        Some(i) => i,
-                        None => return Ok(out),
-                    }
+        let out = self.write_key_then(
+            key,
+            |shard, loc, ctx| -> Result<Added> {
+                let index = shard.find_live(key, loc.hash, ctx);
+                if let Some(i) = index {
+                    check_zset(shard, i)?;
                 }
-            };
-            let result = mutate_zset(shard, index, loc.hash, |v| -> Result<()> {
-                for &(score, member) in pairs {
-                    let old = match v {
-                        Value::ZSetPacked(lp) => zpacked::score(lp, member),
-                        Value::ZSet(z) => z.score(member),
-                        _ => None,
-                    };
-                    let mut new = score;
-                    match old {
-                        Some(cur) => {
-                            // As Redis's zsetAdd: NX before the increment.
-                            if opts.nx {
-                                continue;
-                            }
-                            if incr {
-                                new = cur + score;
-                                if new.is_nan() {
-                                    return Err(Error::ZScoreNan);
+                let mut out = Added {
+                    added: 0,
+                    updated: 0,
+                    score: None,
+                };
+                if pairs.is_empty() {
+                    return Ok(out);
+                }
+                let index = match index {
+                    Some(i) => i,
+                    None if opts.xx => return Ok(out),
+                    None => {
+                        let first = pairs.first().map_or(0, |p| p.1.len());
+                        shard.insert(key, loc.hash, new_zset(limits, first), 0);
+                        match shard.find_live(key, loc.hash, ctx) {
+                            Some(i) => i,
+                            None => return Ok(out),
+                        }
+                    }
+                };
+                let result = mutate_zset(shard, index, loc.hash, |v| -> Result<()> {
+                    for &(score, member) in pairs {
+                        let old = match v {
+                            Value::ZSetPacked(lp) => zpacked::score(lp, member),
+                            Value::ZSet(z) => z.score(member),
+                            _ => None,
+                        };
+                        let mut new = score;
+                        match old {
+                            Some(cur) => {
+                                // As Redis's zsetAdd: NX before the increment.
+                                if opts.nx {
+                                    continue;
+                                }
+                                if incr {
+                                    new = cur + score;
+                                    if new.is_nan() {
+                                        return Err(Error::ZScoreNan);
+                                    }
+                                }
+                                if (opts.lt && new >= cur) || (opts.gt && new <= cur) {
+                                    continue;
+                                }
+                                out.score = Some(new);
+                                if new != cur {
+                                    zset_set(v, member, new, limits);
+                                    out.updated += 1;
                                 }
                             }
-                            if (opts.lt && new >= cur) || (opts.gt && new <= cur) {
-                                continue;
-                            }
-                            out.score = Some(new);
-                            if new != cur {
+                            None => {
+                                if opts.xx {
+                                    continue;
+                                }
                                 zset_set(v, member, new, limits);
-                                out.updated += 1;
+                                out.added += 1;
+                                out.score = Some(new);
                             }
                         }
+                    }
+                    Ok(())
+                });
+                if let Some(Err(e)) = result {
+                    return Err(e);
+                }
+                if out.added + out.updated > 0 && ctx.propagating() {
+                    match verbatim {
+                        Some(argv) => ctx.propagate(argv),
                         None => {
-                            if opts.xx {
-                                continue;
+                            let texts: Vec<Vec<u8>> = pairs
+                                .iter()
+                                .map(|(s, _)| score_text(*s).into_bytes())
+                                .collect();
+                            let zincrby = incr && opts == ZAddOptions::default();
+                            let name: &[u8] = if zincrby { b"ZINCRBY" } else { b"ZADD" };
+                            let mut argv: Vec<&[u8]> = Vec::with_capacity(2 + 2 * pairs.len() + 6);
+                            argv.push(name);
+                            argv.push(key);
+                            if !zincrby {
+                                for w in opts.words() {
+                                    argv.push(w);
+                                }
+                                if incr {
+                                    argv.push(b"INCR");
+                                }
                             }
-                            zset_set(v, member, new, limits);
-                            out.added += 1;
-                            out.score = Some(new);
+                            for ((_, m), t) in pairs.iter().zip(&texts) {
+                                argv.push(t);
+                                argv.push(m);
+                            }
+                            ctx.propagate(&argv);
                         }
                     }
                 }
-                Ok(())
-            });
-            if let Some(Err(e)) = result {
-                return Err(e);
-            }
-            if out.added + out.updated > 0 && ctx.propagating() {
-                match verbatim {
-                    Some(argv) => ctx.propagate(argv),
-                    None => {
-                        let texts: Vec<Vec<u8>> = pairs
-                            .iter()
-                            .map(|(s, _)| score_text(*s).into_bytes())
-                            .collect();
-                        let zincrby = incr && opts == ZAddOptions::default();
-                        let name: &[u8] = if zincrby { b"ZINCRBY" } else { b"ZADD" };
-                        let mut argv: Vec<&[u8]> = Vec::with_capacity(2 + 2 * pairs.len() + 6);
-                        argv.push(name);
-                        argv.push(key);
-                        if !zincrby {
-                            for w in opts.words() {
-                                argv.push(w);
-                            }
-                            if incr {
-                                argv.push(b"INCR");
-                            }
-                        }
-                        for ((_, m), t) in pairs.iter().zip(&texts) {
-                            argv.push(t);
-                            argv.push(m);
-                        }
-                        ctx.propagate(&argv);
-                    }
+                Ok(out)
+            },
+            |out: &Added| {
+                if out.added > 0 {
+                    self.signal_ready(key);
                 }
-            }
-            Ok(out)
-        })?;
-        if out.added > 0 {
-            self.signal_ready(key);
-        }
+            },
+        )?;
         Ok(out)
     }
 

@@ -113,33 +113,35 @@ impl Store {
     ) -> Result<Option<(Vec<u8>, Scored)>> {
         let keyspace = &self.inner.keyspace;
         let locs: Vec<_> = keys.iter().map(|k| keyspace.locate(k)).collect();
-        let ctx = self.ctx();
-        let mut guards = keyspace.write_many(locs.iter().map(|l| l.shard));
-        for (key, loc) in keys.iter().zip(&locs) {
-            let shard = guards.shard_mut(loc.shard);
-            let Some(i) = shard.find_live(key, loc.hash, &ctx) else {
-                continue;
-            };
-            let Some(slot) = shard.slot(i) else {
-                continue;
-            };
-            let z = as_zset(slot.value())?;
-            let len = z.len();
-            let n = count.min(len);
-            if n == 0 {
-                continue;
+        self.write_gated(|| {
+            let ctx = self.ctx();
+            let mut guards = keyspace.write_many(locs.iter().map(|l| l.shard));
+            for (key, loc) in keys.iter().zip(&locs) {
+                let shard = guards.shard_mut(loc.shard);
+                let Some(i) = shard.find_live(key, loc.hash, &ctx) else {
+                    continue;
+                };
+                let Some(slot) = shard.slot(i) else {
+                    continue;
+                };
+                let z = as_zset(slot.value())?;
+                let len = z.len();
+                let n = count.min(len);
+                if n == 0 {
+                    continue;
+                }
+                let (lo, hi) = match end {
+                    ZEnd::Min => (0, n),
+                    ZEnd::Max => (len - n, len),
+                };
+                let popped = z.collect(lo, hi, end == ZEnd::Max);
+                mutate_zset(shard, i, loc.hash, |v| zset_remove_range(v, lo, hi));
+                let mut buf = itoa::Buffer::new();
+                ctx.propagate(&[end.pop_name(), key, buf.format(popped.len()).as_bytes()]);
+                return Ok(Some((key.to_vec(), popped)));
             }
-            let (lo, hi) = match end {
-                ZEnd::Min => (0, n),
-                ZEnd::Max => (len - n, len),
-            };
-            let popped = z.collect(lo, hi, end == ZEnd::Max);
-            mutate_zset(shard, i, loc.hash, |v| zset_remove_range(v, lo, hi));
-            let mut buf = itoa::Buffer::new();
-            ctx.propagate(&[end.pop_name(), key, buf.format(popped.len()).as_bytes()]);
-            return Ok(Some((key.to_vec(), popped)));
-        }
-        Ok(None)
+            Ok(None)
+        })
     }
 
     /// `ZMPOP numkeys key … MIN|MAX [COUNT count]`: pops up to `count`

@@ -186,31 +186,36 @@ impl Store {
         let keyspace = &self.inner.keyspace;
         let dloc = keyspace.locate(dst);
         let locs: Vec<_> = keys.iter().map(|k| keyspace.locate(k)).collect();
-        let ctx = self.ctx();
-        let n = {
-            let mut guards = keyspace.write_many(locs.iter().map(|l| l.shard).chain([dloc.shard]));
-            let mut inputs = Vec::with_capacity(keys.len());
-            for (key, loc) in keys.iter().zip(&locs) {
-                let shard = guards.shard_mut(loc.shard);
-                let slot = shard
-                    .find_live(key, loc.hash, &ctx)
-                    .and_then(|i| shard.slot(i));
-                inputs.push(input_of(slot)?);
-            }
-            let result = combine(op, inputs, weights, agg);
-            let target = guards.shard_mut(dloc.shard);
-            let n = result.len();
-            if n > 0 {
-                target.overwrite(dst, dloc.hash, zset_from_sorted(&result, limits), &ctx);
-                ctx.propagate(argv);
-            } else if target.delete(dst, dloc.hash, &ctx) {
-                ctx.propagate(argv);
-            }
-            n
-        };
-        if n > 0 {
-            self.signal_ready(dst);
-        }
+        let n = self.write_gated_then(
+            || {
+                let ctx = self.ctx();
+                let mut guards =
+                    keyspace.write_many(locs.iter().map(|l| l.shard).chain([dloc.shard]));
+                let mut inputs = Vec::with_capacity(keys.len());
+                for (key, loc) in keys.iter().zip(&locs) {
+                    let shard = guards.shard_mut(loc.shard);
+                    let slot = shard
+                        .find_live(key, loc.hash, &ctx)
+                        .and_then(|i| shard.slot(i));
+                    inputs.push(input_of(slot)?);
+                }
+                let result = combine(op, inputs, weights, agg);
+                let target = guards.shard_mut(dloc.shard);
+                let n = result.len();
+                if n > 0 {
+                    target.overwrite(dst, dloc.hash, zset_from_sorted(&result, limits), &ctx);
+                    ctx.propagate(argv);
+                } else if target.delete(dst, dloc.hash, &ctx) {
+                    ctx.propagate(argv);
+                }
+                Ok(n)
+            },
+            |&n: &usize| {
+                if n > 0 {
+                    self.signal_ready(dst);
+                }
+            },
+        )?;
         Ok(n)
     }
 

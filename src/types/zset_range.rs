@@ -373,37 +373,41 @@ impl Store {
         let limits = self.zset_limits();
         let keyspace = &self.inner.keyspace;
         let (a, b) = (keyspace.locate(src), keyspace.locate(dst));
-        let ctx = self.ctx();
-        let n = {
-            let mut guards = keyspace.write_many([a.shard, b.shard]);
-            guards.shard_mut(b.shard).find_live(dst, b.hash, &ctx);
-            let shard = guards.shard_mut(a.shard);
-            let pairs = match shard.find_live(src, a.hash, &ctx) {
-                None => Vec::new(),
-                Some(i) => match shard.slot(i) {
+        let n = self.write_gated_then(
+            || {
+                let ctx = self.ctx();
+                let mut guards = keyspace.write_many([a.shard, b.shard]);
+                guards.shard_mut(b.shard).find_live(dst, b.hash, &ctx);
+                let shard = guards.shard_mut(a.shard);
+                let pairs = match shard.find_live(src, a.hash, &ctx) {
                     None => Vec::new(),
-                    Some(slot) => {
-                        let z = as_zset(slot.value())?;
-                        let (lo, hi) = range.resolve(z);
-                        z.collect(lo, hi, false)
-                    }
-                },
-            };
-            let mut pairs = pairs;
-            listpack_first(&mut pairs, range, limits);
-            let target = guards.shard_mut(b.shard);
-            let n = pairs.len();
-            if n > 0 {
-                target.overwrite(dst, b.hash, zset_from_sorted(&pairs, limits), &ctx);
-                ctx.propagate(argv);
-            } else if target.delete(dst, b.hash, &ctx) {
-                ctx.propagate(argv);
-            }
-            n
-        };
-        if n > 0 {
-            self.signal_ready(dst);
-        }
+                    Some(i) => match shard.slot(i) {
+                        None => Vec::new(),
+                        Some(slot) => {
+                            let z = as_zset(slot.value())?;
+                            let (lo, hi) = range.resolve(z);
+                            z.collect(lo, hi, false)
+                        }
+                    },
+                };
+                let mut pairs = pairs;
+                listpack_first(&mut pairs, range, limits);
+                let target = guards.shard_mut(b.shard);
+                let n = pairs.len();
+                if n > 0 {
+                    target.overwrite(dst, b.hash, zset_from_sorted(&pairs, limits), &ctx);
+                    ctx.propagate(argv);
+                } else if target.delete(dst, b.hash, &ctx) {
+                    ctx.propagate(argv);
+                }
+                Ok(n)
+            },
+            |&n: &usize| {
+                if n > 0 {
+                    self.signal_ready(dst);
+                }
+            },
+        )?;
         Ok(n)
     }
 

@@ -171,39 +171,41 @@ impl Store {
         let keyspace = &self.inner.keyspace;
         let dloc = keyspace.locate(destination);
         let locs: Vec<Loc> = keys.iter().map(|k| keyspace.locate(k)).collect();
-        let ctx = self.ctx();
-        let mut guards = keyspace.write_many(locs.iter().chain([&dloc]).map(|l| l.shard));
-        // Reclaim expired sources first (propagating their DEL), so that the
-        // lookups below see live keys only.
-        for (&k, loc) in keys.iter().zip(&locs) {
-            guards.shard_mut(loc.shard).find_live(k, loc.hash, &ctx);
-        }
-        let members = {
-            let mut sets = Vec::with_capacity(keys.len());
+        self.write_gated(|| {
+            let ctx = self.ctx();
+            let mut guards = keyspace.write_many(locs.iter().chain([&dloc]).map(|l| l.shard));
+            // Reclaim expired sources first (propagating their DEL), so that the
+            // lookups below see live keys only.
             for (&k, loc) in keys.iter().zip(&locs) {
-                match guards.shard(loc.shard).get(k, loc.hash, &ctx) {
-                    Some(slot) => sets.push(Some(as_set(slot.value())?)),
-                    None => sets.push(None),
-                }
+                guards.shard_mut(loc.shard).find_live(k, loc.hash, &ctx);
             }
-            op.apply(&sets)
-        };
-        let shard = guards.shard_mut(dloc.shard);
-        let index = shard.find_live(destination, dloc.hash, &ctx);
-        let changed = if members.is_empty() {
-            index.is_some_and(|i| shard.remove_at(i, dloc.hash).is_some())
-        } else {
-            let value = build_set(&members, limits);
-            shard.put(destination, dloc.hash, index, value, 0, Ttl::Clear);
-            true
-        };
-        if changed && ctx.propagating() {
-            let mut argv: Vec<&[u8]> = Vec::with_capacity(2 + keys.len());
-            argv.extend([op.store_name(), destination]);
-            argv.extend_from_slice(keys);
-            ctx.propagate(&argv);
-        }
-        Ok(members.len())
+            let members = {
+                let mut sets = Vec::with_capacity(keys.len());
+                for (&k, loc) in keys.iter().zip(&locs) {
+                    match guards.shard(loc.shard).get(k, loc.hash, &ctx) {
+                        Some(slot) => sets.push(Some(as_set(slot.value())?)),
+                        None => sets.push(None),
+                    }
+                }
+                op.apply(&sets)
+            };
+            let shard = guards.shard_mut(dloc.shard);
+            let index = shard.find_live(destination, dloc.hash, &ctx);
+            let changed = if members.is_empty() {
+                index.is_some_and(|i| shard.remove_at(i, dloc.hash).is_some())
+            } else {
+                let value = build_set(&members, limits);
+                shard.put(destination, dloc.hash, index, value, 0, Ttl::Clear);
+                true
+            };
+            if changed && ctx.propagating() {
+                let mut argv: Vec<&[u8]> = Vec::with_capacity(2 + keys.len());
+                argv.extend([op.store_name(), destination]);
+                argv.extend_from_slice(keys);
+                ctx.propagate(&argv);
+            }
+            Ok(members.len())
+        })
     }
 
     /// `SINTER key [key ...]`: the members present in every set (a missing
@@ -400,51 +402,53 @@ impl Store {
         let limits = self.set_limits();
         let keyspace = &self.inner.keyspace;
         let (sloc, dloc) = (keyspace.locate(src), keyspace.locate(dst));
-        let ctx = self.ctx();
-        let mut guards = keyspace.write_many([sloc.shard, dloc.shard]);
-        // Reclaim expired keys first: indexes stay valid only until a change.
-        guards.shard_mut(sloc.shard).find_live(src, sloc.hash, &ctx);
-        guards.shard_mut(dloc.shard).find_live(dst, dloc.hash, &ctx);
-        let Some(sslot) = guards.shard(sloc.shard).get(src, sloc.hash, &ctx) else {
-            return Ok(false);
-        };
-        let source_set = as_set(sslot.value())?;
-        if let Some(dslot) = guards.shard(dloc.shard).get(dst, dloc.hash, &ctx) {
-            as_set(dslot.value())?;
-        }
-        if src == dst {
-            return Ok(source_set.contains(member));
-        }
-        // Remove from the source, deleting it when emptied.
-        let sshard = guards.shard_mut(sloc.shard);
-        let Some(si) = sshard.find_live(src, sloc.hash, &ctx) else {
-            return Ok(false);
-        };
-        let removed = sshard.update(si, |slot| {
-            slot.value_mut()
-                .map(|v| (set_remove(v, member), set_len(v)))
-        });
-        let Some(Some((true, left))) = removed else {
-            return Ok(false);
-        };
-        if left == 0 {
-            sshard.remove_at(si, sloc.hash);
-        }
-        // Add to the destination, creating it when missing.
-        let dshard = guards.shard_mut(dloc.shard);
-        match dshard.find_live(dst, dloc.hash, &ctx) {
-            Some(di) => {
-                dshard.update(di, |slot| {
-                    slot.value_mut().map(|v| set_add(v, member, limits))
-                });
+        self.write_gated(|| {
+            let ctx = self.ctx();
+            let mut guards = keyspace.write_many([sloc.shard, dloc.shard]);
+            // Reclaim expired keys first: indexes stay valid only until a change.
+            guards.shard_mut(sloc.shard).find_live(src, sloc.hash, &ctx);
+            guards.shard_mut(dloc.shard).find_live(dst, dloc.hash, &ctx);
+            let Some(sslot) = guards.shard(sloc.shard).get(src, sloc.hash, &ctx) else {
+                return Ok(false);
+            };
+            let source_set = as_set(sslot.value())?;
+            if let Some(dslot) = guards.shard(dloc.shard).get(dst, dloc.hash, &ctx) {
+                as_set(dslot.value())?;
             }
-            None => {
-                let mut value = new_set_for(member, limits);
-                set_add(&mut value, member, limits);
-                dshard.insert(dst, dloc.hash, value, 0);
+            if src == dst {
+                return Ok(source_set.contains(member));
             }
-        }
-        ctx.propagate(&[b"SMOVE", src, dst, member]);
-        Ok(true)
+            // Remove from the source, deleting it when emptied.
+            let sshard = guards.shard_mut(sloc.shard);
+            let Some(si) = sshard.find_live(src, sloc.hash, &ctx) else {
+                return Ok(false);
+            };
+            let removed = sshard.update(si, |slot| {
+                slot.value_mut()
+                    .map(|v| (set_remove(v, member), set_len(v)))
+            });
+            let Some(Some((true, left))) = removed else {
+                return Ok(false);
+            };
+            if left == 0 {
+                sshard.remove_at(si, sloc.hash);
+            }
+            // Add to the destination, creating it when missing.
+            let dshard = guards.shard_mut(dloc.shard);
+            match dshard.find_live(dst, dloc.hash, &ctx) {
+                Some(di) => {
+                    dshard.update(di, |slot| {
+                        slot.value_mut().map(|v| set_add(v, member, limits))
+                    });
+                }
+                None => {
+                    let mut value = new_set_for(member, limits);
+                    set_add(&mut value, member, limits);
+                    dshard.insert(dst, dloc.hash, value, 0);
+                }
+            }
+            ctx.propagate(&[b"SMOVE", src, dst, member]);
+            Ok(true)
+        })
     }
 }
