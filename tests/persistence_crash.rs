@@ -571,6 +571,7 @@ fn crash_log(policy: AppendFsync) {
     let mut rng = Rng::new(seed);
     let mut model = Model::default();
     let (mut found_total, mut acked_total, mut torn) = (0, 0, 0);
+    let (mut lost, mut oldest_lost_ms) = (0u64, 0i64);
     let started = Instant::now();
     for round in 0..rounds {
         let context = format!(
@@ -618,11 +619,19 @@ fn crash_log(policy: AppendFsync) {
         let found = check_log_round(&store, &mut model, seed, round, &acked, must_have, &context);
         found_total += found;
         acked_total += acked.len() as u64;
+        // Acknowledged but lost (everysec): how long before the kill.
+        for (j, at) in &acked {
+            if *j >= found {
+                lost += 1;
+                oldest_lost_ms = oldest_lost_ms.max(killed_at - at);
+            }
+        }
         drop(store);
     }
     eprintln!(
         "{}: {rounds} rounds in {:.1?}: {acked_total} writes acknowledged, {found_total} found \
-         after the crashes, {torn} load warnings",
+         after the crashes, {lost} acknowledged ones lost (the oldest {oldest_lost_ms} ms before \
+         its kill), {torn} load warnings",
         kind.name(),
         started.elapsed()
     );

@@ -84,6 +84,20 @@ impl Writes {
         }
     }
 
+    /// The write that meets the fault: it must fail, and counts as failed
+    /// (maybe applied) whatever its error.
+    fn meeting_fault(&mut self, store: &Store, context: &str) -> Error {
+        let Err(e) = self.write(store) else {
+            panic!("{context}: the write that met the fault was acknowledged");
+        };
+        let i = self.next - 1;
+        self.refused.retain(|r| *r != i);
+        if !self.failed.contains(&i) {
+            self.failed.push(i);
+        }
+        e
+    }
+
     /// `n` writes that must be acknowledged.
     fn ok(&mut self, store: &Store, n: usize, context: &str) {
         for _ in 0..n {
@@ -174,14 +188,20 @@ fn setup(mode: Mode) -> Setup {
     }
 }
 
-/// Writes until one is refused with MISCONF (an everysec store finds out
-/// in the background); panics after a generous time.
+/// Writes until one fails (an everysec store finds out in the
+/// background); that one may have been applied before the failure was
+/// seen, so it counts as failed. Panics after a generous time.
 fn write_until_refused(s: &mut Setup, context: &str) {
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
-        match s.writes.write(&s.store) {
-            Err(e) if is_misconf(&e) => return,
-            _ => {}
+        if s.writes.write(&s.store).is_err() {
+            // Maybe applied before the failure was seen: failed, not refused.
+            let i = s.writes.next - 1;
+            s.writes.refused.retain(|r| *r != i);
+            if !s.writes.failed.contains(&i) {
+                s.writes.failed.push(i);
+            }
+            return;
         }
         assert!(
             Instant::now() < deadline,
@@ -202,11 +222,7 @@ fn always_fault(op: Op, fault: Fault) {
     let mode = Mode::Log(AppendFsync::Always);
     let mut s = setup(mode);
     s.fs.fail_always(op, 0, fault);
-    let first = s.writes.write(&s.store);
-    assert!(
-        first.is_err(),
-        "{context}: the write that met the fault was acknowledged"
-    );
+    s.writes.meeting_fault(&s.store, &context);
     assert!(s.fs.injected() > 0, "{context}: no fault was injected");
     s.writes.refused(&s.store, 5, &context);
     assert!(
@@ -239,7 +255,7 @@ fn always_fault_then_close(op: Op, fault: Fault) {
     let mode = Mode::Log(AppendFsync::Always);
     let mut s = setup(mode);
     s.fs.fail_always(op, 0, fault);
-    assert!(s.writes.write(&s.store).is_err(), "{context}: acknowledged");
+    s.writes.meeting_fault(&s.store, &context);
     s.writes.refused(&s.store, 3, &context);
     let Setup {
         dir,
@@ -270,6 +286,36 @@ fn always_fsync_eio() {
 #[test]
 fn always_fsync_enospc() {
     always_fault(Op::Sync, Fault::NoSpace);
+}
+
+/// The write whose append or fsync failed was applied (it is in memory,
+/// and the next rewrite keeps it): its error must not say MISCONF, which
+/// means "refused before anything changed" (see the `Store` docs).
+fn applied_write_is_not_reported_refused(op: Op, fault: Fault) {
+    let context = format!("always, {op:?} fails with {fault:?}");
+    let mut s = setup(Mode::Log(AppendFsync::Always));
+    s.fs.fail_always(op, 0, fault);
+    let e = s.writes.meeting_fault(&s.store, &context);
+    let i = s.writes.next - 1;
+    let applied = s
+        .store
+        .lrange("list", 0, -1)
+        .expect("LRANGE")
+        .contains(&i.to_string().into_bytes());
+    assert!(
+        !(applied && is_misconf(&e)),
+        "{context}: write {i} was applied but answered {e:?} (MISCONF: refused, nothing changed)"
+    );
+}
+
+#[test]
+fn always_append_failure_is_not_misconf_when_applied() {
+    applied_write_is_not_reported_refused(Op::Write, Fault::Io);
+}
+
+#[test]
+fn always_fsync_failure_is_not_misconf_when_applied() {
+    applied_write_is_not_reported_refused(Op::Sync, Fault::Io);
 }
 
 #[test]
