@@ -32,6 +32,7 @@ mod store_api;
 #[cfg(test)]
 mod store_fault_tests;
 
+pub use aof::{CheckReport, FileReport, FileStatus, check_append_log};
 pub use dump::{DumpValue, HashField, KeyDump};
 pub use engine::BackgroundJob;
 pub use options::{AppendFsync, AppendLogOptions, SavePoint, SnapshotOptions};
