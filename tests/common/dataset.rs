@@ -115,8 +115,14 @@ impl<'a> DataGen<'a> {
     /// unknown command (a bug in this generator) fails the test.
     pub fn run(&mut self, argv: &[Vec<u8>]) -> Reply {
         let reply = self.store.execute(argv);
+        self.note(argv, &reply);
+        reply
+    }
+
+    /// Counts a command's outcome (see [`DataGen::run`]).
+    fn note(&mut self, argv: &[Vec<u8>], reply: &Reply) {
         self.ran += 1;
-        if let Reply::Error(e) = &reply {
+        if let Reply::Error(e) = reply {
             let text = e.to_string();
             assert!(
                 !text.contains("wrong number of arguments")
@@ -127,7 +133,6 @@ impl<'a> DataGen<'a> {
             );
             self.errors += 1;
         }
-        reply
     }
 
     fn ok(&mut self, argv: &[Vec<u8>]) {
@@ -575,12 +580,31 @@ impl<'a> DataGen<'a> {
         }
     }
 
-    /// `n` random write commands, with the clock moving between them.
+    /// `n` random write commands, with the clock moving between them;
+    /// now and then 2 or 3 of them in one transaction (`MULTI` … `EXEC` in
+    /// the log).
     pub fn random(&mut self, n: usize) {
-        for _ in 0..n {
+        let mut done = 0;
+        while done < n {
             self.step();
-            let argv = self.random_command();
-            self.run(&argv);
+            if self.rng.chance(4) {
+                let count = self.rng.range(2, 3) as usize;
+                let batch: Vec<Vec<Vec<u8>>> = (0..count).map(|_| self.random_command()).collect();
+                let replies = self
+                    .store
+                    .transaction_all(|tx| -> kvstore::Result<Vec<Reply>> {
+                        Ok(batch.iter().map(|argv| tx.execute(argv)).collect())
+                    })
+                    .expect("transaction");
+                for (argv, reply) in batch.iter().zip(&replies) {
+                    self.note(argv, reply);
+                }
+                done += count;
+            } else {
+                let argv = self.random_command();
+                self.run(&argv);
+                done += 1;
+            }
         }
     }
 
