@@ -29,6 +29,8 @@ mod gate_tests;
 mod options;
 pub(crate) mod snapshot;
 mod store_api;
+#[cfg(test)]
+mod store_fault_tests;
 
 pub use aof::{CheckReport, FileReport, FileStatus, check_append_log};
 pub use dump::{DumpValue, HashField, KeyDump};

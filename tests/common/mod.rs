@@ -5,6 +5,8 @@
 #![allow(dead_code)]
 
 pub mod commands;
+pub mod dataset;
+pub mod dump;
 pub mod redis;
 pub mod rng;
 pub mod watchdog;
