@@ -236,6 +236,11 @@ pub enum Error {
     RewriteInProgress,
     /// `SAVE`/`BGSAVE` on a store without a data directory.
     NoDataDir,
+    /// The write was applied in memory but could not be made durable (a
+    /// failed append-log write or fsync under `appendfsync always`); the
+    /// text says why. Later writes are refused with [`Error::Misconf`]
+    /// until the log is rewritten. Redis exits the process here.
+    NotDurable(String),
     /// A command Redis refuses inside `MULTI` (`SAVE`).
     NotAllowedInMulti,
     // -- end of persistence errors --
@@ -462,6 +467,10 @@ impl fmt::Display for Error {
             Error::BgsaveInProgress => f.write_str("ERR Background save already in progress"),
             Error::RewriteInProgress => f.write_str(
                 "ERR Background append only file rewriting already in progress",
+            ),
+            Error::NotDurable(why) => write!(
+                f,
+                "IOERR the write was applied but is not durable: {why}"
             ),
             Error::NotAllowedInMulti => {
                 f.write_str("ERR Command not allowed inside a transaction")

@@ -72,6 +72,9 @@ pub(crate) struct Inner {
     expire_cursor: Mutex<ExpireCursor>,
     /// The snapshot, the append log and custom persistences.
     pub(crate) persist: crate::persist::engine::Persisters,
+    /// The append log is being replayed: nothing expires meanwhile (as in
+    /// Redis, which expires nothing while loading).
+    pub(crate) loading: std::sync::atomic::AtomicBool,
 }
 
 /// Counters Redis reports in `INFO stats` and `INFO clients`.
@@ -227,6 +230,7 @@ impl Store {
             client_ids: AtomicU64::new(0),
             clients: crate::session::Clients::default(),
             persist,
+            loading: std::sync::atomic::AtomicBool::new(false),
             started_unix: config.clock.now_ms() / 1000,
             config,
         });
@@ -309,15 +313,38 @@ impl Inner {
     }
 
     pub(crate) fn ctx(&self) -> Ctx<'_> {
-        Ctx::new(&*self.clock, &self.propagator, &self.stats.expired_keys)
+        let clock: &dyn Clock = if self.loading.load(Ordering::Acquire) {
+            &LOADING_CLOCK
+        } else {
+            &*self.clock
+        };
+        Ctx::new(clock, &self.propagator, &self.stats.expired_keys)
     }
 
     fn active_expire_pass(&self, budget: Duration) -> usize {
+        if self.loading.load(Ordering::Acquire) {
+            return 0;
+        }
         let mut cursor = self.expire_cursor.lock();
         let ctx = self.ctx();
         active_expire_cycle(&self.keyspace, &ctx, &mut cursor, budget)
     }
 }
+
+/// The time commands see while the append log is replayed: the epoch, so
+/// that no deadline (always in Unix milliseconds, positive) has passed and
+/// every key and field comes back as it was written; expired ones are
+/// reclaimed once the load is done.
+#[derive(Debug)]
+struct LoadingClock;
+
+impl Clock for LoadingClock {
+    fn now_ms(&self) -> i64 {
+        0
+    }
+}
+
+static LOADING_CLOCK: LoadingClock = LoadingClock;
 
 /// 40 random hex digits (Redis's run ids).
 pub(crate) fn random_hex40() -> String {

@@ -202,7 +202,8 @@ pub(crate) fn load_and_attach(store: &Store) -> Result<()> {
     let log_has_data = persist.log.as_ref().is_some_and(|log| log.has_data());
     if let (Some(log), true) = (&persist.log, log_has_data) {
         let mut failed = 0u64;
-        let stats = log.replay(&mut |argv| {
+        inner.loading.store(true, Ordering::Release);
+        let replayed = log.replay(&mut |argv| {
             if let crate::Reply::Error(e) = store.execute(argv) {
                 if matches!(e, Error::UnknownCommand { .. }) {
                     return Err(Error::Persistence(format!(
@@ -212,7 +213,9 @@ pub(crate) fn load_and_attach(store: &Store) -> Result<()> {
                 failed += 1;
             }
             Ok(())
-        })?;
+        });
+        inner.loading.store(false, Ordering::Release);
+        let stats = replayed?;
         report.source = Some("append log");
         report.commands = stats.commands;
         report.warnings = stats.warnings;

@@ -149,7 +149,7 @@ impl ServerConfig {
     /// let dir = dir.path().to_str().expect("utf-8 path");
     /// let options = ServerConfig::from_args(["--dir", dir, "--appendonly", "yes"])?;
     /// let store = kvstore::Store::open(options.store_config())?;
-    /// assert_eq!(store.config_get(&["appendonly"]), vec![(b"appendonly".to_vec(), "yes".to_string())]);
+    /// assert_eq!(store.config_get(&["appendonly"]), vec![("appendonly".to_string(), "yes".to_string())]);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     #[must_use]

@@ -40,6 +40,18 @@ fn strerror(fault: Fault) -> &'static str {
     }
 }
 
+/// A write that was applied but whose record failed.
+fn assert_not_durable(result: Result<()>, fault: Fault) {
+    let expected = format!(
+        "IOERR the write was applied but is not durable: Errors writing to the AOF file: {}",
+        strerror(fault)
+    );
+    match result {
+        Err(e @ Error::NotDurable(_)) => assert_eq!(e.to_string(), expected),
+        other => panic!("expected {expected}, got {other:?}"),
+    }
+}
+
 fn assert_misconf(result: Result<()>, fault: Fault) {
     let expected = format!(
         "MISCONF Errors writing to the AOF file: {}",
@@ -67,13 +79,13 @@ fn a_failed_append_write_or_fsync_under_always_fails_the_commit_and_leaves_no_tr
             let log = fresh(&fs, tmp.path(), options().fsync(AppendFsync::Always));
             commit(&log, &set("a", "1")).expect("before the fault");
             ffs.fail_once(op, 0, fault);
-            assert_misconf(commit(&log, &set("b", "2")), fault);
+            assert_not_durable(commit(&log, &set("b", "2")), fault);
             assert_eq!(ffs.injected(), 1);
             assert_misconf(log.check_writable(), fault);
             assert!(!log.info().last_write_ok);
             // The disk works again, but the log stays FAILED: nothing is
             // retried into "durable".
-            assert_misconf(commit(&log, &set("c", "3")), fault);
+            assert_not_durable(commit(&log, &set("c", "3")), fault);
             assert_misconf(log.sync(), fault);
             drop(log);
             let (commands, warnings) = reload(tmp.path());
@@ -96,7 +108,7 @@ fn everysec_failures_refuse_writes_and_keep_what_was_written() {
         commit(&log, &set("b", "2")).expect("everysec commit");
         assert_misconf(log.sync(), Fault::NoSpace);
         assert_misconf(log.check_writable(), Fault::NoSpace);
-        assert_misconf(commit(&log, &set("c", "3")), Fault::NoSpace);
+        assert_not_durable(commit(&log, &set("c", "3")), Fault::NoSpace);
         drop(log);
         let (commands, warnings) = reload(tmp.path());
         // A failed write is cut off; after a failed fsync the written
@@ -134,7 +146,7 @@ fn a_successful_rewrite_after_heal_clears_failed() {
     let log = fresh(&fs, tmp.path(), options().fsync(AppendFsync::Always));
     commit(&log, &set("a", "1")).expect("commit");
     ffs.fail_always(Op::Write, 0, Fault::Io);
-    assert_misconf(commit(&log, &set("b", "2")), Fault::Io);
+    assert_not_durable(commit(&log, &set("b", "2")), Fault::Io);
     // The keyspace holds b (applied before its commit failed).
     let keys = || vec![dump_string("a", "1"), dump_string("b", "2")];
     log.begin_checkpoint().expect("begin");

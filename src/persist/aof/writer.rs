@@ -189,6 +189,15 @@ impl Shared {
         ))
     }
 
+    /// The error a write gets when it was applied but what it recorded
+    /// will not be durable (the log entered FAILED meanwhile).
+    fn not_durable(&self) -> Error {
+        Error::NotDurable(format!(
+            "Errors writing to the AOF file: {}",
+            self.failure.lock()
+        ))
+    }
+
     pub(super) fn check_writable(&self) -> Result<()> {
         if self.failed.load(Ordering::SeqCst) {
             return Err(self.misconf());
@@ -208,11 +217,17 @@ impl Shared {
         seq <= self.poisoned_upto.load(Ordering::SeqCst)
     }
 
+    /// Commits a write that was applied: under `always`, waits for its
+    /// fsync; otherwise only reports a log that already failed (the write
+    /// will not reach the file).
     pub(super) fn commit(&self, ticket: u64) -> Result<()> {
         if self.options.fsync == AppendFsync::Always {
             return self.wait_durable(ticket);
         }
-        self.check_writable()
+        if self.failed.load(Ordering::SeqCst) {
+            return Err(self.not_durable());
+        }
+        Ok(())
     }
 
     /// Returns once every byte up to `ticket` is written and fsynced
@@ -226,7 +241,9 @@ impl Shared {
             if self.durable.load(Ordering::SeqCst) >= ticket {
                 return Ok(());
             }
-            self.check_writable()?;
+            if self.failed.load(Ordering::SeqCst) {
+                return Err(self.not_durable());
+            }
             if *leading {
                 self.led.wait(&mut leading);
                 continue;
@@ -241,8 +258,10 @@ impl Shared {
             if self.durable.load(Ordering::SeqCst) >= ticket {
                 return Ok(());
             }
-            self.check_writable()?;
-            return Err(Error::Persistence(format!(
+            if self.failed.load(Ordering::SeqCst) {
+                return Err(self.not_durable());
+            }
+            return Err(Error::NotDurable(format!(
                 "append log position {ticket} was never written"
             )));
         }
