@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use crate::encoding::listpack::Elem;
 use crate::keyspace::table::Bucket;
 use crate::keyspace::{Shard, Ttl};
+use crate::types::zset::zset_from_sorted;
 use crate::value::{HashRef, ListRef, Value, ValueRef};
 use crate::{Result, SetOptions, Store};
 
@@ -213,29 +214,38 @@ impl Store {
 }
 
 impl Store {
-    /// Loads one key of a checkpoint into a store being opened: strings go
-    /// straight into their shard (nobody else can see the store yet, and
-    /// nothing listens for writes), everything else through
-    /// [`Store::restore_dump`].
+    /// Loads one key of a checkpoint into a store being opened: strings
+    /// and sorted sets go straight into their shard (nobody else can see
+    /// the store yet, and nothing listens for writes; a big sorted set is
+    /// built as a skiplist at once, keeping a `-0` score as Redis's RDB load
+    /// does), everything else through [`Store::restore_dump`].
     pub(crate) fn load_dump(&self, dump: KeyDump) -> Result<()> {
+        if self.ctx().propagating() {
+            return self.restore_dump(dump);
+        }
         let KeyDump {
             key,
             expire_at_ms,
-            value: DumpValue::String(bytes),
-        } = dump
-        else {
-            return self.restore_dump(dump);
+            value,
+        } = dump;
+        let value = match value {
+            DumpValue::String(bytes) => {
+                if bytes.len() > self.inner.settings.max_string_len() {
+                    return Err(crate::Error::StringTooLong);
+                }
+                Value::from_bytes(&bytes)
+            }
+            DumpValue::ZSet(members) if !members.is_empty() && in_rank_order(&members) => {
+                zset_from_sorted(&members, self.zset_limits())
+            }
+            value => {
+                return self.restore_dump(KeyDump {
+                    key,
+                    expire_at_ms,
+                    value,
+                });
+            }
         };
-        if self.ctx().propagating() {
-            return self.restore_dump(KeyDump {
-                key,
-                expire_at_ms,
-                value: DumpValue::String(bytes),
-            });
-        }
-        if bytes.len() > self.inner.settings.max_string_len() {
-            return Err(crate::Error::StringTooLong);
-        }
         let keyspace = &self.inner.keyspace;
         let ctx = self.ctx();
         if expire_at_ms.is_some_and(|at| at < ctx.now()) {
@@ -248,9 +258,19 @@ impl Store {
             Some(at) => Ttl::Set(at),
             None => Ttl::Clear,
         };
-        shard.put(&key, loc.hash, index, Value::from_bytes(&bytes), 0, ttl);
+        shard.put(&key, loc.hash, index, value, 0, ttl);
         Ok(())
     }
+}
+
+/// Whether sorted-set members are strictly in rank order (by score, then
+/// member), as a sorted set's dump lists them; NaN scores never are.
+fn in_rank_order(members: &[(Vec<u8>, f64)]) -> bool {
+    members.iter().all(|(_, s)| !s.is_nan())
+        && members.windows(2).all(|w| {
+            let ((m1, s1), (m2, s2)) = (&w[0], &w[1]);
+            s1 < s2 || (s1 == s2 && m1 < m2)
+        })
 }
 
 impl DumpValue {

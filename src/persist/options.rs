@@ -7,9 +7,12 @@ pub enum AppendFsync {
     /// acknowledged is lost, even on power loss. Concurrent writers share
     /// one fsync (group commit).
     Always,
-    /// Written to the OS at once, fsynced once a second by a background
-    /// thread: a process crash loses nothing the OS received, a power loss
-    /// at most about one second of writes.
+    /// Handed to the OS by a background thread every few milliseconds and
+    /// fsynced once a second: a process crash loses at most the last few
+    /// milliseconds of acknowledged writes, a power loss about one to two
+    /// seconds. (Redis writes to the OS before replying, so its process
+    /// crash loses nothing; we trade that for not making a system call per
+    /// write.)
     #[default]
     EverySec,
     /// Written to the OS, never fsynced by us: the OS decides.
