@@ -518,3 +518,75 @@ fn exec_is_atomic_against_other_clients() {
     }
     assert_eq!(store.get("a").unwrap(), Some(b"900".to_vec()));
 }
+
+/// Under `appendfsync always`, a reply leaves only once its write is on
+/// disk: pipelined INCRs from several clients, then the log's files (read
+/// while the store is still open) hold at least every acknowledged one.
+/// The server commits a whole round of requests with one fsync.
+#[test]
+fn always_replies_only_after_the_write_is_on_disk() {
+    use kvstore::persist::{AppendFsync, AppendLogOptions};
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = kvstore::Config::builder()
+        .dir(dir.path())
+        .append_log(AppendLogOptions::new().fsync(AppendFsync::Always))
+        .build();
+    let store = Store::open(config).expect("open");
+    let running = Running::start(&store, ServerConfig::new());
+    const CLIENTS: usize = 4;
+    const ROUNDS: usize = 20;
+    const PIPELINE: usize = 16;
+    let data_dir = dir.path();
+    let acked: usize = thread::scope(|s| {
+        let handles: Vec<_> = (0..CLIENTS)
+            .map(|c| {
+                let mut stream = running.raw();
+                s.spawn(move || {
+                    let mut reader = BufReader::new(stream.try_clone().expect("clone"));
+                    let mut acked = 0;
+                    for _ in 0..ROUNDS {
+                        let mut batch = Vec::new();
+                        for _ in 0..PIPELINE {
+                            batch.extend(encode_command(&["INCR", &format!("counter:{c}")]));
+                        }
+                        stream.write_all(&batch).expect("send");
+                        for _ in 0..PIPELINE {
+                            let reply = read_reply(&mut reader).expect("reply");
+                            assert!(matches!(reply, Resp::Integer(_)), "{reply:?}");
+                            acked += 1;
+                        }
+                        // Everything acknowledged so far is already in the files.
+                        let on_disk = incr_records_on_disk(data_dir, c);
+                        assert!(
+                            on_disk >= acked,
+                            "client {c}: {acked} acknowledged, {on_disk} on disk"
+                        );
+                    }
+                    acked
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().expect("client")).sum()
+    });
+    assert_eq!(acked, CLIENTS * ROUNDS * PIPELINE);
+    drop(running);
+}
+
+/// INCRs of `counter:{client}` in the append log's files, as they are on
+/// disk now.
+fn incr_records_on_disk(data_dir: &std::path::Path, client: usize) -> usize {
+    let needle = format!(
+        "$4\r\nINCR\r\n${}\r\ncounter:{client}\r\n",
+        format!("counter:{client}").len()
+    );
+    std::fs::read_dir(data_dir.join("appendonlydir"))
+        .expect("log dir")
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().ends_with(".incr.aof"))
+        .map(|e| {
+            let bytes = std::fs::read(e.path()).unwrap_or_default();
+            let text = String::from_utf8_lossy(&bytes);
+            text.matches(&needle).count()
+        })
+        .sum()
+}

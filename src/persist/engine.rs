@@ -120,6 +120,39 @@ thread_local! {
     /// Tickets this thread's writes got from `record` and have not yet
     /// committed: (persistence address, largest ticket).
     static PENDING: RefCell<Vec<(usize, u64)>> = const { RefCell::new(Vec::new()) };
+    /// Commits are deferred to [`Inner::commit_pending`] (the RESP server
+    /// commits once per event-loop round, before any reply leaves).
+    static DEFERRING: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+    /// A deferred commit of this round failed: every later commit of the
+    /// round fails too (the writes it covered may be anyone's).
+    static ROUND_FAILED: RefCell<Option<Error>> = const { RefCell::new(None) };
+}
+
+/// Defers this thread's commits until [`Inner::commit_pending`] (or the
+/// end of the round) for the life of the value: writes run without waiting
+/// for their fsync, and whoever sends their replies commits first. Used by
+/// the RESP server so that one fsync covers every request of a round, as
+/// Redis fsyncs once per event-loop iteration under `appendfsync always`.
+pub(crate) struct DeferredCommits(());
+
+impl DeferredCommits {
+    /// Starts a round.
+    pub(crate) fn begin() -> DeferredCommits {
+        DEFERRING.with(|d| d.set(true));
+        ROUND_FAILED.with(|f| f.borrow_mut().take());
+        DeferredCommits(())
+    }
+}
+
+/// Whether this thread is inside a [`DeferredCommits`] round.
+pub(crate) fn deferring() -> bool {
+    DEFERRING.with(std::cell::Cell::get)
+}
+
+impl Drop for DeferredCommits {
+    fn drop(&mut self) {
+        DEFERRING.with(|d| d.set(false));
+    }
 }
 
 fn address(p: &Arc<dyn Persistence>) -> usize {
@@ -177,6 +210,19 @@ impl Inner {
     /// recorded is as durable as each persistence promises, and turns the
     /// write's result into the persistence's error when it cannot be.
     pub(crate) fn finish_write<T>(&self, result: Result<T>) -> Result<T> {
+        if deferring() {
+            return result;
+        }
+        self.commit_pending().and(result)
+    }
+
+    /// Commits every ticket this thread's writes left pending. Inside a
+    /// [`DeferredCommits`] round, a failure is remembered and returned to
+    /// every later call of the round.
+    pub(crate) fn commit_pending(&self) -> Result<()> {
+        if let Some(e) = ROUND_FAILED.with(|f| f.borrow().clone()) {
+            return Err(e);
+        }
         let mut failure: Option<Error> = None;
         for p in &self.persist.all {
             let ticket = take_ticket(address(p));
@@ -187,8 +233,13 @@ impl Inner {
             }
         }
         match failure {
-            Some(e) => Err(e),
-            None => result,
+            Some(e) => {
+                if deferring() {
+                    ROUND_FAILED.with(|f| *f.borrow_mut() = Some(e.clone()));
+                }
+                Err(e)
+            }
+            None => Ok(()),
         }
     }
 }

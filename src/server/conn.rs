@@ -96,7 +96,7 @@ impl Conn {
                 let (consumed, step) = self.run_requests(data);
                 self.session.publish();
                 self.input.extend_from_slice(&data[consumed..]);
-                self.flush()?;
+                self.flush_unless_deferred()?;
                 if !matches!(step, Step::Continue) {
                     return Ok(step);
                 }
@@ -135,7 +135,7 @@ impl Conn {
                     self.session.mark_active(Instant::now());
                     let step = self.run_pending();
                     self.session.publish();
-                    self.flush()?;
+                    self.flush_unless_deferred()?;
                     if !matches!(step, Step::Continue) {
                         return Ok(step);
                     }
@@ -229,8 +229,28 @@ impl Conn {
         reply.encode(self.session.protocol(), &mut self.output);
     }
 
-    /// Writes as much pending output as the socket takes.
+    /// Flushes now, unless the worker flushes every connection at the end
+    /// of its round (one commit for all of them).
+    pub(super) fn flush_unless_deferred(&mut self) -> io::Result<()> {
+        if crate::persist::engine::deferring() {
+            return Ok(());
+        }
+        self.flush()
+    }
+
+    /// Writes as much pending output as the socket takes, after committing
+    /// the writes whose replies are in it (under `appendfsync always`, their
+    /// fsync). If they cannot be made durable, the replies not yet sent are
+    /// dropped and the connection closes: the client cannot tell which of
+    /// its writes were kept, as when Redis exits on a failed fsync.
     pub(super) fn flush(&mut self) -> io::Result<()> {
+        if self.written < self.output.len()
+            && let Err(e) = self.session.store().inner.commit_pending()
+        {
+            self.output.truncate(self.written);
+            self.closing = true;
+            return Err(io::Error::other(e.to_string()));
+        }
         while self.written < self.output.len() {
             match self.stream.write(&self.output[self.written..]) {
                 Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
@@ -261,9 +281,6 @@ impl Conn {
     }
 }
 
-/// `SHUTDOWN [NOSAVE|SAVE] [NOW] [FORCE] [ABORT]`: `None` to shut down, or
-/// the error reply. With no persistence yet there is nothing to save, so
-/// `SAVE` and `NOSAVE` both stop at once.
 /// `SHUTDOWN [NOSAVE|SAVE] [NOW] [FORCE]`: `None` when the server may stop.
 /// As Redis: a snapshot is written first with `SAVE`, or when save points
 /// are configured and `NOSAVE` is not given; the append log is fsynced. A

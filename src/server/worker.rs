@@ -59,6 +59,9 @@ pub(super) struct Worker {
     free: Vec<usize>,
     scratch: Vec<u8>,
     next_worker: usize,
+    /// Connections with replies produced this round, flushed at its end
+    /// after one commit for all of them.
+    touched: Vec<usize>,
 }
 
 impl Worker {
@@ -83,6 +86,7 @@ impl Worker {
             free: Vec::new(),
             scratch: vec![0; SCRATCH],
             next_worker: 0,
+            touched: Vec::new(),
         }
     }
 
@@ -107,6 +111,10 @@ impl Worker {
                 }
                 return Err(e);
             }
+            // One round, as Redis's event-loop iteration: run every
+            // request that arrived, then commit their writes once (one
+            // fsync under `appendfsync always`), then send the replies.
+            let round = crate::persist::engine::DeferredCommits::begin();
             for event in &events {
                 match event.token() {
                     LISTENER => self.accept(),
@@ -121,6 +129,8 @@ impl Worker {
                     }
                 }
             }
+            self.flush_touched();
+            drop(round);
         }
         self.close_all();
         Ok(())
@@ -224,8 +234,44 @@ impl Worker {
         self.after(slot, result);
     }
 
+    /// Flushes the connections that produced replies this round.
+    fn flush_touched(&mut self) {
+        let mut touched = std::mem::take(&mut self.touched);
+        touched.sort_unstable();
+        touched.dedup();
+        for &slot in &touched {
+            let result = match self.conn(slot) {
+                Some(conn) => conn.flush().map(|()| Step::Continue),
+                None => continue,
+            };
+            self.settle(slot, result);
+        }
+        touched.clear();
+        self.touched = touched;
+    }
+
     /// Acts on what a connection asked for after a batch.
     fn after(&mut self, slot: usize, step: io::Result<Step>) {
+        match step {
+            Ok(Step::Continue) if crate::persist::engine::deferring() => self.touched.push(slot),
+            Err(e) => {
+                // The peer is gone or broke the protocol: what it was owed
+                // still goes out first, as before the round's deferral.
+                if let Some(conn) = self.conn(slot) {
+                    let _ = conn.flush();
+                }
+                self.settle(slot, Err(e));
+            }
+            Ok(Step::Block(argv)) => {
+                self.touched.push(slot);
+                self.park(slot, argv);
+            }
+            other => self.settle(slot, other),
+        }
+    }
+
+    /// Closes a finished connection, or waits for its socket as needed.
+    fn settle(&mut self, slot: usize, step: io::Result<Step>) {
         match step {
             Err(_) => self.close(slot),
             Ok(Step::Continue) => {
@@ -301,7 +347,7 @@ impl Worker {
         }
         conn.push_reply(reply);
         let step = conn.run_pending();
-        let step = conn.flush().map(|()| step);
+        let step = conn.flush_unless_deferred().map(|()| step);
         let step = match step {
             // More input may have arrived meanwhile; read it now, since an
             // edge-triggered poll will not report it again.
