@@ -1,9 +1,13 @@
 //! What persistence costs, against a real redis-server in the same run.
 //!
 //! 1. SET throughput with no persistence, the append log under `everysec`
-//!    and under `always`: our store driven by 8 threads in-process, and
-//!    redis-server with `appendonly no` / `appendfsync everysec` /
-//!    `appendfsync always` driven by `redis-benchmark -P 16`.
+//!    and under `always`: our store driven by 8 threads in-process (one SET
+//!    per call, and under `always` also 16 SETs per transaction, which
+//!    share one commit), and redis-server with `appendonly no` /
+//!    `appendfsync everysec` / `appendfsync always` driven by
+//!    `redis-benchmark -P 16` (and, for `always`, with 8 clients, the same
+//!    number of writes in flight as our 8 threads). With `--features
+//!    server`, also our RESP server under the same redis-benchmark load.
 //! 2. Snapshot save and load of 1M string keys and of a mixed dataset
 //!    (lists, hashes, sets, sorted sets), next to redis-server's `SAVE` and
 //!    the load at its restart; file sizes too.
@@ -11,7 +15,7 @@
 //! Prints the Markdown tables of docs/benchmarks.md.
 //!
 //! ```text
-//! cargo bench --bench persistence
+//! cargo bench --features server --bench persistence
 //! ```
 //!
 //! Environment: `KVSTORE_BENCH_N` (SETs per throughput run, default
@@ -58,8 +62,9 @@ impl Rng {
     }
 }
 
-/// SETs per second of 8 threads on a store with `policy` (None: no log).
-fn ours_set(policy: Option<AppendFsync>, requests: usize) -> f64 {
+/// SETs per second of 8 threads on a store with `policy` (None: no log),
+/// each SET on its own, or `batch` SETs per `transaction` (one commit).
+fn ours_set(policy: Option<AppendFsync>, requests: usize, batch: usize) -> f64 {
     let dir = tempfile::tempdir().expect("tempdir");
     let mut builder = Config::builder();
     if let Some(policy) = policy {
@@ -78,21 +83,48 @@ fn ours_set(policy: Option<AppendFsync>, requests: usize) -> f64 {
             s.spawn(move || {
                 let mut rng = Rng(0x9E37_79B9_7F4A_7C15 ^ (t as u64 + 1));
                 let mut key = Vec::with_capacity(24);
-                for _ in 0..per_thread {
-                    key.clear();
-                    let _ = write!(key, "key:{}", rng.next() % 100_000);
-                    store.set(&key, b"xxx").expect("set");
+                if batch <= 1 {
+                    for _ in 0..per_thread {
+                        key.clear();
+                        let _ = write!(key, "key:{}", rng.next() % 100_000);
+                        store.set(&key, b"xxx").expect("set");
+                    }
+                    return;
+                }
+                for _ in 0..per_thread / batch {
+                    let keys: Vec<String> = (0..batch)
+                        .map(|_| format!("key:{}", rng.next() % 100_000))
+                        .collect();
+                    store
+                        .transaction(&keys, |tx| -> kvstore::Result<()> {
+                            for k in &keys {
+                                tx.set(k, b"xxx")?;
+                            }
+                            Ok(())
+                        })
+                        .expect("transaction");
                 }
             });
         }
     });
     let elapsed = start.elapsed();
     drop(store);
-    (per_thread * THREADS) as f64 / elapsed.as_secs_f64()
+    let done = if batch <= 1 {
+        per_thread
+    } else {
+        per_thread / batch * batch
+    };
+    (done * THREADS) as f64 / elapsed.as_secs_f64()
 }
 
-/// SETs per second of redis-benchmark -P 16 on a redis-server with `policy`.
-fn redis_set(policy: Option<AppendFsync>, requests: usize) -> Option<f64> {
+/// SETs per second of redis-benchmark (`clients`, `pipeline`) on a
+/// redis-server with `policy`.
+fn redis_set(
+    policy: Option<AppendFsync>,
+    requests: usize,
+    clients: usize,
+    pipeline: usize,
+) -> Option<f64> {
     let dir = tempfile::tempdir().ok()?;
     let dir_arg = dir.path().to_string_lossy().into_owned();
     let mut settings = vec![("dir", dir_arg.as_str())];
@@ -124,6 +156,47 @@ fn redis_set(policy: Option<AppendFsync>, requests: usize) -> Option<f64> {
         } else {
             None
         }
+    })
+}
+
+/// SETs per second of redis-benchmark -c 50 -P 16 against our RESP server
+/// over a store with the append log under `policy`.
+#[cfg(feature = "server")]
+fn ours_server_set(policy: AppendFsync, requests: usize) -> Option<f64> {
+    use kvstore::server::{Server, ServerConfig};
+    let dir = tempfile::tempdir().ok()?;
+    let config = Config::builder()
+        .dir(dir.path())
+        .append_log(
+            AppendLogOptions::new()
+                .fsync(policy)
+                .auto_rewrite_percentage(0),
+        )
+        .build();
+    let store = Store::open(config).ok()?;
+    let server = Server::bind(&store, ServerConfig::new().port(0)).ok()?;
+    let port = server.local_addr().port();
+    let handle = server.spawn().ok()?;
+    let out = Command::new("redis-benchmark")
+        .args([
+            "-p",
+            &port.to_string(),
+            "-r",
+            "100000",
+            "-c",
+            "50",
+            "-P",
+            "16",
+        ])
+        .args(["-n", &requests.to_string(), "-t", "set", "--csv"])
+        .output()
+        .ok();
+    handle.shutdown();
+    let _ = handle.join();
+    let text = String::from_utf8_lossy(&out?.stdout).into_owned();
+    text.lines().find_map(|line| {
+        let mut cols = line.split(',').map(|c| c.trim_matches('"'));
+        (cols.next()? == "SET").then(|| cols.next()?.parse().ok())?
     })
 }
 
@@ -238,34 +311,63 @@ fn main() {
     let rounds = env_usize("KVSTORE_BENCH_ROUNDS", 3).max(1);
     println!("redis-server {}", redis_server::version());
     println!();
-    println!("| SET, persistence | kvstore (8 threads) ops/s | redis (-P 16) ops/s | ratio |");
-    println!("| --- | ---: | ---: | ---: |");
+    println!("| SET, persistence | kvstore, 8 threads | ops/s | redis-benchmark | ops/s | ratio |");
+    println!("| --- | --- | ---: | --- | ---: | ---: |");
     let mut ours_none = 0.0;
-    for (label, policy) in [
-        ("none", None),
-        ("everysec", Some(AppendFsync::EverySec)),
-        ("always", Some(AppendFsync::Always)),
-    ] {
-        let n = if policy == Some(AppendFsync::Always) {
-            requests / 10
-        } else {
-            requests
-        };
-        let ours = median((0..rounds).map(|_| ours_set(policy, n)).collect());
-        let redis = median((0..rounds).filter_map(|_| redis_set(policy, n)).collect());
+    // (label, policy, our batch, redis clients, redis pipeline, share of N)
+    let cells: [(&str, Option<AppendFsync>, usize, usize, usize, usize); 5] = [
+        ("none", None, 1, 50, 16, 1),
+        ("everysec", Some(AppendFsync::EverySec), 1, 50, 16, 1),
+        ("always", Some(AppendFsync::Always), 1, 50, 16, 20),
+        ("always", Some(AppendFsync::Always), 1, 8, 1, 100),
+        ("always", Some(AppendFsync::Always), 16, 8, 16, 20),
+    ];
+    for (label, policy, batch, clients, pipeline, share) in cells {
+        let n = requests / share;
+        let ours = median((0..rounds).map(|_| ours_set(policy, n, batch)).collect());
+        let redis = median(
+            (0..rounds)
+                .filter_map(|_| redis_set(policy, n, clients, pipeline))
+                .collect(),
+        );
         if policy.is_none() {
             ours_none = ours;
         }
-        let cost = if policy.is_some() && ours_none > 0.0 {
-            format!(
-                " (costs {:.1}% of ours without)",
-                100.0 * (1.0 - ours / ours_none)
-            )
+        let cost = if policy == Some(AppendFsync::EverySec) && ours_none > 0.0 {
+            format!(" ({:.1}% below none)", 100.0 * (1.0 - ours / ours_none))
         } else {
             String::new()
         };
+        let how = if batch > 1 {
+            format!("transactions of {batch}")
+        } else {
+            "one SET per call".to_owned()
+        };
         println!(
-            "| {label} | {ours:.0}{cost} | {redis:.0} | {:.2}x |",
+            "| {label} | {how} | {ours:.0}{cost} | -c {clients} -P {pipeline} | {redis:.0} | {:.2}x |",
+            ours / redis.max(1.0)
+        );
+    }
+    #[cfg(feature = "server")]
+    for policy in [AppendFsync::EverySec, AppendFsync::Always] {
+        let n = if policy == AppendFsync::Always {
+            requests / 5
+        } else {
+            requests
+        };
+        let ours = median(
+            (0..rounds)
+                .filter_map(|_| ours_server_set(policy, n))
+                .collect(),
+        );
+        let redis = median(
+            (0..rounds)
+                .filter_map(|_| redis_set(Some(policy), n, 50, 16))
+                .collect(),
+        );
+        println!(
+            "| {} | our RESP server, redis-benchmark -c 50 -P 16 | {ours:.0} | -c 50 -P 16 | {redis:.0} | {:.2}x |",
+            policy.as_str(),
             ours / redis.max(1.0)
         );
     }
