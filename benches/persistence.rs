@@ -135,16 +135,9 @@ fn redis_set(
     }
     let redis = redis_server::RedisServer::start(&settings).ok()?;
     let out = Command::new("redis-benchmark")
-        .args(["-p", &redis.port().to_string(), "-c", "50", "-r", "100000"])
-        .args([
-            "-n",
-            &requests.to_string(),
-            "-P",
-            "16",
-            "-t",
-            "set",
-            "--csv",
-        ])
+        .args(["-p", &redis.port().to_string(), "-r", "100000"])
+        .args(["-c", &clients.to_string(), "-P", &pipeline.to_string()])
+        .args(["-n", &requests.to_string(), "-t", "set", "--csv"])
         .output()
         .ok()?;
     let text = String::from_utf8_lossy(&out.stdout);
@@ -315,7 +308,15 @@ fn main() {
     println!("| --- | --- | ---: | --- | ---: | ---: |");
     let mut ours_none = 0.0;
     // (label, policy, our batch, redis clients, redis pipeline, share of N)
-    let cells: [(&str, Option<AppendFsync>, usize, usize, usize, usize); 5] = [
+    type Cell = (
+        &'static str,
+        Option<AppendFsync>,
+        usize,
+        usize,
+        usize,
+        usize,
+    );
+    let cells: [Cell; 5] = [
         ("none", None, 1, 50, 16, 1),
         ("everysec", Some(AppendFsync::EverySec), 1, 50, 16, 1),
         ("always", Some(AppendFsync::Always), 1, 50, 16, 20),

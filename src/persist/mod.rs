@@ -114,7 +114,9 @@ pub trait Persistence: Send + Sync {
         Ok(())
     }
 
-    /// Checked before every write is applied.
+    /// Checked before every write is applied (once per transaction, at its
+    /// first write, possibly while the transaction holds its shard locks:
+    /// be quick and never call the store).
     ///
     /// # Errors
     ///
