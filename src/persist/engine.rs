@@ -10,7 +10,7 @@ use parking_lot::{Condvar, Mutex};
 
 use crate::config::Config;
 use crate::keyspace::copy::CopyIter;
-use crate::persist::aof::AppendLog;
+use crate::persist::aof::{AppendLog, ReplayStats};
 use crate::persist::snapshot::Snapshot;
 use crate::persist::{LOCK_FILE, LoadReport, Persistence};
 use crate::propagate::WriteObserver;
@@ -103,10 +103,7 @@ impl Persisters {
 
     fn snapshot_on(&self) -> Option<&Arc<Snapshot>> {
         let snapshot = self.snapshot.as_ref()?;
-        let on = self
-            .all
-            .iter()
-            .any(|p| Arc::as_ptr(p).cast::<()>() == Arc::as_ptr(snapshot).cast::<()>());
+        let on = self.all.iter().any(|p| same(p, snapshot));
         on.then_some(snapshot)
     }
 
@@ -244,6 +241,47 @@ impl Inner {
     }
 }
 
+/// Whether `a` and `b` are the same persistence.
+fn same<T: ?Sized, U: ?Sized>(a: &Arc<T>, b: &Arc<U>) -> bool {
+    Arc::as_ptr(a).cast::<()>() == Arc::as_ptr(b).cast::<()>()
+}
+
+/// Replays the append log into `store` through the command table, as
+/// Redis loads an AOF: nothing expires meanwhile, a command the store does
+/// not know fails the load, other error replies are counted in a warning.
+pub(crate) fn replay_log(store: &Store, log: &AppendLog) -> Result<ReplayStats> {
+    let inner = &store.inner;
+    let mut failed = 0u64;
+    inner.loading.store(true, Ordering::Release);
+    let replayed = log.replay(&mut |argv| match store.execute(argv) {
+        crate::Reply::Error(e @ Error::UnknownCommand { .. }) => Err(Error::Persistence(format!(
+            "unknown command in the append log: {e}"
+        ))),
+        crate::Reply::Error(_) => {
+            failed += 1;
+            Ok(())
+        }
+        _ => Ok(()),
+    });
+    inner.loading.store(false, Ordering::Release);
+    let mut stats = replayed?;
+    if failed > 0 {
+        stats.warnings.push(format!(
+            "{failed} commands of the append log answered with an error while replaying"
+        ));
+    }
+    Ok(stats)
+}
+
+/// Reads the snapshot into `store` (presized from its key count);
+/// `Ok(false)` when there is no snapshot file.
+pub(crate) fn load_snapshot(store: &Store, snapshot: &Snapshot) -> Result<bool> {
+    snapshot.read_sized(
+        &mut |keys| store.inner.keyspace.reserve(keys),
+        &mut |dump| store.load_dump(dump),
+    )
+}
+
 /// Loads the persisted data into a store being opened, then attaches the
 /// persistences to the write path.
 pub(crate) fn load_and_attach(store: &Store) -> Result<()> {
@@ -252,48 +290,21 @@ pub(crate) fn load_and_attach(store: &Store) -> Result<()> {
     let mut report = LoadReport::default();
     let log_has_data = persist.log.as_ref().is_some_and(|log| log.has_data());
     if let (Some(log), true) = (&persist.log, log_has_data) {
-        let mut failed = 0u64;
-        inner.loading.store(true, Ordering::Release);
-        let replayed = log.replay(&mut |argv| {
-            if let crate::Reply::Error(e) = store.execute(argv) {
-                if matches!(e, Error::UnknownCommand { .. }) {
-                    return Err(Error::Persistence(format!(
-                        "unknown command in the append log: {e}"
-                    )));
-                }
-                failed += 1;
-            }
-            Ok(())
-        });
-        inner.loading.store(false, Ordering::Release);
-        let stats = replayed?;
+        let stats = replay_log(store, log)?;
         report.source = Some("append log");
         report.commands = stats.commands;
         report.warnings = stats.warnings;
-        if failed > 0 {
-            report.warnings.push(format!(
-                "{failed} commands of the append log answered with an error while replaying"
-            ));
-        }
     } else if let Some(snapshot) = persist.snapshot_on()
-        && snapshot.read_sized(&mut |keys| inner.keyspace.reserve(keys), &mut |dump| {
-            store.load_dump(dump)
-        })?
+        && load_snapshot(store, snapshot)?
     {
         report.source = Some("snapshot");
     }
-    for p in &persist.all {
-        let builtin = persist
-            .snapshot
-            .as_ref()
-            .is_some_and(|s| Arc::as_ptr(p).cast::<()>() == Arc::as_ptr(s).cast::<()>())
-            || persist
-                .log
-                .as_ref()
-                .is_some_and(|l| Arc::as_ptr(p).cast::<()>() == Arc::as_ptr(l).cast::<()>());
-        if !builtin {
-            p.load(store)?;
-        }
+    let builtin = |p: &Arc<dyn Persistence>| {
+        persist.snapshot.as_ref().is_some_and(|s| same(p, s))
+            || persist.log.as_ref().is_some_and(|l| same(p, l))
+    };
+    for p in persist.all.iter().filter(|p| !builtin(p)) {
+        p.load(store)?;
     }
     report.keys = store.dbsize();
     if let Some(log) = &persist.log {

@@ -295,17 +295,9 @@ impl Drop for AppendLog {
 }
 
 impl Persistence for AppendLog {
-    /// Replays the log into `store` through [`Store::execute`]. A command
-    /// the store does not know fails the load; other error replies are
-    /// ignored, as Redis ignores its fake client's replies.
+    /// Replays the log into `store` (see `engine::replay_log`).
     fn load(&self, store: &Store) -> Result<()> {
-        self.replay(&mut |argv| match store.execute(argv) {
-            crate::Reply::Error(e @ Error::UnknownCommand { .. }) => Err(Error::Persistence(
-                format!("unknown command in the append log: {e}"),
-            )),
-            _ => Ok(()),
-        })
-        .map(|_| ())
+        crate::persist::engine::replay_log(store, self).map(|_| ())
     }
 
     fn record(&self, argv: &[&[u8]]) -> u64 {
