@@ -228,6 +228,39 @@ impl Listpack {
         lp
     }
 
+    /// A listpack holding `items` in order, its buffer allocated once at
+    /// its exact size (`from_items` grows it entry by entry).
+    pub(crate) fn from_items_exact<I>(items: I) -> Listpack
+    where
+        I: IntoIterator,
+        I::IntoIter: Clone,
+        I::Item: AsRef<[u8]>,
+    {
+        let items = items.into_iter();
+        let size = items
+            .clone()
+            .map(|i| Listpack::entry_len_of(i.as_ref()))
+            .sum();
+        let mut lp = Listpack::with_capacity(size);
+        for item in items {
+            lp.push_back(item.as_ref());
+        }
+        lp
+    }
+
+    /// An empty listpack with room for `entries` bytes of entries (as
+    /// [`Listpack::entry_len_of`] counts them) without growing.
+    pub(crate) fn with_capacity(entries: usize) -> Listpack {
+        Listpack {
+            buf: ThinVec::with_capacity(HEADER.saturating_add(entries)),
+        }
+    }
+
+    /// Bytes the entry for `bytes` takes in a listpack.
+    pub(crate) fn entry_len_of(bytes: &[u8]) -> usize {
+        Encoded::of(bytes).entry_len(bytes)
+    }
+
     /// Number of entries.
     pub(crate) fn len(&self) -> usize {
         match self.buf.get(..HEADER) {

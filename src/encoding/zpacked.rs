@@ -195,13 +195,28 @@ pub(crate) fn to_sorted_set(lp: &Listpack) -> SortedSet {
 }
 
 /// A listpack of `(member, score)` pairs already in order.
-pub(crate) fn from_sorted(pairs: &[(Vec<u8>, f64)]) -> Listpack {
-    let mut lp = Listpack::new();
+pub(crate) fn from_sorted<M: AsRef<[u8]>>(pairs: &[(M, f64)]) -> Listpack {
+    let size = pairs
+        .iter()
+        .map(|(m, s)| Listpack::entry_len_of(m.as_ref()) + with_score(*s, Listpack::entry_len_of))
+        .sum();
+    let mut lp = Listpack::with_capacity(size);
     for (m, s) in pairs {
-        lp.push_back(m);
-        lp.push_back(&score_bytes(*s));
+        lp.push_back(m.as_ref());
+        with_score(*s, |b| lp.push_back(b));
     }
     lp
+}
+
+/// Runs `f` on the stored form of `score` ([`score_bytes`]), on the stack
+/// for an integral score.
+fn with_score<R>(score: f64, f: impl FnOnce(&[u8]) -> R) -> R {
+    if score.fract() == 0.0 && score.abs() <= DOUBLE2LL_MAX {
+        #[allow(clippy::cast_possible_truncation)]
+        let n = score as i64;
+        return f(itoa::Buffer::new().format(n).as_bytes());
+    }
+    f(format_double(score).as_bytes())
 }
 
 #[cfg(test)]
