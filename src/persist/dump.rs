@@ -13,6 +13,8 @@ use crate::value::{HashRef, ListRef, ValueRef};
 use crate::{Result, SetOptions, Store};
 
 mod load;
+#[cfg(test)]
+mod tests;
 
 /// One key with its value and deadline, independent of how it is encoded
 /// in memory.
@@ -207,7 +209,8 @@ impl Store {
     /// Stores `dump` under its key, replacing what was there, with the
     /// encodings this store's thresholds pick. A key whose deadline is past
     /// is not stored (an existing one is deleted), and neither are hash
-    /// fields whose deadline is past; an empty collection is no key at all.
+    /// fields whose deadline is past; an empty collection (a hash whose
+    /// fields all expired included) is no key at all.
     /// This is how checkpoints are loaded; on a running store it is a write
     /// like any other, propagated as the commands that rebuild the key.
     ///
@@ -236,7 +239,10 @@ impl Store {
             value,
         } = dump;
         let now = self.ctx().now();
-        if expire_at_ms.is_some_and(|at| at < now) || value.is_empty() {
+        let live = |f: &&HashField| f.expire_at_ms.is_none_or(|at| at >= now);
+        let no_live_field =
+            matches!(&value, DumpValue::Hash(fields) if !fields.iter().any(|f| live(&f)));
+        if expire_at_ms.is_some_and(|at| at < now) || value.is_empty() || no_live_field {
             self.del([&key])?;
             return Ok(());
         }
@@ -262,7 +268,6 @@ impl Store {
                     tx.zadd(&key, members.into_iter().map(|(m, score)| (score, m)))?;
                 }
                 DumpValue::Hash(fields) => {
-                    let live = |f: &&HashField| f.expire_at_ms.is_none_or(|at| at >= now);
                     tx.hset(
                         &key,
                         fields.iter().filter(live).map(|f| (&f.field, &f.value)),

@@ -23,8 +23,8 @@ use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use parking_lot::Mutex;
 
 use crate::clock::Clock;
-use crate::persist::fs::{Fs, FsFile, temp_path};
 use crate::persist::dump::KeyDumpRef;
+use crate::persist::fs::{Fs, FsFile, temp_path};
 use crate::persist::{KeyDump, Persistence, SnapshotOptions};
 use crate::{Error, Result, Store};
 

@@ -46,7 +46,13 @@ impl Store {
             return self.restore_dump(dump.to_owned_dump());
         }
         let now = ctx.now();
-        let value = if dump.expire_at_ms.is_some_and(|at| at < now) {
+        // As `restore_dump`: `SET … PXAT` keeps a string due right now,
+        // `PEXPIREAT` deletes a collection due right now.
+        let due = |at: i64| match dump.value {
+            DumpValueRef::String(_) => at < now,
+            _ => at <= now,
+        };
+        let value = if dump.expire_at_ms.is_some_and(due) {
             None
         } else {
             match self.build_value(&dump.value, now)? {
@@ -94,7 +100,7 @@ impl Store {
                 None => Built::Nothing,
             },
             DumpValueRef::ZSet(members) if members.is_empty() => Built::Nothing,
-            DumpValueRef::ZSet(members) if in_rank_order(members) => {
+            DumpValueRef::ZSet(members) if in_rank_order(members) && distinct_members(members) => {
                 Built::Value(zset_from_sorted(members, self.zset_limits()))
             }
             DumpValueRef::ZSet(_) => Built::Commands,
@@ -110,6 +116,13 @@ pub(super) fn in_rank_order<M: AsRef<[u8]>>(members: &[(M, f64)]) -> bool {
             let ((m1, s1), (m2, s2)) = (&w[0], &w[1]);
             s1 < s2 || (s1 == s2 && m1.as_ref() < m2.as_ref())
         })
+}
+
+/// Whether no member of a sorted set's dump comes twice (rank order does
+/// not say: the same member may come back at another score).
+fn distinct_members(members: &[(&[u8], f64)]) -> bool {
+    let names: Vec<&[u8]> = members.iter().map(|(m, _)| *m).collect();
+    !has_duplicates(&names)
 }
 
 /// Whether `items` holds the same bytes twice.
