@@ -184,6 +184,57 @@ fn backlen_size(body: usize) -> usize {
     }
 }
 
+thread_local! {
+    /// The scratch buffer of [`Builder`]s, kept between builds.
+    static SCRATCH: std::cell::Cell<Vec<u8>> = const { std::cell::Cell::new(Vec::new()) };
+}
+
+/// A scratch buffer bigger than this is not kept for the next build.
+const SCRATCH_KEEP: usize = 1 << 16;
+
+/// Builds a listpack entry by entry in a scratch buffer the thread reuses,
+/// then copies it out at its exact size: each entry is encoded once and
+/// the listpack allocated once (loading a snapshot builds many small ones).
+pub(crate) struct Builder {
+    buf: Vec<u8>,
+    count: usize,
+}
+
+impl Builder {
+    /// An empty build.
+    pub(crate) fn new() -> Builder {
+        let mut buf = SCRATCH.with(std::cell::Cell::take);
+        buf.clear();
+        buf.extend_from_slice(&[0; HEADER]);
+        Builder { buf, count: 0 }
+    }
+
+    /// Appends an entry.
+    pub(crate) fn push(&mut self, bytes: &[u8]) {
+        let enc = Encoded::of(bytes);
+        let at = self.buf.len();
+        self.buf.resize(at + enc.entry_len(bytes), 0);
+        enc.write(bytes, &mut self.buf[at..]);
+        self.count += 1;
+    }
+
+    /// The listpack built.
+    pub(crate) fn finish(mut self) -> Listpack {
+        let mut lp = Listpack::new();
+        if self.count > 0 {
+            let mut buf = ThinVec::with_capacity(self.buf.len());
+            extend_bytes(&mut buf, &self.buf);
+            lp.buf = buf;
+            lp.set_len(self.count);
+        }
+        let scratch = std::mem::take(&mut self.buf);
+        if scratch.capacity() <= SCRATCH_KEEP {
+            SCRATCH.with(|s| s.set(scratch));
+        }
+        lp
+    }
+}
+
 /// Writes `body` as a backwards varint filling `out[..backlen_size(body)]`.
 fn write_backlen(body: usize, out: &mut [u8]) {
     let n = backlen_size(body);
@@ -228,37 +279,19 @@ impl Listpack {
         lp
     }
 
-    /// A listpack holding `items` in order, its buffer allocated once at
-    /// its exact size (`from_items` grows it entry by entry).
+    /// A listpack holding `items` in order, each encoded once and the
+    /// buffer allocated once at its exact size (`from_items` grows it
+    /// entry by entry). See [`Builder`].
     pub(crate) fn from_items_exact<I>(items: I) -> Listpack
     where
         I: IntoIterator,
-        I::IntoIter: Clone,
         I::Item: AsRef<[u8]>,
     {
-        let items = items.into_iter();
-        let size = items
-            .clone()
-            .map(|i| Listpack::entry_len_of(i.as_ref()))
-            .sum();
-        let mut lp = Listpack::with_capacity(size);
+        let mut builder = Builder::new();
         for item in items {
-            lp.push_back(item.as_ref());
+            builder.push(item.as_ref());
         }
-        lp
-    }
-
-    /// An empty listpack with room for `entries` bytes of entries (as
-    /// [`Listpack::entry_len_of`] counts them) without growing.
-    pub(crate) fn with_capacity(entries: usize) -> Listpack {
-        Listpack {
-            buf: ThinVec::with_capacity(HEADER.saturating_add(entries)),
-        }
-    }
-
-    /// Bytes the entry for `bytes` takes in a listpack.
-    pub(crate) fn entry_len_of(bytes: &[u8]) -> usize {
-        Encoded::of(bytes).entry_len(bytes)
+        builder.finish()
     }
 
     /// Number of entries.
@@ -609,6 +642,16 @@ mod tests {
 
     fn items(lp: &Listpack) -> Vec<Vec<u8>> {
         lp.iter().map(Elem::to_vec).collect()
+    }
+
+    #[test]
+    fn built_at_once_equals_pushed_one_by_one_and_is_exact() {
+        let big = vec![b'z'; 70_000];
+        let values: [&[u8]; 6] = [b"1", b"-4097", b"", b"hello", &big, b"9223372036854775807"];
+        let lp = Listpack::from_items_exact(values);
+        assert_eq!(lp.buf, Listpack::from_items(values).buf);
+        assert_eq!(lp.buf.capacity(), lp.buf.len());
+        assert_eq!(Listpack::from_items_exact([b"x"; 0]).heap_bytes(), 0);
     }
 
     #[test]

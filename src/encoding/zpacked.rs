@@ -7,7 +7,7 @@
 //! an integer entry; `-0` becomes `0`, as in Redis), anything else as the
 //! `%.17g` text, which reads back to the same double exactly.
 
-use crate::encoding::listpack::{Elem, Listpack};
+use crate::encoding::listpack::{self, Elem, Listpack};
 use crate::encoding::sortedset::SortedSet;
 use crate::encoding::zorder::cmp_entry;
 use crate::number::format_double;
@@ -196,16 +196,12 @@ pub(crate) fn to_sorted_set(lp: &Listpack) -> SortedSet {
 
 /// A listpack of `(member, score)` pairs already in order.
 pub(crate) fn from_sorted<M: AsRef<[u8]>>(pairs: &[(M, f64)]) -> Listpack {
-    let size = pairs
-        .iter()
-        .map(|(m, s)| Listpack::entry_len_of(m.as_ref()) + with_score(*s, Listpack::entry_len_of))
-        .sum();
-    let mut lp = Listpack::with_capacity(size);
+    let mut builder = listpack::Builder::new();
     for (m, s) in pairs {
-        lp.push_back(m.as_ref());
-        with_score(*s, |b| lp.push_back(b));
+        builder.push(m.as_ref());
+        with_score(*s, |b| builder.push(b));
     }
-    lp
+    builder.finish()
 }
 
 /// Runs `f` on the stored form of `score` ([`score_bytes`]), on the stack
