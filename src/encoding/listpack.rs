@@ -211,7 +211,18 @@ impl Builder {
 
     /// Appends an entry.
     pub(crate) fn push(&mut self, bytes: &[u8]) {
-        let enc = Encoded::of(bytes);
+        self.push_encoded(&Encoded::of(bytes), bytes);
+    }
+
+    /// Appends the entry of `n`'s decimal form (what `push` of those bytes
+    /// stores), without formatting it.
+    pub(crate) fn push_int(&mut self, n: i64) {
+        let mut head = [0u8; 9];
+        let head_len = encode_int(n, &mut head);
+        self.push_encoded(&Encoded { head, head_len }, &[]);
+    }
+
+    fn push_encoded(&mut self, enc: &Encoded, bytes: &[u8]) {
         let at = self.buf.len();
         self.buf.resize(at + enc.entry_len(bytes), 0);
         enc.write(bytes, &mut self.buf[at..]);
@@ -650,6 +661,10 @@ mod tests {
         let values: [&[u8]; 6] = [b"1", b"-4097", b"", b"hello", &big, b"9223372036854775807"];
         let lp = Listpack::from_items_exact(values);
         assert_eq!(lp.buf, Listpack::from_items(values).buf);
+        let mut b = Builder::new();
+        [0, -1, 127, 128, -4097, i64::MIN, i64::MAX].map(|n| b.push_int(n));
+        let ints = [0, -1, 127, 128, -4097, i64::MIN, i64::MAX].map(|n| n.to_string());
+        assert_eq!(b.finish().buf, Listpack::from_items(ints).buf);
         assert_eq!(lp.buf.capacity(), lp.buf.len());
         assert_eq!(Listpack::from_items_exact([b"x"; 0]).heap_bytes(), 0);
     }

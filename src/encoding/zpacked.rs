@@ -199,20 +199,16 @@ pub(crate) fn from_sorted<M: AsRef<[u8]>>(pairs: &[(M, f64)]) -> Listpack {
     let mut builder = listpack::Builder::new();
     for (m, s) in pairs {
         builder.push(m.as_ref());
-        with_score(*s, |b| builder.push(b));
+        if s.fract() == 0.0 && s.abs() <= DOUBLE2LL_MAX {
+            // As `score_bytes`, whose digits the listpack stores as this
+            // integer.
+            #[allow(clippy::cast_possible_truncation)]
+            builder.push_int(*s as i64);
+        } else {
+            builder.push(format_double(*s).as_bytes());
+        }
     }
     builder.finish()
-}
-
-/// Runs `f` on the stored form of `score` ([`score_bytes`]), on the stack
-/// for an integral score.
-fn with_score<R>(score: f64, f: impl FnOnce(&[u8]) -> R) -> R {
-    if score.fract() == 0.0 && score.abs() <= DOUBLE2LL_MAX {
-        #[allow(clippy::cast_possible_truncation)]
-        let n = score as i64;
-        return f(itoa::Buffer::new().format(n).as_bytes());
-    }
-    f(format_double(score).as_bytes())
 }
 
 #[cfg(test)]

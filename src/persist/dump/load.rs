@@ -125,8 +125,27 @@ fn distinct_members(members: &[(&[u8], f64)]) -> bool {
     !has_duplicates(&names)
 }
 
-/// Whether `items` holds the same bytes twice.
+/// Whether `items` holds the same bytes twice. Their hashes are compared
+/// first (sorting `u64`s is quicker than sorting strings); only equal
+/// hashes, rare without a real duplicate, cost a comparison of the bytes.
 fn has_duplicates(items: &[&[u8]]) -> bool {
+    const ON_STACK: usize = 64;
+    let hasher = ahash::RandomState::with_seeds(1, 2, 3, 4);
+    let mut stack = [0u64; ON_STACK];
+    let mut heap = Vec::new();
+    let hashes = if items.len() <= ON_STACK {
+        &mut stack[..items.len()]
+    } else {
+        heap.resize(items.len(), 0);
+        &mut heap[..]
+    };
+    for (h, item) in hashes.iter_mut().zip(items) {
+        *h = hasher.hash_one(item);
+    }
+    hashes.sort_unstable();
+    if hashes.windows(2).all(|w| w[0] != w[1]) {
+        return false;
+    }
     let mut sorted = items.to_vec();
     sorted.sort_unstable();
     sorted.windows(2).any(|w| w[0] == w[1])
