@@ -59,6 +59,22 @@ impl IntSet {
     }
 
     /// Bytes per member.
+    /// A set of `values`, which are sorted ascending without duplicates,
+    /// in the width its widest member needs (what inserting them one by
+    /// one gives).
+    pub(crate) fn from_sorted(values: &[i64]) -> IntSet {
+        if values.is_empty() {
+            return IntSet::new();
+        }
+        let w = values.iter().map(|&v| width_of(v)).max().unwrap_or(2);
+        let mut buf: ThinVec<u8> = ThinVec::with_capacity(HEADER + values.len() * w);
+        buf.push(u8::try_from(w).unwrap_or(8));
+        for &v in values {
+            buf.extend_from_slice(&v.to_le_bytes()[..w]);
+        }
+        IntSet { buf }
+    }
+
     fn width(&self) -> usize {
         self.buf.first().map_or(2, |&w| usize::from(w))
     }

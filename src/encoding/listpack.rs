@@ -29,6 +29,9 @@ use thin_vec::ThinVec;
 
 use crate::number::parse_i64;
 
+mod builder;
+pub(crate) use builder::Builder;
+
 /// Size of the entry count at the start of the buffer.
 const HEADER: usize = 4;
 
@@ -226,6 +229,21 @@ impl Listpack {
             lp.push_back(item.as_ref());
         }
         lp
+    }
+
+    /// A listpack holding `items` in order, each encoded once and the
+    /// buffer allocated once at its exact size (`from_items` grows it
+    /// entry by entry). See [`Builder`].
+    pub(crate) fn from_items_exact<I>(items: I) -> Listpack
+    where
+        I: IntoIterator,
+        I::Item: AsRef<[u8]>,
+    {
+        let mut builder = Builder::new();
+        for item in items {
+            builder.push(item.as_ref());
+        }
+        builder.finish()
     }
 
     /// Number of entries.

@@ -7,7 +7,7 @@
 //! an integer entry; `-0` becomes `0`, as in Redis), anything else as the
 //! `%.17g` text, which reads back to the same double exactly.
 
-use crate::encoding::listpack::{Elem, Listpack};
+use crate::encoding::listpack::{self, Elem, Listpack};
 use crate::encoding::sortedset::SortedSet;
 use crate::encoding::zorder::cmp_entry;
 use crate::number::format_double;
@@ -195,13 +195,20 @@ pub(crate) fn to_sorted_set(lp: &Listpack) -> SortedSet {
 }
 
 /// A listpack of `(member, score)` pairs already in order.
-pub(crate) fn from_sorted(pairs: &[(Vec<u8>, f64)]) -> Listpack {
-    let mut lp = Listpack::new();
+pub(crate) fn from_sorted<M: AsRef<[u8]>>(pairs: &[(M, f64)]) -> Listpack {
+    let mut builder = listpack::Builder::new();
     for (m, s) in pairs {
-        lp.push_back(m);
-        lp.push_back(&score_bytes(*s));
+        builder.push(m.as_ref());
+        if s.fract() == 0.0 && s.abs() <= DOUBLE2LL_MAX {
+            // As `score_bytes`, whose digits the listpack stores as this
+            // integer.
+            #[allow(clippy::cast_possible_truncation)]
+            builder.push_int(*s as i64);
+        } else {
+            builder.push(format_double(*s).as_bytes());
+        }
     }
-    lp
+    builder.finish()
 }
 
 #[cfg(test)]

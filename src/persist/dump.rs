@@ -7,11 +7,14 @@
 use serde::{Deserialize, Serialize};
 
 use crate::encoding::listpack::Elem;
+use crate::keyspace::Shard;
 use crate::keyspace::table::Bucket;
-use crate::keyspace::{Shard, Ttl};
-use crate::types::zset::zset_from_sorted;
-use crate::value::{HashRef, ListRef, Value, ValueRef};
+use crate::value::{HashRef, ListRef, ValueRef};
 use crate::{Result, SetOptions, Store};
+
+mod load;
+#[cfg(test)]
+mod tests;
 
 /// One key with its value and deadline, independent of how it is encoded
 /// in memory.
@@ -60,6 +63,76 @@ pub struct HashField {
     pub value: Vec<u8>,
     /// The field's deadline in Unix milliseconds, if it has one.
     pub expire_at_ms: Option<i64>,
+}
+
+/// A [`KeyDump`] borrowing its bytes from a checkpoint's buffer: how
+/// snapshot loading decodes records (no allocation per string). Its wire
+/// form is [`KeyDump`]'s: bincode writes a `Vec<u8>` and a `&[u8]` alike
+/// (a length, then the bytes).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct KeyDumpRef<'a> {
+    /// The key.
+    pub(crate) key: &'a [u8],
+    /// The key's deadline in Unix milliseconds, if it has one.
+    pub(crate) expire_at_ms: Option<i64>,
+    /// The value.
+    #[serde(borrow)]
+    pub(crate) value: DumpValueRef<'a>,
+}
+
+/// [`DumpValue`], borrowed; the variants in the same order (bincode
+/// writes their index).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) enum DumpValueRef<'a> {
+    /// A string.
+    String(&'a [u8]),
+    /// A list, head first.
+    List(#[serde(borrow)] Vec<&'a [u8]>),
+    /// A set's members.
+    Set(#[serde(borrow)] Vec<&'a [u8]>),
+    /// A hash's fields.
+    Hash(#[serde(borrow)] Vec<HashFieldRef<'a>>),
+    /// A sorted set's members and scores, in rank order.
+    ZSet(#[serde(borrow)] Vec<(&'a [u8], f64)>),
+}
+
+/// [`HashField`], borrowed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct HashFieldRef<'a> {
+    /// The field name.
+    pub(crate) field: &'a [u8],
+    /// Its value.
+    pub(crate) value: &'a [u8],
+    /// The field's deadline in Unix milliseconds, if it has one.
+    pub(crate) expire_at_ms: Option<i64>,
+}
+
+impl KeyDumpRef<'_> {
+    /// An owned copy.
+    pub(crate) fn to_owned_dump(&self) -> KeyDump {
+        let owned = |v: &Vec<&[u8]>| v.iter().map(|b| b.to_vec()).collect();
+        KeyDump {
+            key: self.key.to_vec(),
+            expire_at_ms: self.expire_at_ms,
+            value: match &self.value {
+                DumpValueRef::String(b) => DumpValue::String(b.to_vec()),
+                DumpValueRef::List(v) => DumpValue::List(owned(v)),
+                DumpValueRef::Set(v) => DumpValue::Set(owned(v)),
+                DumpValueRef::Hash(v) => DumpValue::Hash(
+                    v.iter()
+                        .map(|f| HashField {
+                            field: f.field.to_vec(),
+                            value: f.value.to_vec(),
+                            expire_at_ms: f.expire_at_ms,
+                        })
+                        .collect(),
+                ),
+                DumpValueRef::ZSet(v) => {
+                    DumpValue::ZSet(v.iter().map(|(m, s)| (m.to_vec(), *s)).collect())
+                }
+            },
+        }
+    }
 }
 
 impl DumpValue {
@@ -136,7 +209,8 @@ impl Store {
     /// Stores `dump` under its key, replacing what was there, with the
     /// encodings this store's thresholds pick. A key whose deadline is past
     /// is not stored (an existing one is deleted), and neither are hash
-    /// fields whose deadline is past; an empty collection is no key at all.
+    /// fields whose deadline is past; an empty collection (a hash whose
+    /// fields all expired included) is no key at all.
     /// This is how checkpoints are loaded; on a running store it is a write
     /// like any other, propagated as the commands that rebuild the key.
     ///
@@ -165,7 +239,10 @@ impl Store {
             value,
         } = dump;
         let now = self.ctx().now();
-        if expire_at_ms.is_some_and(|at| at < now) || value.is_empty() {
+        let live = |f: &&HashField| f.expire_at_ms.is_none_or(|at| at >= now);
+        let no_live_field =
+            matches!(&value, DumpValue::Hash(fields) if !fields.iter().any(|f| live(&f)));
+        if expire_at_ms.is_some_and(|at| at < now) || value.is_empty() || no_live_field {
             self.del([&key])?;
             return Ok(());
         }
@@ -191,7 +268,6 @@ impl Store {
                     tx.zadd(&key, members.into_iter().map(|(m, score)| (score, m)))?;
                 }
                 DumpValue::Hash(fields) => {
-                    let live = |f: &&HashField| f.expire_at_ms.is_none_or(|at| at >= now);
                     tx.hset(
                         &key,
                         fields.iter().filter(live).map(|f| (&f.field, &f.value)),
@@ -211,66 +287,6 @@ impl Store {
             Ok(())
         })
     }
-}
-
-impl Store {
-    /// Loads one key of a checkpoint into a store being opened: strings
-    /// and sorted sets go straight into their shard (nobody else can see
-    /// the store yet, and nothing listens for writes; a big sorted set is
-    /// built as a skiplist at once, keeping a `-0` score as Redis's RDB load
-    /// does), everything else through [`Store::restore_dump`].
-    pub(crate) fn load_dump(&self, dump: KeyDump) -> Result<()> {
-        if self.ctx().propagating() {
-            return self.restore_dump(dump);
-        }
-        let KeyDump {
-            key,
-            expire_at_ms,
-            value,
-        } = dump;
-        let value = match value {
-            DumpValue::String(bytes) => {
-                if bytes.len() > self.inner.settings.max_string_len() {
-                    return Err(crate::Error::StringTooLong);
-                }
-                Value::from_bytes(&bytes)
-            }
-            DumpValue::ZSet(members) if !members.is_empty() && in_rank_order(&members) => {
-                zset_from_sorted(&members, self.zset_limits())
-            }
-            value => {
-                return self.restore_dump(KeyDump {
-                    key,
-                    expire_at_ms,
-                    value,
-                });
-            }
-        };
-        let keyspace = &self.inner.keyspace;
-        let ctx = self.ctx();
-        if expire_at_ms.is_some_and(|at| at < ctx.now()) {
-            return Ok(());
-        }
-        let loc = keyspace.locate(&key);
-        let mut shard = keyspace.write(loc.shard);
-        let index = shard.find_live(&key, loc.hash, &ctx);
-        let ttl = match expire_at_ms {
-            Some(at) => Ttl::Set(at),
-            None => Ttl::Clear,
-        };
-        shard.put(&key, loc.hash, index, value, 0, ttl);
-        Ok(())
-    }
-}
-
-/// Whether sorted-set members are strictly in rank order (by score, then
-/// member), as a sorted set's dump lists them; NaN scores never are.
-fn in_rank_order(members: &[(Vec<u8>, f64)]) -> bool {
-    members.iter().all(|(_, s)| !s.is_nan())
-        && members.windows(2).all(|w| {
-            let ((m1, s1), (m2, s2)) = (&w[0], &w[1]);
-            s1 < s2 || (s1 == s2 && m1 < m2)
-        })
 }
 
 impl DumpValue {

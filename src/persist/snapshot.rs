@@ -23,6 +23,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use parking_lot::Mutex;
 
 use crate::clock::Clock;
+use crate::persist::dump::KeyDumpRef;
 use crate::persist::fs::{Fs, FsFile, temp_path};
 use crate::persist::{KeyDump, Persistence, SnapshotOptions};
 use crate::{Error, Result, Store};
@@ -204,12 +205,13 @@ impl Snapshot {
     /// or undecodable record: [`crate::Error::Persistence`] naming the file
     /// and byte offset. An error of `visit` stops reading and is returned.
     pub(crate) fn read(&self, visit: &mut dyn FnMut(KeyDump) -> Result<()>) -> Result<bool> {
-        self.read_sized(&mut |_| {}, visit)
+        self.read_sized(&mut |_| {}, &mut |dump| visit(dump.to_owned_dump()))
     }
 
     /// [`Snapshot::read`], telling `keys` how many keys the file holds
     /// once it is verified and before the first key is visited (Redis's
-    /// `RESIZEDB` hint: a loader can size its tables once).
+    /// `RESIZEDB` hint: a loader can size its tables once). The keys
+    /// borrow from the file's bytes, read at once.
     ///
     /// # Errors
     ///
@@ -217,7 +219,7 @@ impl Snapshot {
     pub(crate) fn read_sized(
         &self,
         keys: &mut dyn FnMut(u64),
-        visit: &mut dyn FnMut(KeyDump) -> Result<()>,
+        visit: &mut dyn FnMut(KeyDumpRef<'_>) -> Result<()>,
     ) -> Result<bool> {
         let Some(len) = self
             .fs

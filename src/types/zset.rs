@@ -266,14 +266,15 @@ pub(crate) fn new_zset(limits: ZLimits, first_len: usize) -> Value {
 
 /// A sorted-set value holding `pairs` (sorted by score, then member, no
 /// duplicates), packed when it fits the limits.
-pub(crate) fn zset_from_sorted(pairs: &[(Vec<u8>, f64)], limits: ZLimits) -> Value {
-    let fits = pairs.len() <= limits.entries && pairs.iter().all(|(m, _)| m.len() <= limits.value);
+pub(crate) fn zset_from_sorted<M: AsRef<[u8]>>(pairs: &[(M, f64)], limits: ZLimits) -> Value {
+    let fits = pairs.len() <= limits.entries
+        && pairs.iter().all(|(m, _)| m.as_ref().len() <= limits.value);
     if fits {
         Value::ZSetPacked(zpacked::from_sorted(pairs))
     } else {
         let mut z = SortedSet::new();
         for (m, s) in pairs {
-            z.insert_new(m, *s);
+            z.insert_new(m.as_ref(), *s);
         }
         Value::ZSet(Box::new(z))
     }

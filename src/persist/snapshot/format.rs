@@ -15,6 +15,7 @@ use bincode::enc::write::Writer;
 use bincode::error::EncodeError;
 
 use crate::persist::KeyDump;
+use crate::persist::dump::KeyDumpRef;
 
 /// The file's first eight bytes.
 pub(crate) const MAGIC: [u8; 8] = *b"KVSNAP\0\0";
@@ -240,12 +241,12 @@ fn verify(bytes: &[u8]) -> Result<(Header, usize), FormatError> {
 /// Verifies `bytes` as a whole snapshot file, shows its header to
 /// `verified` (the key count is known before the first key: a loader can
 /// size its tables), then decodes the records in order, handing each to
-/// `visit`. `visit`'s error stops decoding and is returned as
+/// `visit` (borrowing from `bytes`). `visit`'s error stops decoding and is returned as
 /// `Err(Ok(e))`; a format error is `Err(Err(format))`.
 pub(crate) fn decode<E>(
     bytes: &[u8],
     verified: &mut dyn FnMut(&Header),
-    visit: &mut dyn FnMut(KeyDump) -> Result<(), E>,
+    visit: &mut dyn FnMut(KeyDumpRef<'_>) -> Result<(), E>,
 ) -> Result<Header, Result<E, FormatError>> {
     let (header, mut at) = verify(bytes).map_err(Err)?;
     verified(&header);
@@ -254,7 +255,8 @@ pub(crate) fn decode<E>(
     loop {
         match bytes.get(at) {
             Some(&TAG_KEY) if at < end_at => {
-                let (dump, used) = bincode::serde::decode_from_slice::<KeyDump, _>(
+                // Borrowed: every string stays in `bytes`.
+                let (dump, used) = bincode::serde::borrow_decode_from_slice::<KeyDumpRef<'_>, _>(
                     &bytes[at + 1..end_at],
                     config(),
                 )
