@@ -308,7 +308,7 @@ impl Snapshot {
 
 impl Persistence for Snapshot {
     fn load(&self, store: &Store) -> Result<()> {
-        self.read(&mut |dump| store.restore_dump(dump)).map(|_| ())
+        crate::persist::engine::load_snapshot(store, self).map(|_| ())
     }
 
     fn record(&self, _argv: &[&[u8]]) -> u64 {
