@@ -204,6 +204,7 @@ impl Snapshot {
     /// A bad magic, an unknown version, a checksum mismatch or a truncated
     /// or undecodable record: [`crate::Error::Persistence`] naming the file
     /// and byte offset. An error of `visit` stops reading and is returned.
+    #[cfg(test)]
     pub(crate) fn read(&self, visit: &mut dyn FnMut(KeyDump) -> Result<()>) -> Result<bool> {
         self.read_sized(&mut |_| {}, &mut |dump| visit(dump.to_owned_dump()))
     }
