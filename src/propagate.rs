@@ -70,6 +70,12 @@ pub(crate) struct Propagator {
     /// Fast check on the write path: no observers, no argv is built.
     active: AtomicBool,
     next_id: AtomicU64,
+    /// The persistences' recorders, fixed once the store is open: read
+    /// without a lock, since every write of every thread reads them (a
+    /// read lock is a shared counter every core would fight over).
+    fixed: std::sync::OnceLock<Vec<Arc<dyn WriteObserver>>>,
+    /// Whether `observers` has any (the user's, added and removed at will).
+    dynamic: AtomicBool,
     observers: RwLock<Vec<(ObserverId, Arc<dyn WriteObserver>)>>,
 }
 
@@ -92,8 +98,30 @@ impl Propagator {
     }
 
     fn emit_now(&self, argv: &[&[u8]]) {
-        for (_, observer) in self.observers.read().iter() {
-            observer.on_write(argv);
+        self.each(|observer| observer.on_write(argv));
+    }
+
+    /// Runs `f` on every observer: the fixed ones, then the user's.
+    fn each(&self, mut f: impl FnMut(&dyn WriteObserver)) {
+        if let Some(fixed) = self.fixed.get() {
+            for observer in fixed {
+                f(observer.as_ref());
+            }
+        }
+        if self.dynamic.load(Ordering::Acquire) {
+            for (_, observer) in self.observers.read().iter() {
+                f(observer.as_ref());
+            }
+        }
+    }
+
+    /// Installs the persistences' recorders (once, when the store opens).
+    pub(crate) fn set_fixed(&self, observers: Vec<Arc<dyn WriteObserver>>) {
+        if observers.is_empty() {
+            return;
+        }
+        if self.fixed.set(observers).is_ok() {
+            self.active.store(true, Ordering::Release);
         }
     }
 
@@ -108,15 +136,14 @@ impl Propagator {
             self.emit_now(&argv);
             return;
         }
-        for (_, observer) in self.observers.read().iter() {
-            observer.on_transaction(commands);
-        }
+        self.each(|observer| observer.on_transaction(commands));
     }
 
     pub(crate) fn add(&self, observer: Arc<dyn WriteObserver>) -> ObserverId {
         let id = ObserverId(self.next_id.fetch_add(1, Ordering::Relaxed));
         let mut list = self.observers.write();
         list.push((id, observer));
+        self.dynamic.store(true, Ordering::Release);
         self.active.store(true, Ordering::Release);
         id
     }
@@ -125,7 +152,11 @@ impl Propagator {
         let mut list = self.observers.write();
         let before = list.len();
         list.retain(|(i, _)| *i != id);
-        self.active.store(!list.is_empty(), Ordering::Release);
+        self.dynamic.store(!list.is_empty(), Ordering::Release);
+        self.active.store(
+            !list.is_empty() || self.fixed.get().is_some(),
+            Ordering::Release,
+        );
         list.len() != before
     }
 }

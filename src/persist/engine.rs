@@ -316,9 +316,13 @@ pub(crate) fn load_and_attach(store: &Store) -> Result<()> {
         log.start();
     }
     *persist.report.lock() = report;
-    for p in &persist.all {
-        inner.propagator.add(Arc::new(Recorder(Arc::clone(p))));
-    }
+    inner.propagator.set_fixed(
+        persist
+            .all
+            .iter()
+            .map(|p| Arc::new(Recorder(Arc::clone(p))) as Arc<dyn WriteObserver>)
+            .collect(),
+    );
     Ok(())
 }
 

@@ -124,6 +124,32 @@ pub(crate) fn strerror(e: &io::Error) -> String {
     }
 }
 
+thread_local! {
+    /// Where a writer encodes its record before taking the buffer's lock.
+    static ENCODED: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Encodes with `encode` into this thread's scratch buffer, then hands the
+/// bytes to `append`.
+fn with_encoded(encode: impl FnOnce(&mut Vec<u8>), append: impl FnOnce(&[u8]) -> u64) -> u64 {
+    ENCODED.with(|scratch| {
+        let Ok(mut scratch) = scratch.try_borrow_mut() else {
+            // Re-entered (cannot happen: recording never records): encode
+            // into a fresh buffer rather than fail.
+            let mut out = Vec::new();
+            encode(&mut out);
+            return append(&out);
+        };
+        scratch.clear();
+        encode(&mut scratch);
+        let lsn = append(&scratch);
+        if scratch.capacity() > 1 << 16 {
+            *scratch = Vec::new();
+        }
+        lsn
+    })
+}
+
 /// Reads `path` whole: its length and CRC-32 state.
 pub(crate) fn hash_file(fs: &dyn Fs, path: &Path) -> io::Result<(u64, Hasher)> {
     let mut reader = fs.open_read(path)?;
@@ -146,10 +172,7 @@ pub(crate) fn hash_file(fs: &dyn Fs, path: &Path) -> io::Result<(u64, Hasher)> {
 impl Shared {
     /// Appends `argv` to the buffer; the log position after it.
     pub(super) fn record(&self, argv: &[&[u8]]) -> u64 {
-        let mut p = self.pending.lock();
-        let before = p.bytes.len();
-        encode_command(argv, &mut p.bytes);
-        self.after_append(p, before)
+        with_encoded(|out| encode_command(argv, out), |bytes| self.append(bytes))
     }
 
     /// `MULTI`, the commands, `EXEC`, appended as one piece.
@@ -157,13 +180,26 @@ impl Shared {
         if commands.is_empty() {
             return 0;
         }
+        with_encoded(
+            |out| {
+                encode_command(&[b"MULTI"], out);
+                for command in commands {
+                    encode_command(command, out);
+                }
+                encode_command(&[b"EXEC"], out);
+            },
+            |bytes| self.append(bytes),
+        )
+    }
+
+    /// Appends encoded records under the buffer's lock, which is held only
+    /// for the copy: every writer of every shard takes it, and on a
+    /// machine with fewer cores than writers a holder that gets preempted
+    /// stalls them all, so the less it does the better.
+    fn append(&self, bytes: &[u8]) -> u64 {
         let mut p = self.pending.lock();
         let before = p.bytes.len();
-        encode_command(&[b"MULTI"], &mut p.bytes);
-        for command in commands {
-            encode_command(command, &mut p.bytes);
-        }
-        encode_command(&[b"EXEC"], &mut p.bytes);
+        p.bytes.extend_from_slice(bytes);
         self.after_append(p, before)
     }
 
