@@ -235,7 +235,11 @@ impl Store {
             config,
         });
         let stop = Arc::new(StopSignal::default());
-        let thread = spawn_background(Arc::clone(&inner), Arc::clone(&stop));
+        // The thread expires keys and runs the once-a-second persistence
+        // checks (save points, log rewrites): a store with neither has none.
+        let thread = (inner.config.active_expire || !inner.persist.all.is_empty())
+            .then(|| spawn_background(Arc::clone(&inner), Arc::clone(&stop)))
+            .flatten();
         Store {
             _lifetime: Arc::new(Lifetime {
                 stop,

@@ -26,6 +26,7 @@ mod load;
 mod manifest;
 mod parse;
 mod rewrite;
+mod stripes;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]
@@ -104,7 +105,11 @@ pub(crate) struct Shared {
     dir: PathBuf,
     options: AppendLogOptions,
     clock: Arc<dyn Clock>,
-    /// Recorded bytes not yet taken by a writer.
+    /// Records as writers leave them (see [`stripes`]).
+    stripes: stripes::Stripes,
+    /// Records arrived since the flusher last gathered.
+    dirty: AtomicBool,
+    /// Gathered bytes not yet taken by a writer.
     pending: Mutex<Pending>,
     /// Wakes the flusher.
     wake: Condvar,
@@ -112,7 +117,7 @@ pub(crate) struct Shared {
     io: Mutex<Io>,
     /// The manifest as last published (`None` before the first).
     manifest: Mutex<Option<Manifest>>,
-    /// Every recorded byte before this log position is durable.
+    /// Every record up to this sequence number is durable.
     durable: AtomicU64,
     /// Whether a committer is writing and fsyncing for the others
     /// (`always`), and the wake-up when it is done.
@@ -195,6 +200,8 @@ impl AppendLog {
             dir,
             options,
             clock,
+            stripes: stripes::Stripes::new(),
+            dirty: AtomicBool::new(false),
             pending: Mutex::new(pending),
             wake: Condvar::new(),
             io: Mutex::new(Io::default()),

@@ -31,7 +31,8 @@ const LIMIT_MAX_MINUTES: i64 = 60;
 struct Plan {
     /// The incremental file records go to from the begin on.
     new_seq: u64,
-    /// Log position at the begin: every record before it is in the base.
+    /// The last record before the begin: every record up to it is in the
+    /// base.
     switch_lsn: u64,
     began: Instant,
 }
@@ -157,11 +158,13 @@ impl Shared {
     pub(super) fn begin_checkpoint(&self) -> Result<()> {
         let mut rewrite = self.rewrite.lock();
         let mut pending = self.pending.lock();
+        // Every shard is locked: no record is half made, all are gathered.
+        self.gather(&mut pending);
         let force = self.poisoned(pending.current_seq);
         let new_seq = pending.switch(force);
         rewrite.plan = Some(Plan {
             new_seq,
-            switch_lsn: pending.lsn,
+            switch_lsn: pending.gathered,
             began: Instant::now(),
         });
         drop(pending);

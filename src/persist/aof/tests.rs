@@ -223,6 +223,7 @@ fn log_with_records(
 ) -> (Vec<(u64, Vec<Argv>)>, PathBuf) {
     let log = fresh(fs, dir, options());
     let mut ends = Vec::new();
+    let mut end = 0u64;
     let small = |i: usize| {
         vec![
             b"SET".to_vec(),
@@ -236,12 +237,21 @@ fn log_with_records(
         } else {
             vec![small(i)]
         };
-        let ticket = if group.len() > 1 {
-            log.record_transaction(&group)
+        // Tickets are record numbers: the byte offsets are counted here.
+        let mut bytes = Vec::new();
+        if group.len() > 1 {
+            log.record_transaction(&group);
+            crate::resp::encode_command(&[b"MULTI"], &mut bytes);
+            for argv in &group {
+                crate::resp::encode_command(argv, &mut bytes);
+            }
+            crate::resp::encode_command(&[b"EXEC"], &mut bytes);
         } else {
-            log.record(&refs(&group[0]))
-        };
-        ends.push((ticket, group));
+            log.record(&refs(&group[0]));
+            crate::resp::encode_command(&group[0], &mut bytes);
+        }
+        end += bytes.len() as u64;
+        ends.push((end, group));
     }
     log.sync().expect("sync");
     let manifest = read_manifest(dir);

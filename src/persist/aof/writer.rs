@@ -16,8 +16,6 @@ use crate::persist::fs::{Fs, FsFile, write_atomically};
 use crate::resp::encode_command;
 use crate::{Error, Result};
 
-/// Pending bytes past which the flusher writes at once.
-const BIG: usize = 1 << 20;
 /// How long the flusher lets records accumulate before writing them.
 const BATCH_WINDOW: Duration = Duration::from_millis(2);
 /// `everysec`'s interval.
@@ -36,8 +34,11 @@ pub(crate) struct Pending {
     /// Bytes for earlier files (recorded before a checkpoint's switch) not
     /// yet taken, oldest first.
     earlier: Vec<(u64, Vec<u8>)>,
-    /// Log position: bytes recorded since open.
+    /// Log position: bytes gathered since open.
     pub(super) lsn: u64,
+    /// The last record (sequence number) gathered into `bytes`: every
+    /// record up to it is here or already written.
+    pub(super) gathered: u64,
 }
 
 impl Pending {
@@ -124,32 +125,6 @@ pub(crate) fn strerror(e: &io::Error) -> String {
     }
 }
 
-thread_local! {
-    /// Where a writer encodes its record before taking the buffer's lock.
-    static ENCODED: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
-}
-
-/// Encodes with `encode` into this thread's scratch buffer, then hands the
-/// bytes to `append`.
-fn with_encoded(encode: impl FnOnce(&mut Vec<u8>), append: impl FnOnce(&[u8]) -> u64) -> u64 {
-    ENCODED.with(|scratch| {
-        let Ok(mut scratch) = scratch.try_borrow_mut() else {
-            // Re-entered (cannot happen: recording never records): encode
-            // into a fresh buffer rather than fail.
-            let mut out = Vec::new();
-            encode(&mut out);
-            return append(&out);
-        };
-        scratch.clear();
-        encode(&mut scratch);
-        let lsn = append(&scratch);
-        if scratch.capacity() > 1 << 16 {
-            *scratch = Vec::new();
-        }
-        lsn
-    })
-}
-
 /// Reads `path` whole: its length and CRC-32 state.
 pub(crate) fn hash_file(fs: &dyn Fs, path: &Path) -> io::Result<(u64, Hasher)> {
     let mut reader = fs.open_read(path)?;
@@ -170,51 +145,50 @@ pub(crate) fn hash_file(fs: &dyn Fs, path: &Path) -> io::Result<(u64, Hasher)> {
 }
 
 impl Shared {
-    /// Appends `argv` to the buffer; the log position after it.
+    /// Records `argv`; its sequence number is the ticket.
     pub(super) fn record(&self, argv: &[&[u8]]) -> u64 {
-        with_encoded(|out| encode_command(argv, out), |bytes| self.append(bytes))
+        let seq = self.stripes.push(|out| encode_command(argv, out));
+        self.note_recorded();
+        seq
     }
 
-    /// `MULTI`, the commands, `EXEC`, appended as one piece.
+    /// `MULTI`, the commands, `EXEC`, recorded as one piece.
     pub(super) fn record_transaction(&self, commands: &[Vec<Vec<u8>>]) -> u64 {
         if commands.is_empty() {
             return 0;
         }
-        with_encoded(
-            |out| {
-                encode_command(&[b"MULTI"], out);
-                for command in commands {
-                    encode_command(command, out);
-                }
-                encode_command(&[b"EXEC"], out);
-            },
-            |bytes| self.append(bytes),
-        )
+        let seq = self.stripes.push(|out| {
+            encode_command(&[b"MULTI"], out);
+            for command in commands {
+                encode_command(command, out);
+            }
+            encode_command(&[b"EXEC"], out);
+        });
+        self.note_recorded();
+        seq
     }
 
-    /// Appends encoded records under the buffer's lock, which is held only
-    /// for the copy: every writer of every shard takes it, and on a
-    /// machine with fewer cores than writers a holder that gets preempted
-    /// stalls them all, so the less it does the better.
-    fn append(&self, bytes: &[u8]) -> u64 {
-        let mut p = self.pending.lock();
-        let before = p.bytes.len();
-        p.bytes.extend_from_slice(bytes);
-        self.after_append(p, before)
-    }
-
-    fn after_append(&self, mut p: parking_lot::MutexGuard<'_, Pending>, before: usize) -> u64 {
-        let after = p.bytes.len();
-        p.lsn += (after - before) as u64;
-        p.current_clean = false;
-        let lsn = p.lsn;
-        drop(p);
-        let wake = (before == 0 && self.options.fsync != AppendFsync::Always)
-            || (before < BIG && after >= BIG);
-        if wake {
-            self.wake.notify_one();
+    /// Wakes an idle flusher on the first record after it went idle (the
+    /// flag is read far more often than written: no cache line moves).
+    fn note_recorded(&self) {
+        if !self.dirty.load(Ordering::SeqCst) {
+            self.dirty.store(true, Ordering::SeqCst);
+            if self.options.fsync != AppendFsync::Always {
+                self.wake.notify_one();
+            }
         }
-        lsn
+    }
+
+    /// Moves the records waiting in the stripes into `p`, in log order.
+    pub(super) fn gather(&self, p: &mut Pending) {
+        self.dirty.store(false, Ordering::SeqCst);
+        let before = p.bytes.len();
+        p.gathered = self.stripes.gather(p.gathered, &mut p.bytes);
+        let added = p.bytes.len() - before;
+        if added > 0 {
+            p.lsn += added as u64;
+            p.current_clean = false;
+        }
     }
 
     /// The error writes get while FAILED.
@@ -317,10 +291,11 @@ impl Shared {
     pub(super) fn flush(&self, io: &mut Io, sync: bool, materialize: bool) {
         let (earlier, bytes, seq, end) = {
             let mut p = self.pending.lock();
+            self.gather(&mut p);
             let earlier = std::mem::take(&mut p.earlier);
             let spare = std::mem::take(&mut io.spare);
             let bytes = std::mem::replace(&mut p.bytes, spare);
-            (earlier, bytes, p.current_seq, p.lsn)
+            (earlier, bytes, p.current_seq, p.gathered)
         };
         for (s, b) in &earlier {
             self.write_segment(io, *s, b, true);
@@ -489,16 +464,13 @@ impl Shared {
         loop {
             {
                 let mut p = self.pending.lock();
-                if p.is_empty() && !self.stop.load(Ordering::SeqCst) {
+                let idle = |p: &Pending| p.is_empty() && !self.stripes.has_records(p.gathered);
+                if idle(&p) && !self.stop.load(Ordering::SeqCst) {
                     let wait = FSYNC_INTERVAL.saturating_sub(last_sync.elapsed());
                     let wait = if wait.is_zero() { FSYNC_INTERVAL } else { wait };
                     self.wake.wait_for(&mut p, wait);
                 }
-                if !p.is_empty()
-                    && p.len() < BIG
-                    && policy != AppendFsync::Always
-                    && !self.stop.load(Ordering::SeqCst)
-                {
+                if !idle(&p) && policy != AppendFsync::Always && !self.stop.load(Ordering::SeqCst) {
                     self.wake.wait_for(&mut p, BATCH_WINDOW);
                 }
             }
