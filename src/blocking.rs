@@ -186,6 +186,7 @@ pub(crate) struct CancelToken {
 
 impl CancelToken {
     /// Calls the blocking command off.
+    #[cfg_attr(not(feature = "server"), allow(dead_code))]
     pub(crate) fn cancel(&self) {
         self.cancelled.store(true, Ordering::SeqCst);
         let waiter = self.waiter.lock().clone();
@@ -203,6 +204,7 @@ impl CancelToken {
 }
 
 /// Runs `f` (a blocking command) so that `token` can cancel its wait.
+#[cfg_attr(not(feature = "server"), allow(dead_code))]
 pub(crate) fn with_cancel<R>(token: &Arc<CancelToken>, f: impl FnOnce() -> R) -> R {
     let before = CANCEL.replace(Some(Arc::clone(token)));
     let result = f();

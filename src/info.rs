@@ -333,6 +333,7 @@ impl Store {
     }
 
     /// The RESP server accepted a connection.
+    #[cfg_attr(not(feature = "server"), allow(dead_code))]
     pub(crate) fn client_connected(&self) {
         let stats = &self.inner.stats;
         stats.connected_clients.fetch_add(1, Ordering::Relaxed);
@@ -342,12 +343,14 @@ impl Store {
     }
 
     /// A connection the server accepted was closed.
+    #[cfg_attr(not(feature = "server"), allow(dead_code))]
     pub(crate) fn client_disconnected(&self) {
         let clients = &self.inner.stats.connected_clients;
         let _ = clients.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| n.checked_sub(1));
     }
 
     /// The RESP server refused a connection (over `maxclients`).
+    #[cfg_attr(not(feature = "server"), allow(dead_code))]
     pub(crate) fn connection_rejected(&self) {
         let stats = &self.inner.stats;
         stats.rejected_connections.fetch_add(1, Ordering::Relaxed);

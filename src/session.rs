@@ -138,6 +138,7 @@ impl Session {
 
     /// As [`Session::execute`], but a blocking command that would wait
     /// returns [`Next::Block`] instead.
+    #[cfg_attr(not(feature = "server"), allow(dead_code))]
     pub(crate) fn execute_nonblocking(&mut self, argv: &[&[u8]]) -> Next {
         self.run(argv, false)
     }

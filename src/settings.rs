@@ -648,6 +648,7 @@ fn same_value(check: Check, current: &str, value: &[u8]) -> std::result::Result<
 /// stores it (an overflowing value wraps, as in C, and then fails the
 /// range check). `None`: "argument must be a memory value".
 /// A memory value (`64mb`) as bytes, for option parsers.
+#[cfg(feature = "server")]
 pub(crate) fn parse_memory(value: &[u8]) -> Option<u64> {
     mem_to_i64(value).and_then(|v| u64::try_from(v).ok())
 }

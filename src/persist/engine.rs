@@ -130,8 +130,10 @@ thread_local! {
 /// for their fsync, and whoever sends their replies commits first. Used by
 /// the RESP server so that one fsync covers every request of a round, as
 /// Redis fsyncs once per event-loop iteration under `appendfsync always`.
+#[cfg_attr(not(feature = "server"), allow(dead_code))]
 pub(crate) struct DeferredCommits(());
 
+#[cfg_attr(not(feature = "server"), allow(dead_code))]
 impl DeferredCommits {
     /// Starts a round.
     pub(crate) fn begin() -> DeferredCommits {
