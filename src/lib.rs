@@ -34,6 +34,15 @@
 //! [`Store::transaction`] extends this to a closure over declared keys, and
 //! [`Store::watch`] gives optimistic check-and-set.
 //!
+//! # Persistence
+//!
+//! With a data directory ([`ConfigBuilder::dir`]), a store keeps a snapshot
+//! (RDB-like, [`Store::save`], [`Store::bgsave`], save points), an append
+//! log (AOF-like: Redis 7.0's multi-part RESP files, `appendfsync always |
+//! everysec | no`, [`Store::bgrewriteaof`]) or both, and loads them at
+//! [`Store::open`]; [`persist::Persistence`] lets you add your own. See
+//! [`persist`].
+//!
 //! # Connections, RESP and the server
 //!
 //! A [`Session`] is one client connection's state (`MULTI`/`EXEC`, `WATCH`,
