@@ -59,6 +59,16 @@ impl Persisters {
             persisters.all.clone_from(&config.custom_persistence);
             return Ok(persisters);
         };
+        for name in [
+            config.snapshot.as_ref().map(|s| s.file_name.as_str()),
+            config.append_log.as_ref().map(|l| l.file_name.as_str()),
+            config.append_log.as_ref().map(|l| l.dir_name.as_str()),
+        ]
+        .into_iter()
+        .flatten()
+        {
+            check_file_name(name)?;
+        }
         let fs = Arc::clone(&config.fs);
         fs.create_dir_all(dir).map_err(|e| {
             Error::Persistence(format!(
@@ -241,6 +251,18 @@ impl Inner {
             None => Ok(()),
         }
     }
+}
+
+/// A file or directory name of the options: a plain name inside the data
+/// directory (Redis refuses path separators in `appendfilename` and
+/// `appenddirname` too).
+fn check_file_name(name: &str) -> Result<()> {
+    if name.is_empty() || name == "." || name == ".." || name.contains(['/', '\\', '\0']) {
+        return Err(Error::Persistence(format!(
+            "{name:?} is not a plain file name (persistence files live in the data directory)"
+        )));
+    }
+    Ok(())
 }
 
 /// Whether `a` and `b` are the same persistence.
@@ -601,5 +623,45 @@ impl Inner {
             log.shutdown();
         }
         first_error.map_or(Ok(()), Err)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::persist::{AppendLogOptions, SnapshotOptions};
+    use crate::{Config, Error, Store};
+
+    #[test]
+    fn file_names_must_stay_inside_the_data_directory() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        for bad in ["../escape", "a/b", "", ".."] {
+            let config = Config::builder()
+                .dir(dir.path())
+                .snapshot(SnapshotOptions::new().file_name(bad))
+                .build();
+            assert!(
+                matches!(Store::open(config), Err(Error::Persistence(_))),
+                "{bad:?}"
+            );
+            let config = Config::builder()
+                .dir(dir.path())
+                .append_log(AppendLogOptions::new().dir_name(bad))
+                .build();
+            assert!(
+                matches!(Store::open(config), Err(Error::Persistence(_))),
+                "{bad:?}"
+            );
+        }
+        let config = Config::builder()
+            .dir(dir.path())
+            .snapshot(SnapshotOptions::new().file_name("mine.kvs"))
+            .build();
+        assert!(Store::open(config).is_ok());
+    }
+
+    #[test]
+    fn persistence_without_a_data_directory_is_refused() {
+        let config = Config::builder().snapshot(SnapshotOptions::new()).build();
+        assert!(matches!(Store::open(config), Err(Error::NoDataDir)));
     }
 }
