@@ -665,3 +665,33 @@ mod tests {
         assert!(matches!(Store::open(config), Err(Error::NoDataDir)));
     }
 }
+
+#[cfg(test)]
+mod rdb_preamble_tests {
+    use crate::persist::AppendLogOptions;
+    use crate::{Config, Error, Store};
+
+    /// A Redis 7 log whose base is an RDB preamble is refused with a
+    /// message saying what to do, not reported as corrupt.
+    #[test]
+    fn an_rdb_preamble_base_is_refused_with_advice() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let log = dir.path().join("appendonlydir");
+        std::fs::create_dir_all(&log).expect("mkdir");
+        std::fs::write(log.join("appendonly.aof.1.base.rdb"), b"REDIS0010\xfa").expect("base");
+        std::fs::write(log.join("appendonly.aof.1.incr.aof"), b"").expect("incr");
+        std::fs::write(
+            log.join("appendonly.aof.manifest"),
+            "file appendonly.aof.1.base.rdb seq 1 type b\nfile appendonly.aof.1.incr.aof seq 1 type i\n",
+        )
+        .expect("manifest");
+        let config = Config::builder()
+            .dir(dir.path())
+            .append_log(AppendLogOptions::new())
+            .build();
+        match Store::open(config) {
+            Err(Error::Persistence(why)) => assert!(why.contains("aof-use-rdb-preamble"), "{why}"),
+            other => panic!("expected a refusal, got {other:?}"),
+        }
+    }
+}

@@ -167,6 +167,14 @@ impl Shared {
         let mut stats = ReplayStats::default();
         for (i, entry) in files.iter().enumerate() {
             let last = i + 1 == files.len();
+            if entry.kind == FileKind::Base && entry.name.ends_with(".rdb") {
+                return Err(Error::Persistence(format!(
+                    "append log file {}: an RDB preamble base (written by Redis with \
+                     aof-use-rdb-preamble yes), which kvstore does not read; in Redis, \
+                     CONFIG SET aof-use-rdb-preamble no and BGREWRITEAOF first",
+                    entry.name
+                )));
+            }
             let path = self.path(&entry.name);
             let src = self.fs.open_read(&path).map_err(|e| {
                 Error::Persistence(format!(
