@@ -285,6 +285,13 @@ impl Snapshot {
         self.last_ok.load(Ordering::SeqCst)
     }
 
+    /// Puts back the status a failed foreground `SAVE` overwrote: in
+    /// Redis only a background save's outcome is `rdb_last_bgsave_status`
+    /// (and can refuse writes).
+    pub(crate) fn restore_status(&self, ok: bool) {
+        self.last_ok.store(ok, Ordering::SeqCst);
+    }
+
     /// How long the last checkpoint took, successful or not, in
     /// milliseconds; `None` before any (`rdb_last_bgsave_time_sec` -1).
     pub(crate) fn last_save_duration_ms(&self) -> Option<u64> {

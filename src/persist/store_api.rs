@@ -38,7 +38,13 @@ impl Store {
             .snapshot
             .clone()
             .ok_or(Error::NoDataDir)?;
-        self.inner.checkpoint_now(Kind::Snapshot, snapshot.as_ref())
+        let status = snapshot.last_status_ok();
+        let saved = self.inner.checkpoint_now(Kind::Snapshot, snapshot.as_ref());
+        if saved.is_err() {
+            // As Redis: a failed SAVE is reported to its caller only.
+            snapshot.restore_status(status);
+        }
+        saved
     }
 
     /// `BGSAVE`: writes the snapshot file on a background thread, of the

@@ -633,3 +633,15 @@ fn failed_bgsave_with_save_points_stops_writes() {
     drop(store);
     writes.check(&reopen_list(dir.path(), &clock, mode, context), context);
 }
+
+/// A failed foreground SAVE is its caller's error only: writes go on (in
+/// Redis only a background save's outcome can stop writes).
+#[test]
+fn failed_save_with_save_points_does_not_stop_writes() {
+    let context = "save fails with save points";
+    let mode = Mode::Snapshot { save_points: true };
+    let mut s = setup(mode);
+    s.fs.fail_once(Op::Rename, 0, Fault::Io);
+    assert!(s.store.save().is_err(), "{context}: the save succeeded");
+    s.writes.ok(&s.store, 3, context);
+}
