@@ -634,23 +634,17 @@ mod tests {
     #[test]
     fn file_names_must_stay_inside_the_data_directory() {
         let dir = tempfile::tempdir().expect("tempdir");
+        let refused = |builder: crate::ConfigBuilder| {
+            matches!(
+                Store::open(builder.dir(dir.path()).build()),
+                Err(Error::Persistence(_))
+            )
+        };
         for bad in ["../escape", "a/b", "", ".."] {
-            let config = Config::builder()
-                .dir(dir.path())
-                .snapshot(SnapshotOptions::new().file_name(bad))
-                .build();
-            assert!(
-                matches!(Store::open(config), Err(Error::Persistence(_))),
-                "{bad:?}"
-            );
-            let config = Config::builder()
-                .dir(dir.path())
-                .append_log(AppendLogOptions::new().dir_name(bad))
-                .build();
-            assert!(
-                matches!(Store::open(config), Err(Error::Persistence(_))),
-                "{bad:?}"
-            );
+            let snapshot = SnapshotOptions::new().file_name(bad);
+            assert!(refused(Config::builder().snapshot(snapshot)), "{bad:?}");
+            let log = AppendLogOptions::new().dir_name(bad);
+            assert!(refused(Config::builder().append_log(log)), "{bad:?}");
         }
         let config = Config::builder()
             .dir(dir.path())
