@@ -280,6 +280,27 @@ pub(crate) fn zset_from_sorted<M: AsRef<[u8]>>(pairs: &[(M, f64)], limits: ZLimi
     }
 }
 
+/// Writes the result of a `*STORE` command: `pairs` (in rank order) as
+/// the sorted set at `dst`, or no key when empty, propagating `argv` when
+/// the key changed. Returns the result's size.
+pub(crate) fn store_result(
+    target: &mut Shard,
+    dst: &[u8],
+    hash: u64,
+    pairs: &[(Vec<u8>, f64)],
+    limits: ZLimits,
+    ctx: &crate::keyspace::Ctx<'_>,
+    argv: &[&[u8]],
+) -> usize {
+    if !pairs.is_empty() {
+        target.overwrite(dst, hash, zset_from_sorted(pairs, limits), ctx);
+        ctx.propagate(argv);
+    } else if target.delete(dst, hash, ctx) {
+        ctx.propagate(argv);
+    }
+    pairs.len()
+}
+
 /// Sets the score of `member`, adding it when new (converting a packed set
 /// past the limits); returns the old score.
 pub(crate) fn zset_set(

@@ -14,7 +14,7 @@ use crate::encoding::zorder::cmp_entry;
 use crate::keyspace::entry::Slot;
 use crate::types::set::set_members;
 use crate::types::with_byte_slices;
-use crate::types::zset::{Aggregate, score_text, zset_from_sorted};
+use crate::types::zset::{Aggregate, score_text, store_result};
 use crate::value::ValueRef;
 use crate::{Error, Result, Store};
 
@@ -201,14 +201,9 @@ impl Store {
                 }
                 let result = combine(op, inputs, weights, agg);
                 let target = guards.shard_mut(dloc.shard);
-                let n = result.len();
-                if n > 0 {
-                    target.overwrite(dst, dloc.hash, zset_from_sorted(&result, limits), &ctx);
-                    ctx.propagate(argv);
-                } else if target.delete(dst, dloc.hash, &ctx) {
-                    ctx.propagate(argv);
-                }
-                Ok(n)
+                Ok(store_result(
+                    target, dst, dloc.hash, &result, limits, &ctx, argv,
+                ))
             },
             |&n: &usize| {
                 if n > 0 {

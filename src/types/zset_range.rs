@@ -2,7 +2,7 @@
 //! LIMIT), ZRANGESTORE and ZREMRANGEBYRANK / BYSCORE / BYLEX.
 
 use crate::types::zset::{
-    LexBound, ScoreBound, ZLimits, as_zset, check_zset, mutate_zset, zset_from_sorted,
+    LexBound, ScoreBound, ZLimits, as_zset, check_zset, mutate_zset, store_result,
     zset_remove_range,
 };
 use crate::value::ZSetRef;
@@ -393,14 +393,9 @@ impl Store {
                 let mut pairs = pairs;
                 listpack_first(&mut pairs, range, limits);
                 let target = guards.shard_mut(b.shard);
-                let n = pairs.len();
-                if n > 0 {
-                    target.overwrite(dst, b.hash, zset_from_sorted(&pairs, limits), &ctx);
-                    ctx.propagate(argv);
-                } else if target.delete(dst, b.hash, &ctx) {
-                    ctx.propagate(argv);
-                }
-                Ok(n)
+                Ok(store_result(
+                    target, dst, b.hash, &pairs, limits, &ctx, argv,
+                ))
             },
             |&n: &usize| {
                 if n > 0 {
