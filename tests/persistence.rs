@@ -22,6 +22,7 @@ mod common;
 
 use common::dataset::{DataGen, DataOptions};
 use common::dump::{Dump, assert_same, full_dump, summary};
+use common::manifest_files;
 
 #[path = "persistence/commands.rs"]
 mod commands;
@@ -320,28 +321,6 @@ fn both_reopen_prefers_the_log() {
         );
         drop(store);
     }
-}
-
-/// The files of the log's manifest, as (kind, name) in manifest order,
-/// from the `file … seq … type b|i` lines Redis 7.0 writes.
-pub fn manifest_files(dir: &Path) -> Vec<(char, String)> {
-    let path = dir.join("appendonlydir").join("appendonly.aof.manifest");
-    let text = std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
-    text.lines()
-        .filter_map(|line| {
-            let words: Vec<&str> = line.split_whitespace().collect();
-            let name = words
-                .iter()
-                .position(|w| *w == "file")
-                .and_then(|i| words.get(i + 1))?;
-            let kind = words
-                .iter()
-                .position(|w| *w == "type")
-                .and_then(|i| words.get(i + 1))?;
-            Some((kind.chars().next()?, (*name).to_owned()))
-        })
-        .collect()
 }
 
 #[test]

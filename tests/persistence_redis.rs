@@ -59,27 +59,13 @@ fn config(dir: &Path, clock: &ManualClock) -> Config {
 }
 
 /// The log's files in manifest order: the base first, then the
-/// incremental files (Redis 7.0's `file <name> seq <n> type b|h|i` lines;
-/// history files are not loaded).
-fn manifest_files(log_dir: &Path) -> Vec<(char, PathBuf)> {
-    let path = log_dir.join("appendonly.aof.manifest");
-    let text = std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
-    let mut files: Vec<(char, PathBuf)> = text
-        .lines()
-        .filter_map(|line| {
-            let words: Vec<&str> = line.split_whitespace().collect();
-            let name = words
-                .iter()
-                .position(|w| *w == "file")
-                .and_then(|i| words.get(i + 1))?;
-            let kind = words
-                .iter()
-                .position(|w| *w == "type")
-                .and_then(|i| words.get(i + 1))?;
-            Some((kind.chars().next()?, log_dir.join(name)))
-        })
+/// incremental files (history files are not loaded).
+fn log_files(data_dir: &Path) -> Vec<(char, PathBuf)> {
+    let log_dir = data_dir.join("appendonlydir");
+    let mut files: Vec<(char, PathBuf)> = common::manifest_files(data_dir)
+        .into_iter()
         .filter(|(kind, _)| *kind != 'h')
+        .map(|(kind, name)| (kind, log_dir.join(name)))
         .collect();
     files.sort_by_key(|(kind, _)| *kind != 'b');
     files
@@ -344,7 +330,7 @@ fn append_log_loads_into_redis() {
         let dir = tempfile::tempdir().expect("tempdir");
         let expected = build(dir.path(), &clock, seed);
 
-        let files = manifest_files(&dir.path().join("appendonlydir"));
+        let files = log_files(dir.path());
         assert!(
             files.first().is_some_and(|(k, _)| *k == 'b') && files.iter().any(|(k, _)| *k == 'i'),
             "{context}: a base and an incremental file expected: {files:?}"
