@@ -265,6 +265,11 @@ fn check_file_name(name: &str) -> Result<()> {
     Ok(())
 }
 
+/// A duration for INFO: whole seconds, or -1 for none (Redis's convention).
+fn info_seconds(ms: Option<u64>) -> i64 {
+    ms.map_or(-1, |ms| i64::try_from(ms / 1000).unwrap_or(-1))
+}
+
 /// Whether `a` and `b` are the same persistence.
 fn same<T: ?Sized, U: ?Sized>(a: &Arc<T>, b: &Arc<U>) -> bool {
     Arc::as_ptr(a).cast::<()>() == Arc::as_ptr(b).cast::<()>()
@@ -517,7 +522,6 @@ impl Inner {
         };
         let info = log.info();
         let status = |ok: bool| if ok { "ok" } else { "err" }.to_owned();
-        let seconds = |ms: Option<u64>| ms.map_or(-1, |ms| i64::try_from(ms / 1000).unwrap_or(-1));
         vec![
             ("aof_enabled", "1".into()),
             (
@@ -527,7 +531,7 @@ impl Inner {
             ("aof_rewrite_scheduled", "0".into()),
             (
                 "aof_last_rewrite_time_sec",
-                seconds(info.last_rewrite_ms).to_string(),
+                info_seconds(info.last_rewrite_ms).to_string(),
             ),
             ("aof_current_rewrite_time_sec", "-1".into()),
             ("aof_last_bgrewrite_status", status(info.last_rewrite_ok)),
@@ -568,7 +572,6 @@ impl Inner {
     /// The fields of `INFO persistence`, in Redis's order.
     pub(crate) fn persistence_info(&self) -> Vec<(&'static str, String)> {
         let now_ms = self.clock.now_ms();
-        let seconds = |ms: Option<u64>| ms.map_or(-1, |ms| i64::try_from(ms / 1000).unwrap_or(-1));
         let since = |start: Option<i64>| start.map_or(-1, |s| (now_ms - s).max(0) / 1000);
         let mut out: Vec<(&'static str, String)> =
             vec![("loading", "0".into()), ("async_loading", "0".into())];
@@ -595,7 +598,7 @@ impl Inner {
         ));
         out.push((
             "rdb_last_bgsave_time_sec",
-            seconds(snapshot.and_then(Snapshot::last_save_duration_ms)).to_string(),
+            info_seconds(snapshot.and_then(Snapshot::last_save_duration_ms)).to_string(),
         ));
         out.push(("rdb_current_bgsave_time_sec", since(started).to_string()));
         out.push(("rdb_saves", snapshot.map_or(0, Snapshot::saves).to_string()));
