@@ -8,6 +8,7 @@ use std::path::PathBuf;
 use crate::clock::{Clock, SystemClock};
 use crate::persist::fs::{Fs, StdFs};
 use crate::persist::{AppendLogOptions, Persistence, SnapshotOptions};
+use crate::pubsub::OutputBufferLimit;
 
 /// Redis's default `proto-max-bulk-len`: the largest string, 512 MB.
 pub const DEFAULT_MAX_STRING_LEN: usize = 512 * 1024 * 1024;
@@ -49,6 +50,10 @@ pub struct Config {
     pub(crate) custom_persistence: Vec<Arc<dyn Persistence>>,
     /// The file layer persistence writes through (tests inject faults).
     pub(crate) fs: Arc<dyn Fs>,
+    /// `notify-keyspace-events` as class bits.
+    pub(crate) notify_keyspace_events: u32,
+    /// `client-output-buffer-limit pubsub`.
+    pub(crate) pubsub_buffer_limit: OutputBufferLimit,
 }
 
 impl fmt::Debug for Config {
@@ -71,6 +76,11 @@ impl fmt::Debug for Config {
             .field("snapshot", &self.snapshot)
             .field("append_log", &self.append_log)
             .field("custom_persistence", &self.custom_persistence.len())
+            .field(
+                "notify_keyspace_events",
+                &crate::pubsub::format_notify_flags(self.notify_keyspace_events),
+            )
+            .field("pubsub_buffer_limit", &self.pubsub_buffer_limit)
             .finish_non_exhaustive()
     }
 }
@@ -97,6 +107,8 @@ impl Default for Config {
             append_log: None,
             custom_persistence: Vec::new(),
             fs: Arc::new(StdFs),
+            notify_keyspace_events: 0,
+            pubsub_buffer_limit: OutputBufferLimit::PUBSUB_DEFAULT,
         }
     }
 }
@@ -255,6 +267,39 @@ impl ConfigBuilder {
     #[cfg(test)]
     pub(crate) fn fs(mut self, fs: Arc<dyn Fs>) -> Self {
         self.config.fs = fs;
+        self
+    }
+
+    /// Redis's `notify-keyspace-events`: which keyspace events writes
+    /// publish (`KEA` for all, `Ex` for expiry events on
+    /// `__keyevent@0__:expired`, …; see the [`pubsub`](crate::pubsub)
+    /// module). Default: none, as in Redis.
+    ///
+    /// # Errors
+    ///
+    /// A character that is not an event class, with Redis's error text.
+    ///
+    /// ```
+    /// use kvstore::{Config, Store};
+    ///
+    /// let store = Store::open(Config::builder().notify_keyspace_events("Ex")?.build())?;
+    /// assert_eq!(store.config_get(&["notify-keyspace-events"])[0].1, "xE");
+    /// # Ok::<(), kvstore::Error>(())
+    /// ```
+    pub fn notify_keyspace_events(mut self, classes: &str) -> crate::Result<Self> {
+        self.config.notify_keyspace_events = crate::pubsub::parse_notify_flags(classes.as_bytes())
+            .map_err(|reason| crate::Error::ConfigSetFailed {
+                name: b"notify-keyspace-events".to_vec(),
+                reason,
+            })?;
+        Ok(self)
+    }
+
+    /// The bound on every subscriber's queue (Redis's
+    /// `client-output-buffer-limit pubsub`). Default: 32 MB hard, 8 MB
+    /// for 60 seconds soft.
+    pub fn pubsub_buffer_limit(mut self, limit: OutputBufferLimit) -> Self {
+        self.config.pubsub_buffer_limit = limit;
         self
     }
 

@@ -91,6 +91,14 @@ pub enum Error {
         /// The container command's name, upper-case (`OBJECT`).
         command: &'static str,
     },
+    /// A container command's subcommand got a number of arguments it does
+    /// not take (Redis's `addReplySubcommandSyntaxError`).
+    SubcommandSyntax {
+        /// The subcommand as sent, cut as Redis cuts it.
+        subcommand: Vec<u8>,
+        /// The container command's name, upper-case (`PUBSUB`).
+        command: &'static str,
+    },
     /// A blocking command's timeout is malformed; the field is Redis's text
     /// after `ERR ` (`timeout is negative`, …).
     Timeout(&'static str),
@@ -247,6 +255,11 @@ pub enum Error {
     /// A typed value ([`Store::get_value`](crate::Store::get_value)) could not
     /// be encoded or decoded; the field says why.
     Codec(String),
+    /// A [`Subscriber`](crate::Subscriber) fell so far behind that its
+    /// queue reached the `pubsub` output-buffer limit, and was disconnected
+    /// (as Redis closes such a client's connection): it receives nothing
+    /// more.
+    SubscriberOverflow,
 }
 
 impl std::error::Error for Error {}
@@ -297,6 +310,14 @@ impl Error {
                 subcommand,
                 &format!("'. Try {command} HELP."),
             ),
+            Error::SubcommandSyntax {
+                subcommand,
+                command,
+            } => quoted(
+                "ERR unknown subcommand or wrong number of arguments for '",
+                subcommand,
+                &format!("'. Try {command} HELP."),
+            ),
             other => other.to_string().into_bytes(),
         }
     }
@@ -311,7 +332,8 @@ impl fmt::Display for Error {
             | Error::ConfigUnknownOption(_)
             | Error::ConfigSetFailed { .. }
             | Error::UnknownCommand { .. }
-            | Error::UnknownSubcommand { .. } => {
+            | Error::UnknownSubcommand { .. }
+            | Error::SubcommandSyntax { .. } => {
                 f.write_str(&String::from_utf8_lossy(&self.message()))
             }
             Error::WrongType => {
@@ -462,6 +484,9 @@ impl fmt::Display for Error {
             Error::InvalidCommandArgs => f.write_str("ERR Invalid arguments specified for command"),
             // -- end of server errors --
             Error::Codec(why) => write!(f, "ERR value cannot be decoded: {why}"),
+            Error::SubscriberOverflow => f.write_str(
+                "ERR subscriber disconnected: its queue reached the pub/sub output buffer limit (client-output-buffer-limit pubsub)",
+            ),
             Error::Misconf(why) => write!(f, "MISCONF {why}"),
             Error::Persistence(why) => write!(f, "ERR {why}"),
             Error::BgsaveInProgress => f.write_str("ERR Background save already in progress"),

@@ -13,11 +13,14 @@
 
 use std::sync::atomic::{AtomicI64, Ordering};
 
+use std::sync::Arc;
+
 use parking_lot::RwLock;
 
 use crate::config::Config;
 use crate::error::client_text;
 use crate::glob::glob_match;
+use crate::pubsub::PubSubSettings;
 use crate::{Error, Result};
 
 /// The numeric settings, an index into [`Settings::nums`].
@@ -77,6 +80,10 @@ enum Kind {
     /// A fixed placeholder until the feature lands: the value is checked
     /// with Redis's rules and accepted only when it is the fixed one.
     Fixed(&'static str, Check),
+    /// `notify-keyspace-events`: event classes (`KEA`).
+    NotifyKeyspaceEvents,
+    /// `client-output-buffer-limit`: `<class> <hard> <soft> <seconds>` …
+    ClientOutputBufferLimit,
     /// Persistence, fixed when the store opens (from its `Config`): the
     /// value is checked with Redis's rules and accepted only when it is
     /// the current one (changing persistence at run time is not supported).
@@ -257,6 +264,14 @@ static PARAMS: &[Param] = &[
         name: "appenddirname",
         kind: Kind::Persistence(Check::Name),
     },
+    Param {
+        name: "notify-keyspace-events",
+        kind: Kind::NotifyKeyspaceEvents,
+    },
+    Param {
+        name: "client-output-buffer-limit",
+        kind: Kind::ClientOutputBufferLimit,
+    },
     // Fixed placeholders until eviction lands.
     Param {
         name: "maxmemory",
@@ -275,6 +290,8 @@ pub(crate) struct Settings {
     requirepass: RwLock<Option<Vec<u8>>>,
     /// Values of [`SERVER_PARAMS`], in that order.
     server: RwLock<Vec<String>>,
+    /// The pub/sub tunables, shared with the store's broker.
+    pubsub: Arc<PubSubSettings>,
 }
 
 fn to_i64(n: usize) -> i64 {
@@ -287,7 +304,7 @@ fn to_usize(n: i64) -> usize {
 
 impl Settings {
     /// The settings a store opened with `config` starts with.
-    pub(crate) fn new(config: &Config) -> Settings {
+    pub(crate) fn new(config: &Config, pubsub: Arc<PubSubSettings>) -> Settings {
         let mut nums = [0i64; NUM_COUNT];
         nums[Num::Hz as usize] = i64::from(config.hz).clamp(MIN_HZ, MAX_HZ);
         nums[Num::ProtoMaxBulkLen as usize] = to_i64(config.max_string_len);
@@ -339,6 +356,7 @@ impl Settings {
                 log.file_name,
                 log.dir_name,
             ]),
+            pubsub,
         }
     }
 
@@ -451,6 +469,10 @@ impl Settings {
                 .unwrap_or_default(),
             Kind::Server | Kind::Persistence(_) => self.server_param(param.name),
             Kind::Immutable(v) | Kind::Fixed(v, _) => v.to_owned(),
+            Kind::NotifyKeyspaceEvents => {
+                crate::pubsub::format_notify_flags(self.pubsub.notify_flags())
+            }
+            Kind::ClientOutputBufferLimit => self.pubsub.format_limits(),
         }
     }
 
@@ -522,6 +544,8 @@ impl Settings {
                     self.nums[num as usize].store(v, Ordering::Relaxed);
                 }
                 Update::Requirepass(p) => *self.requirepass.write() = p,
+                Update::NotifyFlags(flags) => self.pubsub.set_notify_flags(flags),
+                Update::BufferLimits(limits) => self.pubsub.apply_limits(&limits),
                 Update::None => {}
             }
         }
@@ -533,6 +557,8 @@ impl Settings {
 enum Update {
     Num(Num, i64),
     Requirepass(Option<Vec<u8>>),
+    NotifyFlags(u32),
+    BufferLimits(Vec<(usize, crate::OutputBufferLimit)>),
     /// A fixed placeholder set to its own value.
     None,
 }
@@ -571,6 +597,12 @@ fn parse_value(
                 ));
             }
             Ok(Update::Num(num, v))
+        }
+        Kind::NotifyKeyspaceEvents => {
+            crate::pubsub::parse_notify_flags(value).map(Update::NotifyFlags)
+        }
+        Kind::ClientOutputBufferLimit => {
+            PubSubSettings::parse_limits(value).map(Update::BufferLimits)
         }
         Kind::Requirepass => Ok(Update::Requirepass(
             (!value.is_empty()).then(|| value.to_vec()),
@@ -643,16 +675,15 @@ fn same_value(check: Check, current: &str, value: &[u8]) -> std::result::Result<
     })
 }
 
-/// Redis's `memtoull`: digits and an optional unit (`b`, `k`, `kb`, `m`,
-/// `mb`, `g`, `gb`, any case); the result as the `long long` Redis
-/// stores it (an overflowing value wraps, as in C, and then fails the
-/// range check). `None`: "argument must be a memory value".
 /// A memory value (`64mb`) as bytes, for option parsers.
-#[cfg(feature = "server")]
 pub(crate) fn parse_memory(value: &[u8]) -> Option<u64> {
     mem_to_i64(value).and_then(|v| u64::try_from(v).ok())
 }
 
+/// Redis's `memtoull`: digits and an optional unit (`b`, `k`, `kb`, `m`,
+/// `mb`, `g`, `gb`, any case); the result as the `long long` Redis
+/// stores it (an overflowing value wraps, as in C, and then fails the
+/// range check). `None`: "argument must be a memory value".
 fn mem_to_i64(value: &[u8]) -> Option<i64> {
     // `memtoull` reads a C string: up to the first NUL.
     let value = value.split(|&b| b == 0).next().unwrap_or_default();
@@ -688,7 +719,9 @@ mod tests {
     use super::*;
 
     fn settings() -> Settings {
-        Settings::new(&Config::default())
+        let config = Config::default();
+        let pubsub = PubSubSettings::new(0, crate::OutputBufferLimit::default());
+        Settings::new(&config, Arc::new(pubsub))
     }
 
     fn set(s: &Settings, pairs: &[(&str, &str)]) -> Result<()> {

@@ -56,6 +56,8 @@ pub(crate) struct Inner {
     pub(crate) config: Config,
     /// The tunables `CONFIG SET` changes (initialised from `config`).
     pub(crate) settings: crate::settings::Settings,
+    /// Subscriptions, the publish path and keyspace events.
+    pub(crate) pubsub: crate::pubsub::Broker,
     pub(crate) stats: Stats,
     /// When the store was opened (INFO's uptime).
     pub(crate) started: std::time::Instant,
@@ -216,12 +218,17 @@ impl Store {
 
     fn start(config: Config, persist: crate::persist::engine::Persisters) -> Store {
         let keyspace = Keyspace::new(config.shards);
+        let pubsub_settings = Arc::new(crate::pubsub::PubSubSettings::new(
+            config.notify_keyspace_events,
+            config.pubsub_buffer_limit,
+        ));
         let inner = Arc::new(Inner {
             expire_cursor: Mutex::new(ExpireCursor::new(keyspace.shard_count())),
             keyspace,
             clock: config.clock.clone(),
             propagator: Propagator::default(),
-            settings: crate::settings::Settings::new(&config),
+            settings: crate::settings::Settings::new(&config, Arc::clone(&pubsub_settings)),
+            pubsub: crate::pubsub::Broker::new(pubsub_settings),
             stats: Stats::default(),
             started: std::time::Instant::now(),
             run_id: random_hex40(),
@@ -322,7 +329,7 @@ impl Inner {
         } else {
             &*self.clock
         };
-        Ctx::new(clock, &self.propagator, &self.stats.expired_keys)
+        Ctx::new(clock, &self.propagator, &self.stats.expired_keys, &self.pubsub)
     }
 
     fn active_expire_pass(&self, budget: Duration) -> usize {

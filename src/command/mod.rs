@@ -11,6 +11,7 @@ mod introspect;
 mod list;
 mod meta;
 mod persist;
+mod pubsub;
 mod server;
 mod set;
 mod string;
@@ -296,6 +297,7 @@ fn container_name(spec: &CommandSpec) -> &'static str {
         "client" => "CLIENT",
         "config" => "CONFIG",
         "command" => "COMMAND",
+        "pubsub" => "PUBSUB",
         _ => "HELP",
     }
 }

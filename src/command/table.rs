@@ -7,8 +7,8 @@ use super::flags::*;
 use crate::session::standalone;
 
 use super::{
-    CommandSpec, KeySpec, generic, hash, introspect, list, persist, server, set, string, zset,
-    zset_more,
+    CommandSpec, KeySpec, generic, hash, introspect, list, persist, pubsub, server, set, string,
+    zset, zset_more,
 };
 
 const fn keys(first: i32, last: i32, step: i32) -> KeySpec {
@@ -136,6 +136,27 @@ static CONFIG: &[CommandSpec] = &[
         handler: server::config_help,
         subcommands: &[],
     },
+];
+
+const fn pubsub_sub(name: &'static str, arity: i32, handler: super::Handler) -> CommandSpec {
+    CommandSpec {
+        name,
+        arity,
+        flags: 0,
+        keys: NO_KEYS,
+        handler,
+        subcommands: &[],
+    }
+}
+
+/// Subcommands of `PUBSUB`.
+static PUBSUB: &[CommandSpec] = &[
+    pubsub_sub("pubsub|channels", -2, pubsub::pubsub_channels),
+    pubsub_sub("pubsub|numsub", -2, pubsub::pubsub_numsub),
+    pubsub_sub("pubsub|numpat", 2, pubsub::pubsub_numpat),
+    pubsub_sub("pubsub|shardchannels", -2, pubsub::pubsub_shardchannels),
+    pubsub_sub("pubsub|shardnumsub", -2, pubsub::pubsub_shardnumsub),
+    pubsub_sub("pubsub|help", 2, pubsub::pubsub_help),
 ];
 
 /// Subcommands of `COMMAND`.
@@ -1092,6 +1113,34 @@ pub(crate) static COMMANDS: &[CommandSpec] = &[
         keys: keys(1, 1, 1),
         handler: generic::pexpiretime,
         subcommands: &[],
+    },
+    // -- Pub/sub (src/command/pubsub.rs; SUBSCRIBE and the like are
+    // connection commands) --
+    CommandSpec {
+        name: "publish",
+        arity: 3,
+        flags: FAST,
+        keys: NO_KEYS,
+        handler: pubsub::publish,
+        subcommands: &[],
+    },
+    CommandSpec {
+        name: "spublish",
+        arity: 3,
+        flags: FAST,
+        // The channel is a "not_key" key spec in Redis: it picks the
+        // slot in a cluster, and locks nothing here.
+        keys: NO_KEYS,
+        handler: pubsub::spublish,
+        subcommands: &[],
+    },
+    CommandSpec {
+        name: "pubsub",
+        arity: -2,
+        flags: 0,
+        keys: NO_KEYS,
+        handler: generic::container,
+        subcommands: PUBSUB,
     },
     CommandSpec {
         name: "object",

@@ -80,6 +80,7 @@ pub(crate) struct Ctx<'a> {
     clock: &'a dyn Clock,
     propagator: &'a Propagator,
     expired_keys: &'a AtomicU64,
+    pubsub: &'a crate::pubsub::Broker,
     now: Cell<Option<i64>>,
 }
 
@@ -88,11 +89,13 @@ impl<'a> Ctx<'a> {
         clock: &'a dyn Clock,
         propagator: &'a Propagator,
         expired_keys: &'a AtomicU64,
+        pubsub: &'a crate::pubsub::Broker,
     ) -> Self {
         Ctx {
             clock,
             propagator,
             expired_keys,
+            pubsub,
             now: Cell::new(None),
         }
     }
@@ -117,6 +120,14 @@ impl<'a> Ctx<'a> {
     /// Hands a write's canonical command to the observers.
     pub(crate) fn propagate(&self, argv: &[&[u8]]) {
         self.propagator.emit(argv);
+    }
+
+    /// Redis's `notifyKeyspaceEvent`: publishes `event` about `key` if
+    /// events of `class` (a [`crate::pubsub::class`] bit) are on. Costs one
+    /// relaxed load when they are off.
+    #[inline]
+    pub(crate) fn notify(&self, class: u32, event: &str, key: &[u8]) {
+        self.pubsub.notify(class, event, key);
     }
 }
 
@@ -690,6 +701,11 @@ mod tests {
     use super::*;
     use crate::clock::ManualClock;
 
+    fn test_broker() -> crate::pubsub::Broker {
+        let settings = crate::pubsub::PubSubSettings::new(0, crate::OutputBufferLimit::default());
+        crate::pubsub::Broker::new(std::sync::Arc::new(settings))
+    }
+
     #[test]
     fn shards_are_contiguous_slot_ranges() {
         let ks = Keyspace::new(64);
@@ -709,7 +725,8 @@ mod tests {
         let clock = ManualClock::new(1000);
         let prop = Propagator::default();
         let expired = AtomicU64::new(0);
-        let ctx = Ctx::new(&clock, &prop, &expired);
+        let pubsub = test_broker();
+        let ctx = Ctx::new(&clock, &prop, &expired, &pubsub);
         let ks = Keyspace::new(4);
         let loc = ks.locate(b"k");
         let mut shard = ks.write(loc.shard);
@@ -720,18 +737,18 @@ mod tests {
         assert!(shard.get(b"k", loc.hash, &ctx).is_some());
         assert!(
             shard
-                .get(b"k", loc.hash, &Ctx::new(&clock, &prop, &expired))
+                .get(b"k", loc.hash, &Ctx::new(&clock, &prop, &expired, &pubsub))
                 .is_some()
         );
         clock.set(1500);
         assert!(
             shard
-                .get(b"k", loc.hash, &Ctx::new(&clock, &prop, &expired))
+                .get(b"k", loc.hash, &Ctx::new(&clock, &prop, &expired, &pubsub))
                 .is_some(),
             "alive at its deadline"
         );
         clock.set(1501);
-        let ctx = Ctx::new(&clock, &prop, &expired);
+        let ctx = Ctx::new(&clock, &prop, &expired, &pubsub);
         assert!(shard.get(b"k", loc.hash, &ctx).is_none());
         assert_eq!(shard.len(), 1, "still stored until reclaimed");
         assert!(shard.find_live(b"k", loc.hash, &ctx).is_none());

@@ -271,7 +271,6 @@ impl ServerConfig {
             "protected-mode" | "loglevel" | "logfile" | "databases" => {}
             "maxmemory"
             | "maxmemory-policy"
-            | "notify-keyspace-events"
             | "replicaof"
             | "slaveof" => {
                 return Err(OptionsError(format!(

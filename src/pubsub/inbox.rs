@@ -1,0 +1,259 @@
+//! One subscriber's queue: publishers push into it (never waiting for the
+//! subscriber), the subscriber takes whole batches out of it.
+//!
+//! The queue is bounded by the `pubsub` class of
+//! `client-output-buffer-limit`, with Redis's policy: a subscriber whose
+//! queue reaches the hard limit, or stays over the soft limit for longer
+//! than the soft period, is disconnected. Its queue is freed at once, every
+//! later delivery is refused without queueing, and its next read returns
+//! [`Error::SubscriberOverflow`](crate::Error::SubscriberOverflow). The
+//! publisher never blocks and never slows down for it.
+
+use std::collections::VecDeque;
+use std::time::{Duration, Instant};
+
+use parking_lot::{Condvar, Mutex};
+
+use super::limits::OutputBufferLimit;
+use super::message::Message;
+
+/// Called when a queue that was drained empty receives a message: how an
+/// event loop (the RESP server) learns it has pub/sub output to write.
+pub(crate) type Wake = Box<dyn Fn() + Send + Sync>;
+
+/// Whether a subscriber still takes messages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum State {
+    Open,
+    /// Disconnected for exceeding its output-buffer limit.
+    Overflowed,
+    /// Its [`Subscriber`](crate::Subscriber) was dropped.
+    Closed,
+}
+
+struct Queue {
+    messages: VecDeque<Message>,
+    /// What `messages` counts against the limit.
+    bytes: usize,
+    /// Since when the queue has been over the soft limit.
+    over_soft_since: Option<Instant>,
+    /// A reader is parked on `ready`.
+    waiting: bool,
+    /// The next delivery calls the wake hook (the reader took what was
+    /// queued since the last call).
+    wake_armed: bool,
+    state: State,
+}
+
+/// The shared half of a subscriber: what publishers deliver into.
+pub(crate) struct Inbox {
+    queue: Mutex<Queue>,
+    ready: Condvar,
+    wake: Option<Wake>,
+}
+
+/// What a read found.
+pub(crate) enum Taken {
+    /// These messages, oldest first.
+    Messages(VecDeque<Message>),
+    /// Nothing before the deadline.
+    Empty,
+    /// The subscriber was disconnected for exceeding its limit.
+    Overflowed,
+}
+
+impl Inbox {
+    pub(crate) fn new(wake: Option<Wake>) -> Inbox {
+        Inbox {
+            queue: Mutex::new(Queue {
+                messages: VecDeque::new(),
+                bytes: 0,
+                over_soft_since: None,
+                waiting: false,
+                wake_armed: true,
+                state: State::Open,
+            }),
+            ready: Condvar::new(),
+            wake,
+        }
+    }
+
+    /// Queues `message` unless the subscriber is gone or this delivery
+    /// takes it over its limit (it is then disconnected). Returns whether
+    /// the message was queued. Never blocks on the subscriber.
+    pub(crate) fn deliver(&self, message: Message, limit: &OutputBufferLimit) -> bool {
+        let cost = message.cost();
+        let mut queue = self.queue.lock();
+        if queue.state != State::Open {
+            return false;
+        }
+        let bytes = queue.bytes + cost;
+        if over_limit(limit, bytes, &mut queue.over_soft_since) {
+            // Redis frees the client; here its queue goes at once and its
+            // next read reports why.
+            queue.state = State::Overflowed;
+            queue.messages = VecDeque::new();
+            queue.bytes = 0;
+            let waiting = queue.waiting;
+            let wake = std::mem::take(&mut queue.wake_armed);
+            drop(queue);
+            self.notify(waiting, wake);
+            return false;
+        }
+        queue.messages.push_back(message);
+        queue.bytes = bytes;
+        let waiting = queue.waiting;
+        let wake = std::mem::take(&mut queue.wake_armed);
+        drop(queue);
+        self.notify(waiting, wake);
+        true
+    }
+
+    fn notify(&self, waiting: bool, wake: bool) {
+        if waiting {
+            self.ready.notify_one();
+        }
+        if wake && let Some(wake) = &self.wake {
+            wake();
+        }
+    }
+
+    /// Takes everything queued, waiting until `deadline` (forever for
+    /// `None`, not at all when it has passed) for something to arrive.
+    pub(crate) fn take(&self, deadline: Option<Instant>) -> Taken {
+        let mut queue = self.queue.lock();
+        loop {
+            match queue.state {
+                State::Overflowed => return Taken::Overflowed,
+                State::Closed => return Taken::Empty,
+                State::Open => {}
+            }
+            // The next delivery tells the reader, which has seen everything.
+            queue.wake_armed = true;
+            if !queue.messages.is_empty() {
+                queue.bytes = 0;
+                queue.over_soft_since = None;
+                return Taken::Messages(std::mem::take(&mut queue.messages));
+            }
+            if deadline.is_some_and(|d| d <= Instant::now()) {
+                return Taken::Empty;
+            }
+            queue.waiting = true;
+            match deadline {
+                Some(deadline) => {
+                    self.ready.wait_until(&mut queue, deadline);
+                }
+                None => self.ready.wait(&mut queue),
+            }
+            queue.waiting = false;
+        }
+    }
+
+    /// Marks the subscriber gone: later deliveries are refused (and not
+    /// counted by `PUBLISH`) and the queue is freed.
+    pub(crate) fn close(&self) {
+        let mut queue = self.queue.lock();
+        queue.state = State::Closed;
+        queue.messages = VecDeque::new();
+        queue.bytes = 0;
+    }
+}
+
+/// Redis's `checkClientOutputBufferLimits`: the hard limit is reached at
+/// `bytes >= hard`; the soft one once the queue has stayed at or over it
+/// for longer than its period.
+fn over_limit(limit: &OutputBufferLimit, bytes: usize, over_soft_since: &mut Option<Instant>) -> bool {
+    let bytes = u64::try_from(bytes).unwrap_or(u64::MAX);
+    if limit.hard != 0 && bytes >= limit.hard {
+        return true;
+    }
+    if limit.soft == 0 || bytes < limit.soft {
+        *over_soft_since = None;
+        return false;
+    }
+    let now = Instant::now();
+    let since = *over_soft_since.get_or_insert(now);
+    now.duration_since(since) > Duration::from_secs(limit.soft_seconds)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::MessageKind;
+    use std::sync::Arc;
+
+    fn message(data_len: usize) -> Message {
+        let bytes: Arc<[u8]> = std::iter::repeat_n(b'x', 2 + data_len).collect();
+        Message::published(MessageKind::Message, None, bytes, 2)
+    }
+
+    #[test]
+    fn hard_limit_disconnects_and_frees_the_queue() {
+        let inbox = Inbox::new(None);
+        let limit = OutputBufferLimit {
+            hard: 10_000,
+            soft: 0,
+            soft_seconds: 0,
+        };
+        let mut queued = 0;
+        while inbox.deliver(message(1000), &limit) {
+            queued += 1;
+        }
+        // 1050 bytes each: the tenth reaches 10 500 >= 10 000.
+        assert_eq!(queued, 9);
+        assert!(!inbox.deliver(message(1), &limit), "no delivery after");
+        assert!(matches!(inbox.take(None), Taken::Overflowed));
+        assert!(inbox.queue.lock().messages.is_empty());
+    }
+
+    #[test]
+    fn soft_limit_needs_its_period() {
+        let inbox = Inbox::new(None);
+        let limit = OutputBufferLimit {
+            hard: 0,
+            soft: 100,
+            soft_seconds: 3600,
+        };
+        for _ in 0..100 {
+            assert!(inbox.deliver(message(100), &limit));
+        }
+        let zero = OutputBufferLimit {
+            soft_seconds: 0,
+            ..limit
+        };
+        std::thread::sleep(Duration::from_millis(5));
+        assert!(!inbox.deliver(message(100), &zero));
+    }
+
+    #[test]
+    fn reading_resets_the_count() {
+        let inbox = Inbox::new(None);
+        let limit = OutputBufferLimit {
+            hard: 1000,
+            soft: 0,
+            soft_seconds: 0,
+        };
+        for _ in 0..100 {
+            assert!(inbox.deliver(message(500), &limit));
+            assert!(matches!(inbox.take(Some(Instant::now())), Taken::Messages(m) if m.len() == 1));
+        }
+    }
+
+    #[test]
+    fn wake_hook_fires_once_per_drain() {
+        let calls = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let counter = Arc::clone(&calls);
+        let inbox = Inbox::new(Some(Box::new(move || {
+            counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        })));
+        let limit = OutputBufferLimit::default();
+        for _ in 0..5 {
+            inbox.deliver(message(1), &limit);
+        }
+        assert_eq!(calls.load(std::sync::atomic::Ordering::SeqCst), 1);
+        assert!(matches!(inbox.take(Some(Instant::now())), Taken::Messages(m) if m.len() == 5));
+        inbox.deliver(message(1), &limit);
+        inbox.deliver(message(1), &limit);
+        assert_eq!(calls.load(std::sync::atomic::Ordering::SeqCst), 2);
+    }
+}
