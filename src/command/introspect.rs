@@ -13,7 +13,7 @@ use std::collections::HashMap;
 use std::sync::LazyLock;
 
 use super::args::is;
-use super::flags::{BLOCKING, DENYOOM, FAST, READONLY, WRITE};
+use super::flags::{BLOCKING, DENYOOM, FAST, PUBSUB, READONLY, WRITE};
 use super::meta::META;
 use super::table::COMMANDS;
 use super::{CommandSpec, KeySpec, lookup};
@@ -227,6 +227,7 @@ const TABLE_FLAGS: &[(&str, u32)] = &[
     ("denyoom", DENYOOM),
     ("fast", FAST),
     ("blocking", BLOCKING),
+    ("pubsub", PUBSUB),
 ];
 
 /// The flags `COMMAND INFO` prints for `spec`: the table's bits, plus the

@@ -46,6 +46,8 @@ pub(crate) mod flags {
     pub(crate) const CONNECTION: u32 = 1 << 5;
     /// Refused inside `MULTI` (`SAVE`).
     pub(crate) const NO_MULTI: u32 = 1 << 6;
+    /// A pub/sub command (`PUBLISH`, `SUBSCRIBE`, `PUBSUB NUMSUB`, …).
+    pub(crate) const PUBSUB: u32 = 1 << 7;
 }
 
 /// Positions of the keys in a command's argv, as Redis's legacy
@@ -403,7 +405,7 @@ mod tests {
                 spec.flags & (flags::WRITE | flags::READONLY) != 0
                     || !spec.subcommands.is_empty()
                     || spec.keys.is_keyless()
-                    || spec.flags & flags::CONNECTION != 0
+                    || spec.flags & (flags::CONNECTION | flags::PUBSUB) != 0
             );
         }
         assert!(lookup(b"no-such-command").is_none());

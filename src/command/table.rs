@@ -142,7 +142,7 @@ const fn pubsub_sub(name: &'static str, arity: i32, handler: super::Handler) -> 
     CommandSpec {
         name,
         arity,
-        flags: 0,
+        flags: PUBSUB,
         keys: NO_KEYS,
         handler,
         subcommands: &[],
@@ -150,13 +150,20 @@ const fn pubsub_sub(name: &'static str, arity: i32, handler: super::Handler) -> 
 }
 
 /// Subcommands of `PUBSUB`.
-static PUBSUB: &[CommandSpec] = &[
+static PUBSUB_SUBCOMMANDS: &[CommandSpec] = &[
     pubsub_sub("pubsub|channels", -2, pubsub::pubsub_channels),
     pubsub_sub("pubsub|numsub", -2, pubsub::pubsub_numsub),
     pubsub_sub("pubsub|numpat", 2, pubsub::pubsub_numpat),
     pubsub_sub("pubsub|shardchannels", -2, pubsub::pubsub_shardchannels),
     pubsub_sub("pubsub|shardnumsub", -2, pubsub::pubsub_shardnumsub),
-    pubsub_sub("pubsub|help", 2, pubsub::pubsub_help),
+    CommandSpec {
+        name: "pubsub|help",
+        arity: 2,
+        flags: 0,
+        keys: NO_KEYS,
+        handler: pubsub::pubsub_help,
+        subcommands: &[],
+    },
 ];
 
 /// Subcommands of `COMMAND`.
@@ -1119,7 +1126,7 @@ pub(crate) static COMMANDS: &[CommandSpec] = &[
     CommandSpec {
         name: "publish",
         arity: 3,
-        flags: FAST,
+        flags: PUBSUB | FAST,
         keys: NO_KEYS,
         handler: pubsub::publish,
         subcommands: &[],
@@ -1127,10 +1134,10 @@ pub(crate) static COMMANDS: &[CommandSpec] = &[
     CommandSpec {
         name: "spublish",
         arity: 3,
-        flags: FAST,
+        flags: PUBSUB | FAST,
         // The channel is a "not_key" key spec in Redis: it picks the
-        // slot in a cluster, and locks nothing here.
-        keys: NO_KEYS,
+        // slot in a cluster.
+        keys: keys(1, 1, 1),
         handler: pubsub::spublish,
         subcommands: &[],
     },
@@ -1140,7 +1147,7 @@ pub(crate) static COMMANDS: &[CommandSpec] = &[
         flags: 0,
         keys: NO_KEYS,
         handler: generic::container,
-        subcommands: PUBSUB,
+        subcommands: PUBSUB_SUBCOMMANDS,
     },
     CommandSpec {
         name: "object",
