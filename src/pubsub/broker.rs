@@ -16,7 +16,7 @@ use parking_lot::RwLock;
 
 use super::inbox::Inbox;
 use super::limits::{OutputBufferLimit, PubSubSettings, class};
-use super::message::{Message, MessageKind};
+use super::message::{Body, Message, MessageKind};
 use crate::glob::glob_match;
 
 type Subscribers = Vec<Arc<Inbox>>;
@@ -169,7 +169,7 @@ impl Broker {
         let mut shared = SharedBytes::new(channel, data);
         let mut received = 0;
         self.channels.deliver(channel, |inbox| {
-            let message = Message::published(MessageKind::Message, None, shared.get(), channel.len());
+            let message = Message::published(MessageKind::Message, None, shared.get());
             received += usize::from(inbox.deliver(message, &limit));
         });
         if self.pattern_count.load(Ordering::Relaxed) != 0 {
@@ -182,7 +182,6 @@ impl Broker {
                         MessageKind::PMessage,
                         Some(Arc::clone(pattern)),
                         shared.get(),
-                        channel.len(),
                     );
                     received += usize::from(inbox.deliver(message, &limit));
                 }
@@ -197,7 +196,7 @@ impl Broker {
         let mut shared = SharedBytes::new(channel, data);
         let mut received = 0;
         self.shard_channels.deliver(channel, |inbox| {
-            let message = Message::published(MessageKind::SMessage, None, shared.get(), channel.len());
+            let message = Message::published(MessageKind::SMessage, None, shared.get());
             received += usize::from(inbox.deliver(message, &limit));
         });
         received
@@ -264,12 +263,12 @@ impl Broker {
 const KEYSPACE_PREFIX: &[u8] = b"__keyspace@0__:";
 const KEYEVENT_PREFIX: &[u8] = b"__keyevent@0__:";
 
-/// A publish's channel and data, copied into one shared buffer when the
-/// first receiver is found (and never when there is none).
+/// A publish's channel and data, made into a message body when the first
+/// receiver is found (and never when there is none).
 struct SharedBytes<'a> {
     channel: &'a [u8],
     data: &'a [u8],
-    bytes: Option<Arc<[u8]>>,
+    body: Option<Body>,
 }
 
 impl<'a> SharedBytes<'a> {
@@ -277,15 +276,14 @@ impl<'a> SharedBytes<'a> {
         SharedBytes {
             channel,
             data,
-            bytes: None,
+            body: None,
         }
     }
 
-    fn get(&mut self) -> Arc<[u8]> {
+    fn get(&mut self) -> Body {
         let (channel, data) = (self.channel, self.data);
-        Arc::clone(
-            self.bytes
-                .get_or_insert_with(|| channel.iter().chain(data).copied().collect()),
-        )
+        self.body
+            .get_or_insert_with(|| Body::published(channel, data))
+            .clone()
     }
 }

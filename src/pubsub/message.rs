@@ -62,8 +62,9 @@ impl MessageKind {
 /// count is [`count`](Message::count), as redis-py's `data` is then an
 /// integer).
 ///
-/// A message published to many subscribers is stored once and shared:
-/// cloning or receiving it copies no bytes.
+/// A small message (channel and data within [`INLINE`] bytes together)
+/// lives inside the `Message` itself, so publishing it allocates nothing;
+/// a larger one is stored once and shared by all its receivers.
 ///
 /// ```
 /// use kvstore::{MessageKind, Store};
@@ -93,7 +94,13 @@ pub struct Message {
 }
 
 #[derive(Clone, PartialEq, Eq)]
-enum Body {
+pub(crate) enum Body {
+    /// A small published message: channel then data, in place.
+    Inline {
+        len: u8,
+        split: u8,
+        bytes: [u8; INLINE],
+    },
     /// A published message: channel and data in one shared buffer.
     Published { bytes: Arc<[u8]>, split: usize },
     /// A confirmation: the channel or pattern (none when unsubscribing
@@ -104,22 +111,56 @@ enum Body {
     },
 }
 
+/// Channel and data up to this many bytes together are kept inside the
+/// message (no allocation, nothing shared between threads).
+pub(crate) const INLINE: usize = 54;
+
+impl Body {
+    /// The body of a published message, built once per publish and
+    /// cloned for each receiver.
+    pub(crate) fn published(channel: &[u8], data: &[u8]) -> Body {
+        let total = channel.len() + data.len();
+        if total <= INLINE
+            && let (Ok(len), Ok(split)) = (u8::try_from(total), u8::try_from(channel.len()))
+        {
+            let mut bytes = [0u8; INLINE];
+            bytes[..channel.len()].copy_from_slice(channel);
+            bytes[channel.len()..total].copy_from_slice(data);
+            return Body::Inline { len, split, bytes };
+        }
+        let mut shared = Vec::with_capacity(total);
+        shared.extend_from_slice(channel);
+        shared.extend_from_slice(data);
+        Body::Published {
+            bytes: Arc::from(shared),
+            split: channel.len(),
+        }
+    }
+
+    /// Channel and data.
+    fn parts(&self) -> Option<(&[u8], &[u8])> {
+        match self {
+            Body::Inline { len, split, bytes } => {
+                let all = bytes.get(..usize::from(*len))?;
+                Some(all.split_at_checked(usize::from(*split))?)
+            }
+            Body::Published { bytes, split } => bytes.split_at_checked(*split),
+            Body::Confirm { .. } => None,
+        }
+    }
+}
+
 /// What one queued message costs against a subscriber's output-buffer
 /// limit besides its bytes: about what Redis's RESP framing of it takes.
 const FRAMING: usize = 48;
 
 impl Message {
-    /// A published message, sharing `bytes` (channel then data).
-    pub(crate) fn published(
-        kind: MessageKind,
-        pattern: Option<Arc<[u8]>>,
-        bytes: Arc<[u8]>,
-        split: usize,
-    ) -> Message {
+    /// A published message.
+    pub(crate) fn published(kind: MessageKind, pattern: Option<Arc<[u8]>>, body: Body) -> Message {
         Message {
             kind,
             pattern,
-            body: Body::Published { bytes, split },
+            body,
         }
     }
 
@@ -151,18 +192,15 @@ impl Message {
     #[must_use]
     pub fn channel(&self) -> Option<&[u8]> {
         match &self.body {
-            Body::Published { bytes, split } => bytes.get(..*split),
             Body::Confirm { name, .. } => name.as_deref(),
+            body => body.parts().map(|(channel, _)| channel),
         }
     }
 
     /// The published bytes; empty for a confirmation.
     #[must_use]
     pub fn data(&self) -> &[u8] {
-        match &self.body {
-            Body::Published { bytes, split } => bytes.get(*split..).unwrap_or_default(),
-            Body::Confirm { .. } => &[],
-        }
+        self.body.parts().map_or(&[], |(_, data)| data)
     }
 
     /// For a confirmation, the subscriber's number of subscriptions after
@@ -171,8 +209,8 @@ impl Message {
     #[must_use]
     pub fn count(&self) -> Option<usize> {
         match &self.body {
-            Body::Published { .. } => None,
             Body::Confirm { count, .. } => Some(*count),
+            _ => None,
         }
     }
 
@@ -180,6 +218,7 @@ impl Message {
     /// limit: its bytes plus the RESP framing Redis would add.
     pub(crate) fn cost(&self) -> usize {
         let body = match &self.body {
+            Body::Inline { len, .. } => usize::from(*len),
             Body::Published { bytes, .. } => bytes.len(),
             Body::Confirm { name, .. } => name.as_ref().map_or(0, |n| n.len()),
         };

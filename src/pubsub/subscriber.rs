@@ -211,9 +211,8 @@ impl Subscriber {
         if self.overflowed {
             return Err(Error::SubscriberOverflow);
         }
-        match self.inbox.take(deadline) {
-            Taken::Messages(messages) => self.batch = messages,
-            Taken::Empty => {}
+        match self.inbox.take(&mut self.batch, deadline) {
+            Taken::Messages | Taken::Empty => {}
             Taken::Overflowed => {
                 self.overflowed = true;
                 self.batch.clear();
@@ -231,8 +230,8 @@ impl Subscriber {
         self.batch.iter().for_each(&mut f);
         self.batch.clear();
         self.refill(Some(Instant::now()))?;
-        let batch = std::mem::take(&mut self.batch);
-        batch.iter().for_each(f);
+        self.batch.iter().for_each(f);
+        self.batch.clear();
         Ok(())
     }
 
