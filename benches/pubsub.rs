@@ -167,8 +167,7 @@ fn redis_reader(port: u16, n: usize, patterns: usize) -> std::thread::JoinHandle
             .iter()
             .enumerate()
             .map(|(i, p)| {
-                resp(&[b"psubscribe", p]).len() + format!(":{}\r\n", i + 1).len()
-                    - "*2\r\n".len()
+                resp(&[b"psubscribe", p]).len() + format!(":{}\r\n", i + 1).len() - "*2\r\n".len()
                     + "*3\r\n".len()
             })
             .sum();
@@ -207,7 +206,9 @@ fn redis_end_to_end(subscribers: usize, n: usize, patterns: usize) -> Option<f64
     let mut sent = 0;
     while sent < n {
         let k = batch.min(n - sent);
-        publisher.write_all(&batch_bytes[..k * publish.len()]).ok()?;
+        publisher
+            .write_all(&batch_bytes[..k * publish.len()])
+            .ok()?;
         publisher.read_exact(&mut replies[..k * reply_len]).ok()?;
         sent += k;
     }
@@ -273,7 +274,11 @@ fn main() {
     for (label, subscribers, patterns) in cells {
         let n = if subscribers > 10 { n / 10 } else { n };
         let n = if patterns > 0 { n / 10 } else { n };
-        let ours = median((0..rounds).map(|_| ours(subscribers, n, patterns)).collect());
+        let ours = median(
+            (0..rounds)
+                .map(|_| ours(subscribers, n, patterns))
+                .collect(),
+        );
         let base = (patterns == 0)
             .then(|| median((0..rounds).map(|_| channels(subscribers, n)).collect()));
         let mut redis = if have_redis {

@@ -329,7 +329,12 @@ impl Inner {
         } else {
             &*self.clock
         };
-        Ctx::new(clock, &self.propagator, &self.stats.expired_keys, &self.pubsub)
+        Ctx::new(
+            clock,
+            &self.propagator,
+            &self.stats.expired_keys,
+            &self.pubsub,
+        )
     }
 
     fn active_expire_pass(&self, budget: Duration) -> usize {

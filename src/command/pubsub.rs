@@ -107,7 +107,12 @@ mod tests {
         assert_eq!(store.execute(&["SPUBLISH", "c", "m"]), Reply::Integer(0));
         assert_eq!(
             store.execute(&["PUBSUB", "NUMSUB", "c", "zz"]),
-            Reply::Array(vec![bulk("c"), Reply::Integer(1), bulk("zz"), Reply::Integer(0)])
+            Reply::Array(vec![
+                bulk("c"),
+                Reply::Integer(1),
+                bulk("zz"),
+                Reply::Integer(0)
+            ])
         );
         assert_eq!(store.execute(&["PUBSUB", "NUMPAT"]), Reply::Integer(2));
         assert_eq!(
@@ -132,7 +137,10 @@ mod tests {
         let Reply::Error(e) = store.execute(&["PUBSUB", "foo"]) else {
             panic!("unknown subcommand");
         };
-        assert_eq!(e.to_string(), "ERR unknown subcommand 'foo'. Try PUBSUB HELP.");
+        assert_eq!(
+            e.to_string(),
+            "ERR unknown subcommand 'foo'. Try PUBSUB HELP."
+        );
         drop(sub);
         assert_eq!(store.execute(&["PUBSUB", "NUMPAT"]), Reply::Integer(0));
         assert_eq!(store.execute(&["PUBSUB", "CHANNELS"]), Reply::Array(vec![]));

@@ -22,6 +22,33 @@ use crate::glob::glob_match;
 type Subscribers = Vec<Arc<Inbox>>;
 type Map = HashMap<Arc<[u8]>, Subscribers, ahash::RandomState>;
 
+/// One subscribed pattern.
+struct Pattern {
+    /// How many bytes at its start are plain (before any `*`, `?`, `[`
+    /// or `\`): a channel that does not start with them cannot match,
+    /// which rejects most patterns with one comparison.
+    literal: usize,
+    subscribers: Subscribers,
+}
+
+impl Pattern {
+    fn new(pattern: &[u8]) -> Pattern {
+        Pattern {
+            literal: pattern
+                .iter()
+                .position(|b| matches!(b, b'*' | b'?' | b'[' | b'\\'))
+                .unwrap_or(pattern.len()),
+            subscribers: Vec::new(),
+        }
+    }
+
+    fn matches(&self, pattern: &[u8], channel: &[u8]) -> bool {
+        channel.starts_with(&pattern[..self.literal]) && glob_match(pattern, channel, false)
+    }
+}
+
+type Patterns = HashMap<Arc<[u8]>, Pattern, ahash::RandomState>;
+
 /// Channel maps per registry: publishes to different channels rarely share
 /// a lock word.
 const SHARDS: usize = 16;
@@ -119,7 +146,7 @@ pub(crate) struct Broker {
     pub(crate) settings: Arc<PubSubSettings>,
     channels: Registry,
     shard_channels: Registry,
-    patterns: RwLock<Map>,
+    patterns: RwLock<Patterns>,
     /// Distinct patterns (`PUBSUB NUMPAT`).
     pattern_count: AtomicUsize,
 }
@@ -130,7 +157,7 @@ impl Broker {
             settings,
             channels: Registry::new(),
             shard_channels: Registry::new(),
-            patterns: RwLock::new(Map::default()),
+            patterns: RwLock::new(Patterns::default()),
             pattern_count: AtomicUsize::new(0),
         }
     }
@@ -141,11 +168,11 @@ impl Broker {
             Space::Shard => self.shard_channels.add(name, inbox),
             Space::Pattern => {
                 let mut map = self.patterns.write();
-                let subs = map.entry(Arc::clone(name)).or_insert_with(|| {
+                let pattern = map.entry(Arc::clone(name)).or_insert_with(|| {
                     self.pattern_count.fetch_add(1, Ordering::Relaxed);
-                    Vec::new()
+                    Pattern::new(name)
                 });
-                subs.push(Arc::clone(inbox));
+                pattern.subscribers.push(Arc::clone(inbox));
             }
         }
     }
@@ -156,7 +183,13 @@ impl Broker {
             Space::Shard => self.shard_channels.remove(name, inbox),
             Space::Pattern => {
                 let mut map = self.patterns.write();
-                remove_from(&mut map, name, inbox, &self.pattern_count);
+                if let Some(pattern) = map.get_mut(name) {
+                    pattern.subscribers.retain(|s| !Arc::ptr_eq(s, inbox));
+                    if pattern.subscribers.is_empty() {
+                        map.remove(name);
+                        self.pattern_count.fetch_sub(1, Ordering::Relaxed);
+                    }
+                }
             }
         }
     }
@@ -173,14 +206,14 @@ impl Broker {
             received += usize::from(inbox.deliver(message, &limit));
         });
         if self.pattern_count.load(Ordering::Relaxed) != 0 {
-            for (pattern, subs) in self.patterns.read().iter() {
-                if !glob_match(pattern, channel, false) {
+            for (name, pattern) in self.patterns.read().iter() {
+                if !pattern.matches(name, channel) {
                     continue;
                 }
-                for inbox in subs {
+                for inbox in &pattern.subscribers {
                     let message = Message::published(
                         MessageKind::PMessage,
-                        Some(Arc::clone(pattern)),
+                        Some(Arc::clone(name)),
                         shared.get(),
                     );
                     received += usize::from(inbox.deliver(message, &limit));
@@ -285,5 +318,26 @@ impl<'a> SharedBytes<'a> {
         self.body
             .get_or_insert_with(|| Body::published(channel, data))
             .clone()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// The literal-prefix shortcut never changes what matches.
+        #[test]
+        fn prefix_shortcut_agrees_with_glob(
+            pattern in proptest::collection::vec(prop::sample::select(b"ab*?[]^-\\\\x".to_vec()), 0..8),
+            channel in proptest::collection::vec(prop::sample::select(b"abx*?[]\\\\".to_vec()), 0..8),
+        ) {
+            let compiled = Pattern::new(&pattern);
+            prop_assert_eq!(
+                compiled.matches(&pattern, &channel),
+                glob_match(&pattern, &channel, false)
+            );
+        }
     }
 }

@@ -196,7 +196,11 @@ impl Inbox {
 /// Redis's `checkClientOutputBufferLimits`: the hard limit is reached at
 /// `bytes >= hard`; the soft one once the queue has stayed at or over it
 /// for longer than its period.
-fn over_limit(limit: &OutputBufferLimit, bytes: usize, over_soft_since: &mut Option<Instant>) -> bool {
+fn over_limit(
+    limit: &OutputBufferLimit,
+    bytes: usize,
+    over_soft_since: &mut Option<Instant>,
+) -> bool {
     let bytes = u64::try_from(bytes).unwrap_or(u64::MAX);
     if limit.hard != 0 && bytes >= limit.hard {
         return true;
@@ -237,7 +241,10 @@ mod tests {
         // 1050 bytes each: the tenth reaches 10 500 >= 10 000.
         assert_eq!(queued, 9);
         assert!(!inbox.deliver(message(1), &limit), "no delivery after");
-        assert!(matches!(inbox.take(&mut VecDeque::new(), None), Taken::Overflowed));
+        assert!(matches!(
+            inbox.take(&mut VecDeque::new(), None),
+            Taken::Overflowed
+        ));
         assert!(inbox.queue.lock().messages.is_empty());
     }
 
@@ -271,7 +278,10 @@ mod tests {
         for _ in 0..100 {
             assert!(inbox.deliver(message(500), &limit));
             let mut batch = VecDeque::new();
-            assert!(matches!(inbox.take(&mut batch, Some(Instant::now())), Taken::Messages));
+            assert!(matches!(
+                inbox.take(&mut batch, Some(Instant::now())),
+                Taken::Messages
+            ));
             assert_eq!(batch.len(), 1);
         }
     }
@@ -289,7 +299,10 @@ mod tests {
         }
         assert_eq!(calls.load(std::sync::atomic::Ordering::SeqCst), 1);
         let mut batch = VecDeque::new();
-        assert!(matches!(inbox.take(&mut batch, Some(Instant::now())), Taken::Messages));
+        assert!(matches!(
+            inbox.take(&mut batch, Some(Instant::now())),
+            Taken::Messages
+        ));
         assert_eq!(batch.len(), 5);
         inbox.deliver(message(1), &limit);
         inbox.deliver(message(1), &limit);

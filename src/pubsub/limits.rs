@@ -175,9 +175,7 @@ pub(crate) struct PubSubSettings {
 
 impl PubSubSettings {
     pub(crate) fn new(notify: u32, pubsub: OutputBufferLimit) -> PubSubSettings {
-        let store = |l: OutputBufferLimit| {
-            [l.hard, l.soft, l.soft_seconds].map(AtomicU64::new)
-        };
+        let store = |l: OutputBufferLimit| [l.hard, l.soft, l.soft_seconds].map(AtomicU64::new);
         PubSubSettings {
             notify: AtomicU32::new(notify),
             limits: [store(NORMAL_DEFAULT), store(SLAVE_DEFAULT), store(pubsub)],
@@ -242,7 +240,8 @@ impl PubSubSettings {
                 .ok_or_else(|| {
                     "Invalid client class specified in buffer limit configuration.".to_owned()
                 })?;
-            let bad = || "Error in hard, soft or soft_seconds setting in buffer limit configuration.";
+            let bad =
+                || "Error in hard, soft or soft_seconds setting in buffer limit configuration.";
             let hard = crate::settings::parse_memory(group[1]).ok_or_else(bad)?;
             let soft = crate::settings::parse_memory(group[2]).ok_or_else(bad)?;
             let seconds = std::str::from_utf8(group[3])
@@ -291,7 +290,11 @@ mod tests {
         ];
         for (input, printed) in cases {
             let flags = parse_notify_flags(input.as_bytes());
-            assert_eq!(flags.map(format_notify_flags).as_deref(), Ok(*printed), "{input}");
+            assert_eq!(
+                flags.map(format_notify_flags).as_deref(),
+                Ok(*printed),
+                "{input}"
+            );
         }
         assert_eq!(
             parse_notify_flags(b"KEQ"),

@@ -40,8 +40,8 @@ mod message;
 mod subscriber;
 
 pub(crate) use broker::Broker;
-pub(crate) use limits::{PubSubSettings, class, format_notify_flags, parse_notify_flags};
 pub use limits::OutputBufferLimit;
+pub(crate) use limits::{PubSubSettings, class, format_notify_flags, parse_notify_flags};
 pub use message::{Message, MessageKind};
 pub use subscriber::{Listen, Subscriber};
 

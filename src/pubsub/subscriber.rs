@@ -253,7 +253,8 @@ impl Subscriber {
 
     fn confirm(&self, kind: MessageKind, name: Option<Arc<[u8]>>, space: Space) {
         let message = Message::confirm(kind, name, self.count(space));
-        self.inbox.deliver(message, &self.store.inner.pubsub.limit());
+        self.inbox
+            .deliver(message, &self.store.inner.pubsub.limit());
     }
 
     fn add(&mut self, space: Space, name: &[u8]) {

@@ -269,10 +269,7 @@ impl ServerConfig {
             "maxmemory" if one()? == "0" => {}
             "daemonize" if one()? == "no" => {}
             "protected-mode" | "loglevel" | "logfile" | "databases" => {}
-            "maxmemory"
-            | "maxmemory-policy"
-            | "replicaof"
-            | "slaveof" => {
+            "maxmemory" | "maxmemory-policy" | "replicaof" | "slaveof" => {
                 return Err(OptionsError(format!(
                     "option '--{name}' is not available yet (its feature has not landed)"
                 )));
