@@ -68,17 +68,10 @@ fn main() -> kvstore::Result<()> {
     // Keyspace notifications: the expiry of a key is an event.
     let mut events = store.subscriber();
     events.subscribe(["__keyevent@0__:expired"]);
-    store.set_with(
-        "session:42",
-        "data",
-        kvstore::SetOptions::new().px(50),
-    )?;
+    store.set_with("session:42", "data", kvstore::SetOptions::new().px(50))?;
     while let Some(message) = events.get_message(Duration::from_secs(2))? {
         if message.kind() == MessageKind::Message {
-            println!(
-                "expired: {}",
-                String::from_utf8_lossy(message.data())
-            );
+            println!("expired: {}", String::from_utf8_lossy(message.data()));
             break;
         }
     }

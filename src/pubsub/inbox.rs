@@ -106,9 +106,11 @@ impl Inbox {
             queue.messages = VecDeque::new();
             queue.bytes = 0;
             let waiting = queue.waiting;
-            let wake = std::mem::take(&mut queue.wake_armed);
             drop(queue);
-            self.notify(waiting, wake);
+            // Always told, even with a batch unread: a reader that stopped
+            // reading must still learn it was disconnected (the server
+            // closes the connection on it).
+            self.notify(waiting, true);
             return false;
         }
         queue.messages.push_back(message);

@@ -228,7 +228,7 @@ impl PubSubSettings {
             .split(|b| *b == b' ')
             .filter(|w| !w.is_empty())
             .collect();
-        if words.len() % 4 != 0 {
+        if !words.len().is_multiple_of(4) {
             return Err("Wrong number of arguments in buffer limit configuration.".into());
         }
         let mut out = Vec::with_capacity(words.len() / 4);

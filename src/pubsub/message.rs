@@ -67,6 +67,7 @@ impl MessageKind {
 /// a larger one is stored once and shared by all its receivers.
 ///
 /// ```
+/// use std::time::Duration;
 /// use kvstore::{MessageKind, Store};
 ///
 /// let store = Store::new();
@@ -74,12 +75,12 @@ impl MessageKind {
 /// sub.subscribe(["news"]);
 /// store.publish("news", "hello");
 ///
-/// let confirm = sub.get_message(None)?.unwrap();
+/// let confirm = sub.get_message(Duration::ZERO)?.unwrap();
 /// assert_eq!(confirm.kind(), MessageKind::Subscribe);
 /// assert_eq!(confirm.channel(), Some(&b"news"[..]));
 /// assert_eq!(confirm.count(), Some(1));
 ///
-/// let msg = sub.get_message(None)?.unwrap();
+/// let msg = sub.get_message(Duration::ZERO)?.unwrap();
 /// assert_eq!(msg.kind(), MessageKind::Message);
 /// assert_eq!(msg.pattern(), None);
 /// assert_eq!(msg.channel(), Some(&b"news"[..]));
