@@ -16,8 +16,6 @@ mod pubsub_tests;
 
 pub(crate) use clients::Clients;
 pub(crate) use connection::standalone;
-#[cfg_attr(not(feature = "server"), allow(unused_imports))]
-pub(crate) use pubsub::WakeHook;
 
 use std::time::Instant;
 
