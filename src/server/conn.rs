@@ -40,8 +40,10 @@ const MAX_READ: usize = 1 << 20;
 const OUTPUT_HIGH_WATER: usize = 64 * 1024;
 
 pub(super) struct Conn {
-    pub(super) stream: TcpStream,
+    /// Dropped before the socket, so that a client that sees its
+    /// connection closed finds its subscriptions gone.
     pub(super) session: Session,
+    pub(super) stream: TcpStream,
     decoder: RequestDecoder,
     /// Bytes read but not yet run: a partial request, or requests that
     /// arrived while the client was blocked.
