@@ -262,10 +262,18 @@ impl Store {
                 field(out, "expired_keys", &load(&stats.expired_keys));
                 field(out, "evicted_keys", &0);
                 let pubsub = &self.inner.pubsub;
-                field(out, "pubsub_channels", &pubsub.channel_names(false, None).len());
+                field(
+                    out,
+                    "pubsub_channels",
+                    &pubsub.channel_names(false, None).len(),
+                );
                 field(out, "pubsub_patterns", &pubsub.pattern_count());
                 // Redis 7.0's name for it.
-                field(out, "pubsubshard_channels", &pubsub.channel_names(true, None).len());
+                field(
+                    out,
+                    "pubsubshard_channels",
+                    &pubsub.channel_names(true, None).len(),
+                );
             }
             "replication" => {
                 let _ = write!(out, "# Replication\r\n");

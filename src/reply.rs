@@ -367,12 +367,8 @@ mod tests {
         use std::sync::Arc;
         let bytes: Arc<[u8]> = Arc::from(&b"chanhello"[..]);
         let plain = Message::published(MessageKind::Message, None, Arc::clone(&bytes), 4);
-        let pattern = Message::published(
-            MessageKind::PMessage,
-            Some(Arc::from(&b"c*"[..])),
-            bytes,
-            4,
-        );
+        let pattern =
+            Message::published(MessageKind::PMessage, Some(Arc::from(&b"c*"[..])), bytes, 4);
         let confirm = Message::confirm(MessageKind::Subscribe, Some(Arc::from(&b"chan"[..])), 2);
         let none = Message::confirm(MessageKind::PUnsubscribe, None, 0);
         let cases: [(&Message, &[u8], &[u8]); 4] = [

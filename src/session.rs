@@ -366,9 +366,9 @@ impl Session {
                     Some(spec) if spec.flags & flags::CONNECTION != 0 => self
                         .connection_command(spec.name, &argv)
                         .unwrap_or_else(|| tx.execute(&argv)),
-                    Some(spec) if spec.name == "ping" => self
-                        .pubsub_ping(&argv)
-                        .unwrap_or_else(|| tx.execute(&argv)),
+                    Some(spec) if spec.name == "ping" => {
+                        self.pubsub_ping(&argv).unwrap_or_else(|| tx.execute(&argv))
+                    }
                     _ => tx.execute(&argv),
                 };
                 // Messages delivered while the command ran (to a client

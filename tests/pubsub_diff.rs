@@ -55,7 +55,10 @@ fn transcript(port: u16, steps: &[Step]) -> Vec<String> {
             let bytes = conns[from]
                 .bytes(n)
                 .unwrap_or_else(|e| panic!("step {i} {argv:?}: reading {n} frames on {from}: {e}"));
-            out.push(format!("step {i} {argv:?} on {conn}, read on {from}: {}", escape(&bytes)));
+            out.push(format!(
+                "step {i} {argv:?} on {conn}, read on {from}: {}",
+                escape(&bytes)
+            ));
         }
     }
     out
@@ -190,7 +193,11 @@ fn notifications_wired() -> bool {
 }
 
 const KEYSPACE_EVENTS: &[Step] = &[
-    Send(1, &["CONFIG", "SET", "notify-keyspace-events", "KEA"], &[(1, 1)]),
+    Send(
+        1,
+        &["CONFIG", "SET", "notify-keyspace-events", "KEA"],
+        &[(1, 1)],
+    ),
     Send(0, &["PSUBSCRIBE", "__key*@0__:*"], &[(0, 1)]),
     Send(1, &["SET", "ev", "1"], &[(1, 1), (0, 2)]),
     Send(1, &["INCR", "ev"], &[(1, 1), (0, 2)]),
@@ -202,7 +209,11 @@ const KEYSPACE_EVENTS: &[Step] = &[
     Hello(2, "3"),
     Send(2, &["SUBSCRIBE", "__keyevent@0__:set"], &[(2, 1)]),
     Send(2, &["SET", "own", "v"], &[(2, 2), (0, 2)]),
-    Send(1, &["CONFIG", "SET", "notify-keyspace-events", ""], &[(1, 1)]),
+    Send(
+        1,
+        &["CONFIG", "SET", "notify-keyspace-events", ""],
+        &[(1, 1)],
+    ),
     Send(1, &["SET", "quiet", "v"], &[(1, 1)]),
     Send(0, &["PING"], &[(0, 1)]),
 ];

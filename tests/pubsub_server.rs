@@ -107,13 +107,19 @@ fn resp3_messages_are_pushes_and_any_command_runs() {
         push(&["pmessage", "a*", "ab"], bulk("x"))
     );
     assert_eq!(sub.frame().unwrap().0, push(&["message", "a"], bulk("y")));
-    assert_eq!(sub.frame().unwrap().0, push(&["pmessage", "a*", "a"], bulk("y")));
+    assert_eq!(
+        sub.frame().unwrap().0,
+        push(&["pmessage", "a*", "a"], bulk("y"))
+    );
     // Any command, with its plain reply.
     assert_eq!(
         sub.call(&["SET", "k", "v"]).unwrap(),
         Frame::Simple(b"OK".to_vec())
     );
-    assert_eq!(sub.call(&["PING"]).unwrap(), Frame::Simple(b"PONG".to_vec()));
+    assert_eq!(
+        sub.call(&["PING"]).unwrap(),
+        Frame::Simple(b"PONG".to_vec())
+    );
     assert_eq!(
         sub.call(&["UNSUBSCRIBE"]).unwrap(),
         push(&["unsubscribe", "a"], Frame::Integer(1))
@@ -170,7 +176,10 @@ fn client_list_and_info_show_subscriptions() {
     };
     let list = String::from_utf8_lossy(&list).into_owned();
     assert_eq!(list.lines().count(), 1, "{list}");
-    assert!(list.contains(" flags=P db=0 sub=2 psub=1 ssub=1 "), "{list}");
+    assert!(
+        list.contains(" flags=P db=0 sub=2 psub=1 ssub=1 "),
+        "{list}"
+    );
     let Frame::Bulk(info) = other.call(&["INFO", "stats"]).unwrap() else {
         panic!("INFO is a bulk string");
     };
@@ -306,7 +315,10 @@ fn a_subscriber_that_never_reads_is_disconnected_and_memory_stays_bounded() {
     assert!(dropped_at > 0, "the first publish reached the subscriber");
     // The queue's 4 MB, the output (bounded by the same limit) and the
     // kernel's socket buffers: far from the 300 MB published.
-    assert!(delivered < 64, "{delivered} MB reached a client that never reads");
+    assert!(
+        delivered < 64,
+        "{delivered} MB reached a client that never reads"
+    );
     if let (Some(before), Some(after)) = (before, after) {
         let grown = after.saturating_sub(before);
         assert!(grown < 120 << 20, "resident memory grew by {grown} bytes");
@@ -322,7 +334,10 @@ fn a_subscriber_that_never_reads_is_disconnected_and_memory_stays_bounded() {
         );
         thread::sleep(Duration::from_millis(10));
     }
-    assert_eq!(store.pubsub_numsub(["firehose"]), [(b"firehose".to_vec(), 0)]);
+    assert_eq!(
+        store.pubsub_numsub(["firehose"]),
+        [(b"firehose".to_vec(), 0)]
+    );
     assert!(
         sub.closed_within(Duration::from_secs(20)),
         "the client sees the end of the connection"

@@ -156,9 +156,8 @@ impl ServerConfig {
     ///
     /// A character that is not an event class.
     pub fn notify_keyspace_events(mut self, classes: &str) -> Result<Self, OptionsError> {
-        crate::pubsub::parse_notify_flags(classes.as_bytes()).map_err(|why| {
-            OptionsError(format!("option '--notify-keyspace-events': {why}"))
-        })?;
+        crate::pubsub::parse_notify_flags(classes.as_bytes())
+            .map_err(|why| OptionsError(format!("option '--notify-keyspace-events': {why}")))?;
         self.notify_keyspace_events = Some(classes.to_owned());
         Ok(self)
     }
@@ -181,9 +180,8 @@ impl ServerConfig {
     ///
     /// Redis's reasons: a class, size or number it does not take.
     pub fn client_output_buffer_limit(mut self, limits: &str) -> Result<Self, OptionsError> {
-        crate::pubsub::PubSubSettings::parse_limits(limits.as_bytes()).map_err(|why| {
-            OptionsError(format!("option '--client-output-buffer-limit': {why}"))
-        })?;
+        crate::pubsub::PubSubSettings::parse_limits(limits.as_bytes())
+            .map_err(|why| OptionsError(format!("option '--client-output-buffer-limit': {why}")))?;
         self.output_buffer_limits.push(limits.to_owned());
         Ok(self)
     }
@@ -350,10 +348,7 @@ impl ServerConfig {
             "maxmemory" if one()? == "0" => {}
             "daemonize" if one()? == "no" => {}
             "protected-mode" | "loglevel" | "logfile" | "databases" => {}
-            "maxmemory"
-            | "maxmemory-policy"
-            | "replicaof"
-            | "slaveof" => {
+            "maxmemory" | "maxmemory-policy" | "replicaof" | "slaveof" => {
                 return Err(OptionsError(format!(
                     "option '--{name}' is not available yet (its feature has not landed)"
                 )));

@@ -227,16 +227,13 @@ impl Session {
         }
         let store = &self.store;
         let wake = &self.pubsub.wake;
-        let subscriber = self
-            .pubsub
-            .subscriber
-            .get_or_insert_with(|| match wake {
-                Some(wake) => {
-                    let wake = Arc::clone(wake);
-                    store.subscriber_with_wake(Box::new(move || wake()))
-                }
-                None => store.subscriber(),
-            });
+        let subscriber = self.pubsub.subscriber.get_or_insert_with(|| match wake {
+            Some(wake) => {
+                let wake = Arc::clone(wake);
+                store.subscriber_with_wake(Box::new(move || wake()))
+            }
+            None => store.subscriber(),
+        });
         let names = argv.get(1..).unwrap_or_default();
         match name {
             "subscribe" => subscriber.subscribe(names),
@@ -269,7 +266,12 @@ impl Session {
         if self.pubsub.pending.is_empty() {
             return reply;
         }
-        let mut replies: Vec<Reply> = self.pubsub.pending.drain(..).map(|m| Reply::from(&m)).collect();
+        let mut replies: Vec<Reply> = self
+            .pubsub
+            .pending
+            .drain(..)
+            .map(|m| Reply::from(&m))
+            .collect();
         replies.push(reply);
         Reply::Sequence(replies)
     }

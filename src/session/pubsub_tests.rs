@@ -18,7 +18,8 @@ fn run(session: &mut Session, argv: &[&str]) -> String {
     wire(&reply, session.protocol())
 }
 
-const ONLY: &str = "only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context";
+const ONLY: &str =
+    "only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context";
 
 #[test]
 fn resp2_subscribed_connection_allows_only_pubsub_commands() {
@@ -74,10 +75,7 @@ fn resp2_subscribed_connection_allows_only_pubsub_commands() {
         run(&mut s, &["UNSUBSCRIBE", "b", "nope"]),
         "*3|$11|unsubscribe|$1|b|:1|*3|$11|unsubscribe|$4|nope|:1|"
     );
-    assert_eq!(
-        run(&mut s, &["UNSUBSCRIBE"]),
-        "*3|$11|unsubscribe|$1|a|:0|"
-    );
+    assert_eq!(run(&mut s, &["UNSUBSCRIBE"]), "*3|$11|unsubscribe|$1|a|:0|");
     // With nothing left, an unsubscribe-all confirms a nil channel.
     assert_eq!(
         run(&mut s, &["PUNSUBSCRIBE"]),
@@ -92,18 +90,12 @@ fn resp2_subscribed_connection_allows_only_pubsub_commands() {
 fn shard_subscriptions_count_apart_but_keep_the_rules() {
     let store = Store::new();
     let mut s = Session::new(&store);
-    assert_eq!(
-        run(&mut s, &["SUBSCRIBE", "a"]),
-        "*3|$9|subscribe|$1|a|:1|"
-    );
+    assert_eq!(run(&mut s, &["SUBSCRIBE", "a"]), "*3|$9|subscribe|$1|a|:1|");
     assert_eq!(
         run(&mut s, &["SSUBSCRIBE", "s"]),
         "*3|$10|ssubscribe|$1|s|:1|"
     );
-    assert_eq!(
-        run(&mut s, &["UNSUBSCRIBE"]),
-        "*3|$11|unsubscribe|$1|a|:0|"
-    );
+    assert_eq!(run(&mut s, &["UNSUBSCRIBE"]), "*3|$11|unsubscribe|$1|a|:0|");
     // Still subscribed to a shard channel.
     assert_eq!(run(&mut s, &["PING"]), "*2|$4|pong|$0||");
     assert_eq!(store.spublish("s", "m"), 1);
@@ -156,6 +148,7 @@ fn notifications_wired(store: &Store) -> bool {
 }
 
 #[test]
+#[allow(clippy::print_stdout)] // the `skipped:` line
 fn keyspace_events_reach_a_subscribed_session() {
     let store = Store::new();
     store
@@ -267,7 +260,10 @@ fn an_overflowing_session_is_closed() {
     for _ in 0..10 {
         store.publish("a", vec![b'x'; 200]);
     }
-    assert_eq!(s.next_message(Duration::ZERO), Err(Error::SubscriberOverflow));
+    assert_eq!(
+        s.next_message(Duration::ZERO),
+        Err(Error::SubscriberOverflow)
+    );
     assert!(s.should_close());
     assert!(!s.is_subscribed());
     assert_eq!(store.publish("a", "gone"), 0);
