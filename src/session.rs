@@ -7,6 +7,15 @@
 //! queued between `MULTI` and `EXEC`, errors at queueing time abort `EXEC`
 //! with `EXECABORT`, and a changed `WATCH`ed key makes `EXEC` answer nil.
 //! The RESP server keeps one per connection; the CLI example uses one too.
+//!
+//! Pub/sub (`SUBSCRIBE`, `PSUBSCRIBE`, `SSUBSCRIBE` and their
+//! `UNSUBSCRIBE`s) follows Redis 7.0 too: a subscribe command answers a
+//! [`Reply::Sequence`] of confirmations ([`Reply::Push`] each, one per
+//! channel, as Redis sends them); while subscribed, a RESP2 session may
+//! only send those, `PING` (answered `["pong", message]`), `QUIT` and
+//! `RESET`; `RESET` leaves every subscription. Published messages are read
+//! with [`Session::next_message`] (the RESP server writes them to the
+//! connection as they arrive).
 
 mod clients;
 mod connection;

@@ -290,7 +290,8 @@ const CLIENT_HELP: &[&str] = &[
 /// The handler of connection commands in the command table: through
 /// [`Store::execute`] each call is a connection of its own, so it runs in a
 /// fresh [`Session`] (`MULTI` answers OK, but the next `execute` is another
-/// connection; use a [`Session`] to keep state).
+/// connection; use a [`Session`] to keep state). `SUBSCRIBE` answers its
+/// confirmations, and the subscription ends with the session.
 pub(crate) fn standalone(store: &Store, argv: &[&[u8]]) -> Reply {
     Session::new(store).execute(argv)
 }
