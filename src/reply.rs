@@ -363,34 +363,40 @@ mod tests {
 
     #[test]
     fn messages_encode_as_redis_sends_them() {
-        use crate::pubsub::MessageKind;
-        use std::sync::Arc;
-        let bytes: Arc<[u8]> = Arc::from(&b"chanhello"[..]);
-        let plain = Message::published(MessageKind::Message, None, Arc::clone(&bytes), 4);
-        let pattern =
-            Message::published(MessageKind::PMessage, Some(Arc::from(&b"c*"[..])), bytes, 4);
-        let confirm = Message::confirm(MessageKind::Subscribe, Some(Arc::from(&b"chan"[..])), 2);
-        let none = Message::confirm(MessageKind::PUnsubscribe, None, 0);
+        let store = crate::Store::new();
+        let mut sub = store.subscriber();
+        sub.subscribe(["chan"]);
+        sub.psubscribe(["c*"]);
+        sub.punsubscribe(["c*"]);
+        sub.punsubscribe::<_, &str>([]);
+        sub.psubscribe(["c*"]);
+        store.publish("chan", "hello");
+        let got: Vec<Message> =
+            std::iter::from_fn(|| sub.get_message(std::time::Duration::ZERO).ok().flatten())
+                .collect();
+        let [confirm, _, _, none, _, plain, pattern] = got.as_slice() else {
+            panic!("{got:?}");
+        };
         let cases: [(&Message, &[u8], &[u8]); 4] = [
             (
-                &plain,
+                plain,
                 b"*3\r\n$7\r\nmessage\r\n$4\r\nchan\r\n$5\r\nhello\r\n",
                 b">3\r\n$7\r\nmessage\r\n$4\r\nchan\r\n$5\r\nhello\r\n",
             ),
             (
-                &pattern,
+                pattern,
                 b"*4\r\n$8\r\npmessage\r\n$2\r\nc*\r\n$4\r\nchan\r\n$5\r\nhello\r\n",
                 b">4\r\n$8\r\npmessage\r\n$2\r\nc*\r\n$4\r\nchan\r\n$5\r\nhello\r\n",
             ),
             (
-                &confirm,
-                b"*3\r\n$9\r\nsubscribe\r\n$4\r\nchan\r\n:2\r\n",
-                b">3\r\n$9\r\nsubscribe\r\n$4\r\nchan\r\n:2\r\n",
+                confirm,
+                b"*3\r\n$9\r\nsubscribe\r\n$4\r\nchan\r\n:1\r\n",
+                b">3\r\n$9\r\nsubscribe\r\n$4\r\nchan\r\n:1\r\n",
             ),
             (
-                &none,
-                b"*3\r\n$12\r\npunsubscribe\r\n$-1\r\n:0\r\n",
-                b">3\r\n$12\r\npunsubscribe\r\n_\r\n:0\r\n",
+                none,
+                b"*3\r\n$12\r\npunsubscribe\r\n$-1\r\n:1\r\n",
+                b">3\r\n$12\r\npunsubscribe\r\n_\r\n:1\r\n",
             ),
         ];
         for (m, resp2, resp3) in cases {
