@@ -15,7 +15,7 @@
 
 use std::io::{self, Read, Write};
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use mio::net::TcpStream;
 
@@ -66,6 +66,8 @@ pub(super) struct Conn {
     pub(super) tick_listed: bool,
     /// Bytes written so far (whether a deferred subscriber reads at all).
     pub(super) total_written: usize,
+    /// Since when a subscriber's output has been over the soft limit.
+    over_soft_since: Option<Instant>,
 }
 
 /// What a batch of input asks the worker to do.
@@ -94,6 +96,7 @@ impl Conn {
             pubsub_deferred: false,
             tick_listed: false,
             total_written: 0,
+            over_soft_since: None,
         }
     }
 
@@ -290,11 +293,27 @@ impl Conn {
         let drained = self
             .session
             .drain_messages(|m| encode_message(m, protocol, output));
-        let hard = self.session.store().inner.pubsub.limit().hard;
-        let over = hard > 0 && u64::try_from(self.unwritten()).unwrap_or(u64::MAX) > hard;
-        if drained.is_err() || over {
+        if drained.is_err() || self.output_over_limit() {
             self.kill();
         }
+    }
+
+    /// Redis's `client-output-buffer-limit pubsub` on what the output
+    /// holds (the queue has its own check): at the hard limit, or over the
+    /// soft one for longer than its seconds.
+    fn output_over_limit(&mut self) -> bool {
+        let limit = self.session.store().inner.pubsub.limit();
+        let bytes = u64::try_from(self.unwritten()).unwrap_or(u64::MAX);
+        if limit.hard != 0 && bytes >= limit.hard {
+            return true;
+        }
+        if limit.soft == 0 || bytes < limit.soft {
+            self.over_soft_since = None;
+            return false;
+        }
+        let now = Instant::now();
+        let since = *self.over_soft_since.get_or_insert(now);
+        now.duration_since(since) > Duration::from_secs(limit.soft_seconds)
     }
 
     /// After a write: the messages left queued while the output was high.
