@@ -193,16 +193,21 @@ impl Session {
     /// Redis's pub/sub check of `processCommand`: the error for `name` on
     /// a RESP2 connection with subscriptions, if it is refused.
     pub(super) fn pubsub_refusal(&self, name: &str) -> Option<Error> {
-        (self.protocol == Protocol::Resp2
-            && !allowed_while_subscribed(name)
-            && self.is_subscribed())
+        // Cheapest first: most sessions never subscribe.
+        (self.pubsub.subscriber.is_some()
+            && self.protocol == Protocol::Resp2
+            && self.is_subscribed()
+            && !allowed_while_subscribed(name))
         .then(|| Error::PubSubContext(name.to_owned()))
     }
 
     /// `PING` on a RESP2 connection with subscriptions answers
     /// `["pong", message or ""]`; `None` elsewhere (the plain `PING`).
     pub(super) fn pubsub_ping(&self, argv: &[&[u8]]) -> Option<Reply> {
-        if self.protocol != Protocol::Resp2 || !self.is_subscribed() {
+        if self.pubsub.subscriber.is_none()
+            || self.protocol != Protocol::Resp2
+            || !self.is_subscribed()
+        {
             return None;
         }
         let reply = match argv {
@@ -252,7 +257,13 @@ impl Session {
             .iter()
             .rposition(|m| m.kind().is_confirmation())
             .map_or(0, |last| last + 1);
-        Reply::Sequence(pending.drain(..through).map(|m| Reply::from(&m)).collect())
+        let reply = Reply::Sequence(pending.drain(..through).map(|m| Reply::from(&m)).collect());
+        // Left everything: nothing more can come, and a connection without
+        // a subscriber skips every pub/sub step.
+        if self.pubsub.pending.is_empty() && !self.is_subscribed() {
+            self.pubsub.subscriber = None;
+        }
+        reply
     }
 
     /// `reply`, preceded by the messages that arrived before it (how Redis
