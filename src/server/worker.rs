@@ -359,6 +359,11 @@ impl Worker {
         match step {
             Err(_) => self.close(slot),
             Ok(Step::Continue) => {
+                // Output went down: the messages held back follow.
+                if self.conn(slot).is_some_and(|c| c.refill_pubsub().is_err()) {
+                    self.close(slot);
+                    return;
+                }
                 let finished = self.conn(slot).is_some_and(|c| c.done());
                 if finished || self.update_interest(slot).is_err() {
                     self.close(slot);
