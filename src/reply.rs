@@ -200,6 +200,7 @@ impl From<&Message> for Reply {
 
 /// Appends the push of `m` (as [`Reply::from`] builds it) without building
 /// the reply: the data is copied once, straight into `out`.
+#[cfg_attr(not(feature = "server"), allow(dead_code))]
 pub(crate) fn encode_message(m: &Message, protocol: Protocol, out: &mut Vec<u8>) {
     let resp3 = protocol == Protocol::Resp3;
     let push = if resp3 { b'>' } else { b'*' };
