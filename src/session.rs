@@ -15,7 +15,10 @@
 //! only send those, `PING` (answered `["pong", message]`), `QUIT` and
 //! `RESET`; `RESET` leaves every subscription. Published messages are read
 //! with [`Session::next_message`] (the RESP server writes them to the
-//! connection as they arrive).
+//! connection as they arrive). Inside `MULTI`, `SUBSCRIBE` is queued and
+//! its confirmations (and any message delivered during the transaction)
+//! land inside `EXEC`'s array, whose count, as Redis's, does not include
+//! them; `SSUBSCRIBE` is refused there, as in Redis.
 
 mod clients;
 mod connection;
