@@ -14,13 +14,16 @@
 //! --raw`; unlike `redis-cli`, the default stays formatted when the output
 //! is not a terminal), `-3` (RESP3, as after `HELLO 3`). At the prompt:
 //! `help`, `help <command>`, `help @<group>`, `clear`, `quit`, `exit`,
-//! Ctrl-D; a number before a command repeats it (`3 INCR n`).
+//! Ctrl-D; a number before a command repeats it (`3 INCR n`). After
+//! `SUBSCRIBE`, `PSUBSCRIBE` or `SSUBSCRIBE` it prints messages until
+//! Ctrl-C, as `redis-cli` does (here they come from this process: keyspace
+//! events of expiring keys, with `CONFIG SET notify-keyspace-events Ex`).
 
 use std::ffi::OsString;
 use std::io::{self, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use kvstore::cli::{Cli, Flow, OutputMode};
 use kvstore::persist::AppendLogOptions;
@@ -128,6 +131,7 @@ fn run(options: Options) -> Result<(), Box<dyn std::error::Error>> {
         let mut stdout = io::stdout().lock();
         cli.run_command(&options.command, &mut stdout)?;
         stdout.flush()?;
+        print_messages(&mut cli, &mut stdout)?;
         return Ok(());
     }
     if io::stdin().is_terminal() {
@@ -184,10 +188,22 @@ fn repl(
             writeln!(stdout, "({elapsed:.2}s)")?;
         }
         stdout.flush()?;
+        print_messages(cli, &mut stdout)?;
         if flow == Flow::Quit {
             return Ok(());
         }
     }
+}
+
+/// redis-cli's pub/sub mode: after a subscribe command, messages until
+/// Ctrl-C (which ends the process, as it ends redis-cli).
+fn print_messages(cli: &mut Cli, out: &mut impl Write) -> io::Result<()> {
+    while cli.reading_messages() {
+        if cli.print_message(Duration::from_millis(200), &mut *out)? {
+            out.flush()?;
+        }
+    }
+    Ok(())
 }
 
 /// Lines `redis-cli` keeps out of its history file: `AUTH …` and

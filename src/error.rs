@@ -260,6 +260,13 @@ pub enum Error {
     /// (as Redis closes such a client's connection): it receives nothing
     /// more.
     SubscriberOverflow,
+    /// A RESP2 connection with subscriptions sent a command other than
+    /// `(P|S)SUBSCRIBE`, `(P|S)UNSUBSCRIBE`, `PING`, `QUIT` or `RESET`; the
+    /// field is the command's full name (`get`, `client|id`).
+    PubSubContext(String),
+    /// A subscribe command where the client cannot be answered later
+    /// (`SSUBSCRIBE` inside `MULTI`); the field is the command in capitals.
+    DenyBlocking(&'static str),
 }
 
 impl std::error::Error for Error {}
@@ -487,6 +494,13 @@ impl fmt::Display for Error {
             Error::SubscriberOverflow => f.write_str(
                 "ERR subscriber disconnected: its queue reached the pub/sub output buffer limit (client-output-buffer-limit pubsub)",
             ),
+            Error::PubSubContext(cmd) => write!(
+                f,
+                "ERR Can't execute '{cmd}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context"
+            ),
+            Error::DenyBlocking(cmd) => {
+                write!(f, "ERR {cmd} isn't allowed for a DENY BLOCKING client")
+            }
             Error::Misconf(why) => write!(f, "MISCONF {why}"),
             Error::Persistence(why) => write!(f, "ERR {why}"),
             Error::BgsaveInProgress => f.write_str("ERR Background save already in progress"),

@@ -261,6 +261,19 @@ impl Store {
                 );
                 field(out, "expired_keys", &load(&stats.expired_keys));
                 field(out, "evicted_keys", &0);
+                let pubsub = &self.inner.pubsub;
+                field(
+                    out,
+                    "pubsub_channels",
+                    &pubsub.channel_names(false, None).len(),
+                );
+                field(out, "pubsub_patterns", &pubsub.pattern_count());
+                // Redis 7.0's name for it.
+                field(
+                    out,
+                    "pubsubshard_channels",
+                    &pubsub.channel_names(true, None).len(),
+                );
             }
             "replication" => {
                 let _ = write!(out, "# Replication\r\n");
@@ -407,5 +420,25 @@ mod tests {
         store.client_disconnected();
         store.client_disconnected();
         assert!(store.info(&["clients"]).contains("connected_clients:0\r\n"));
+    }
+
+    #[test]
+    fn pubsub_counts_in_stats() {
+        let store = Store::new();
+        let mut a = store.subscriber();
+        let mut b = store.subscriber();
+        a.subscribe(["x", "y"]);
+        b.subscribe(["x"]);
+        a.psubscribe(["p*"]);
+        b.psubscribe(["p*", "q*"]);
+        b.ssubscribe(["s"]);
+        let text = store.info(&["stats"]);
+        assert!(text.contains("\r\npubsub_channels:2\r\n"), "{text}");
+        assert!(text.contains("\r\npubsub_patterns:2\r\n"), "{text}");
+        assert!(text.contains("\r\npubsubshard_channels:1\r\n"), "{text}");
+        drop(b);
+        let text = store.info(&["stats"]);
+        assert!(text.contains("\r\npubsub_patterns:1\r\n"), "{text}");
+        assert!(text.contains("\r\npubsubshard_channels:0\r\n"), "{text}");
     }
 }

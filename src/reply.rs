@@ -1,7 +1,7 @@
 //! Replies of [`Store::execute`](crate::Store::execute), with every RESP2 and
 //! RESP3 distinction kept so a server can encode them exactly as Redis does.
 
-use crate::Error;
+use crate::{Error, Message};
 
 /// The protocol version a reply is encoded for (`HELLO 2` / `HELLO 3`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -64,6 +64,16 @@ pub enum Reply {
     /// A verbatim string with its three-letter format (`txt`, `mkd`): `=` in
     /// RESP3, a bulk string of the text alone in RESP2.
     Verbatim(&'static str, Vec<u8>),
+    /// An out-of-band push: `>` in RESP3, an array in RESP2. Pub/sub
+    /// messages and subscription confirmations are pushes, as Redis sends
+    /// them (`[message, channel, data]`, `[pmessage, pattern, channel,
+    /// data]`, `[subscribe, channel, count]`, …).
+    Push(Vec<Reply>),
+    /// Several replies sent one after the other, each framed on its own,
+    /// with nothing around them: what a command that answers more than
+    /// once sends (`SUBSCRIBE a b` confirms each channel with its own
+    /// [`Reply::Push`]). An empty sequence sends nothing.
+    Sequence(Vec<Reply>),
 }
 
 impl Reply {
@@ -157,6 +167,68 @@ impl Reply {
                 bulk(out, b'=', &body);
             }
             Reply::Verbatim(_, text) => bulk(out, b'$', text),
+            Reply::Push(items) => {
+                header(out, if resp3 { b'>' } else { b'*' }, len_i64(items.len()));
+                items.iter().for_each(|r| r.encode(protocol, out));
+            }
+            Reply::Sequence(replies) => replies.iter().for_each(|r| r.encode(protocol, out)),
+        }
+    }
+}
+
+impl From<&Message> for Reply {
+    /// The push Redis sends for a pub/sub message or confirmation:
+    /// `[message, channel, data]`, `[pmessage, pattern, channel, data]`,
+    /// `[smessage, channel, data]`, or `[kind, channel, count]` (a nil
+    /// channel when an unsubscribe-all found nothing to leave).
+    fn from(m: &Message) -> Reply {
+        let kind = Reply::Bulk(m.kind().as_str().as_bytes().to_vec());
+        let channel = Reply::bulk_or_null(m.channel().map(<[u8]>::to_vec));
+        let items = match (m.count(), m.pattern()) {
+            (Some(count), _) => vec![kind, channel, Reply::Integer(len_i64(count))],
+            (None, Some(pattern)) => vec![
+                kind,
+                Reply::Bulk(pattern.to_vec()),
+                channel,
+                Reply::Bulk(m.data().to_vec()),
+            ],
+            (None, None) => vec![kind, channel, Reply::Bulk(m.data().to_vec())],
+        };
+        Reply::Push(items)
+    }
+}
+
+/// Appends the push of `m` (as [`Reply::from`] builds it) without building
+/// the reply: the data is copied once, straight into `out`.
+#[cfg_attr(not(feature = "server"), allow(dead_code))]
+pub(crate) fn encode_message(m: &Message, protocol: Protocol, out: &mut Vec<u8>) {
+    let resp3 = protocol == Protocol::Resp3;
+    let push = if resp3 { b'>' } else { b'*' };
+    let kind = m.kind().as_str().as_bytes();
+    let channel = |out: &mut Vec<u8>| match m.channel() {
+        Some(c) => bulk(out, b'$', c),
+        None if resp3 => out.extend_from_slice(b"_\r\n"),
+        None => out.extend_from_slice(b"$-1\r\n"),
+    };
+    match (m.count(), m.pattern()) {
+        (Some(count), _) => {
+            header(out, push, 3);
+            bulk(out, b'$', kind);
+            channel(out);
+            header(out, b':', len_i64(count));
+        }
+        (None, Some(pattern)) => {
+            header(out, push, 4);
+            bulk(out, b'$', kind);
+            bulk(out, b'$', pattern);
+            channel(out);
+            bulk(out, b'$', m.data());
+        }
+        (None, None) => {
+            header(out, push, 3);
+            bulk(out, b'$', kind);
+            channel(out);
+            bulk(out, b'$', m.data());
         }
     }
 }
@@ -275,5 +347,66 @@ mod tests {
             wire(&Reply::Bulk(Vec::new()), Protocol::Resp2),
             b"$0\r\n\r\n"
         );
+    }
+
+    #[test]
+    fn pushes_and_sequences() {
+        let push = Reply::Push(vec![Reply::Bulk(b"a".to_vec()), Reply::Integer(1)]);
+        assert_eq!(wire(&push, Protocol::Resp2), b"*2\r\n$1\r\na\r\n:1\r\n");
+        assert_eq!(wire(&push, Protocol::Resp3), b">2\r\n$1\r\na\r\n:1\r\n");
+        let seq = Reply::Sequence(vec![push, Reply::ok()]);
+        assert_eq!(
+            wire(&seq, Protocol::Resp3),
+            b">2\r\n$1\r\na\r\n:1\r\n+OK\r\n"
+        );
+        assert_eq!(wire(&Reply::Sequence(Vec::new()), Protocol::Resp2), b"");
+    }
+
+    #[test]
+    fn messages_encode_as_redis_sends_them() {
+        let store = crate::Store::new();
+        let mut sub = store.subscriber();
+        sub.subscribe(["chan"]);
+        sub.psubscribe(["c*"]);
+        sub.punsubscribe(["c*"]);
+        sub.punsubscribe::<_, &str>([]);
+        sub.psubscribe(["c*"]);
+        store.publish("chan", "hello");
+        let got: Vec<Message> =
+            std::iter::from_fn(|| sub.get_message(std::time::Duration::ZERO).ok().flatten())
+                .collect();
+        let [confirm, _, _, none, _, plain, pattern] = got.as_slice() else {
+            panic!("{got:?}");
+        };
+        let cases: [(&Message, &[u8], &[u8]); 4] = [
+            (
+                plain,
+                b"*3\r\n$7\r\nmessage\r\n$4\r\nchan\r\n$5\r\nhello\r\n",
+                b">3\r\n$7\r\nmessage\r\n$4\r\nchan\r\n$5\r\nhello\r\n",
+            ),
+            (
+                pattern,
+                b"*4\r\n$8\r\npmessage\r\n$2\r\nc*\r\n$4\r\nchan\r\n$5\r\nhello\r\n",
+                b">4\r\n$8\r\npmessage\r\n$2\r\nc*\r\n$4\r\nchan\r\n$5\r\nhello\r\n",
+            ),
+            (
+                confirm,
+                b"*3\r\n$9\r\nsubscribe\r\n$4\r\nchan\r\n:1\r\n",
+                b">3\r\n$9\r\nsubscribe\r\n$4\r\nchan\r\n:1\r\n",
+            ),
+            (
+                none,
+                b"*3\r\n$12\r\npunsubscribe\r\n$-1\r\n:1\r\n",
+                b">3\r\n$12\r\npunsubscribe\r\n_\r\n:1\r\n",
+            ),
+        ];
+        for (m, resp2, resp3) in cases {
+            for (protocol, expected) in [(Protocol::Resp2, resp2), (Protocol::Resp3, resp3)] {
+                let mut direct = Vec::new();
+                encode_message(m, protocol, &mut direct);
+                assert_eq!(direct, expected, "{m:?}");
+                assert_eq!(wire(&Reply::from(m), protocol), expected, "{m:?}");
+            }
+        }
     }
 }

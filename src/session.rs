@@ -7,9 +7,24 @@
 //! queued between `MULTI` and `EXEC`, errors at queueing time abort `EXEC`
 //! with `EXECABORT`, and a changed `WATCH`ed key makes `EXEC` answer nil.
 //! The RESP server keeps one per connection; the CLI example uses one too.
+//!
+//! Pub/sub (`SUBSCRIBE`, `PSUBSCRIBE`, `SSUBSCRIBE` and their
+//! `UNSUBSCRIBE`s) follows Redis 7.0 too: a subscribe command answers a
+//! [`Reply::Sequence`] of confirmations ([`Reply::Push`] each, one per
+//! channel, as Redis sends them); while subscribed, a RESP2 session may
+//! only send those, `PING` (answered `["pong", message]`), `QUIT` and
+//! `RESET`; `RESET` leaves every subscription. Published messages are read
+//! with [`Session::next_message`] (the RESP server writes them to the
+//! connection as they arrive). Inside `MULTI`, `SUBSCRIBE` is queued and
+//! its confirmations (and any message delivered during the transaction)
+//! land inside `EXEC`'s array, whose count, as Redis's, does not include
+//! them; `SSUBSCRIBE` is refused there, as in Redis.
 
 mod clients;
 mod connection;
+mod pubsub;
+#[cfg(test)]
+mod pubsub_tests;
 
 pub(crate) use clients::Clients;
 pub(crate) use connection::standalone;
@@ -46,6 +61,10 @@ pub struct Session {
     multi: Option<Multi>,
     watches: Vec<Watch>,
     closing: bool,
+    /// Subscriptions and the messages not yet handed out.
+    pubsub: pubsub::PubSub,
+    /// `EXEC` is running the queue (Redis's `CLIENT_DENY_BLOCKING` there).
+    in_exec: bool,
     /// What `CLIENT LIST` shows, as of the last [`Session::publish`] (the
     /// fields that change per command live in the session meanwhile).
     entry: clients::Entry,
@@ -105,6 +124,7 @@ impl Session {
             last_command: "NULL",
             multi: -1,
             resp: 2,
+            subscriptions: [0; 3],
         });
         Session {
             id,
@@ -115,6 +135,8 @@ impl Session {
             multi: None,
             watches: Vec::new(),
             closing: false,
+            pubsub: pubsub::PubSub::default(),
+            in_exec: false,
             entry,
             last_command: now,
             last_command_name: "NULL",
@@ -160,6 +182,7 @@ impl Session {
             .multi
             .as_ref()
             .map_or(-1, |m| i64::try_from(m.queue.len()).unwrap_or(i64::MAX));
+        snap.subscriptions = self.subscription_counts();
         snap.resp = if self.protocol == Protocol::Resp3 {
             3
         } else {
@@ -211,6 +234,7 @@ impl Session {
     }
 
     fn run(&mut self, argv: &[&[u8]], may_block: bool) -> Next {
+        self.pubsub.reply_has_messages = false;
         // Redis's order: unknown command and arity first, then NOAUTH.
         let is_exec = argv
             .first()
@@ -231,12 +255,6 @@ impl Session {
             self.flag_multi();
             return Next::Reply(Reply::Error(Error::NoAuth));
         }
-        if spec.flags & flags::CONNECTION != 0
-            && let Some(reply) = self.connection_command(spec.name, argv)
-        {
-            self.store.count_command();
-            return Next::Reply(reply);
-        }
         if spec.flags & flags::NO_MULTI != 0 && self.multi.is_some() {
             self.flag_multi();
             return Next::Reply(Reply::Error(Error::NotAllowedInMulti));
@@ -246,6 +264,27 @@ impl Session {
         if let Err(e) = command::check_writable(&self.store, spec) {
             self.flag_multi();
             return Next::Reply(Reply::Error(e));
+        }
+        // Then the RESP2 pub/sub rule (connection commands included).
+        if let Some(e) = self.pubsub_refusal(spec.name) {
+            if is_exec {
+                return Next::Reply(self.refuse_exec(&e));
+            }
+            self.flag_multi();
+            return Next::Reply(Reply::Error(e));
+        }
+        if spec.flags & flags::CONNECTION != 0
+            && let Some(reply) = self.connection_command(spec.name, argv)
+        {
+            self.store.count_command();
+            return Next::Reply(reply);
+        }
+        if self.multi.is_none()
+            && spec.name == "ping"
+            && let Some(reply) = self.pubsub_ping(argv)
+        {
+            self.store.count_command();
+            return Next::Reply(reply);
         }
         if let Some(multi) = &mut self.multi {
             multi.queue.push(argv.iter().map(|a| a.to_vec()).collect());
@@ -330,17 +369,32 @@ impl Session {
             if crate::watch::any_changed(&watches) {
                 return Reply::NullArray;
             }
+            self.in_exec = true;
             let replies = multi.queue.iter().map(|argv| {
                 let argv: Vec<&[u8]> = argv.iter().map(Vec::as_slice).collect();
                 // Connection commands apply to this client, as in Redis.
-                match command::lookup_spec(&argv) {
+                let spec = command::lookup_spec(&argv);
+                let reply = match spec {
                     Some(spec) if spec.flags & flags::CONNECTION != 0 => self
                         .connection_command(spec.name, &argv)
                         .unwrap_or_else(|| tx.execute(&argv)),
+                    Some(spec) if spec.name == "ping" => {
+                        self.pubsub_ping(&argv).unwrap_or_else(|| tx.execute(&argv))
+                    }
                     _ => tx.execute(&argv),
+                };
+                // Messages delivered while the command ran (to a client
+                // that subscribed in this transaction, or a RESP3 one) go
+                // before its reply, inside the array, as Redis writes them.
+                match spec {
+                    Some(spec) if pubsub::is_subscription_command(spec.name) => reply,
+                    _ => self.after_messages(reply),
                 }
             });
-            Reply::Array(replies.collect())
+            let replies = Reply::Array(replies.collect());
+            self.in_exec = false;
+            self.pubsub.reply_has_messages = true;
+            replies
         });
         // The queue's writes are committed together once the locks are
         // released; if they cannot be made durable, EXEC answers that error.

@@ -222,9 +222,10 @@ fn reply() -> impl Strategy<Value = Reply> {
         let pairs = prop::collection::vec((inner.clone(), inner.clone()), 0..4);
         prop_oneof![
             prop::collection::vec(inner.clone(), 0..4).prop_map(Reply::Array),
-            prop::collection::vec(inner, 0..4).prop_map(Reply::Set),
+            prop::collection::vec(inner.clone(), 0..4).prop_map(Reply::Set),
             pairs.clone().prop_map(Reply::Map),
             pairs.prop_map(Reply::Pairs),
+            prop::collection::vec(inner.clone(), 0..4).prop_map(Reply::Push),
         ]
     })
 }
@@ -298,6 +299,10 @@ fn expected(reply: &Reply, protocol: Protocol) -> Frame {
             text: text.clone(),
         },
         Reply::Verbatim(_, text) => Frame::Bulk(text.clone()),
+        Reply::Push(items) if resp3 => Frame::Push(all(items)),
+        Reply::Push(items) => Frame::Array(all(items)),
+        // Several frames, not one: not generated.
+        Reply::Sequence(_) => panic!("a sequence is not one frame"),
     }
 }
 

@@ -31,7 +31,9 @@ use crate::{Protocol, Reply};
 #[must_use]
 pub fn format_reply(reply: &Reply, protocol: Protocol) -> String {
     let mut out = Vec::new();
-    tty(&mut out, &node(reply, protocol), b"");
+    for node in nodes(reply, protocol) {
+        tty(&mut out, &node, b"");
+    }
     String::from_utf8_lossy(&out).into_owned()
 }
 
@@ -81,7 +83,16 @@ enum Kind {
 }
 
 fn all(items: &[Reply], protocol: Protocol) -> Vec<Node<'_>> {
-    items.iter().map(|r| node(r, protocol)).collect()
+    items.iter().flat_map(|r| nodes(r, protocol)).collect()
+}
+
+/// The replies `redis-cli` reads from `reply`'s wire form: one, or each of
+/// a [`Reply::Sequence`] in turn.
+fn nodes(reply: &Reply, protocol: Protocol) -> Vec<Node<'_>> {
+    match reply {
+        Reply::Sequence(replies) => all(replies, protocol),
+        other => vec![node(other, protocol)],
+    }
 }
 
 fn node(reply: &Reply, protocol: Protocol) -> Node<'_> {
@@ -133,6 +144,10 @@ fn node(reply: &Reply, protocol: Protocol) -> Node<'_> {
         }
         Reply::Verbatim(_, text) if resp3 => Node::Verbatim(text),
         Reply::Verbatim(_, text) => Node::Str(Cow::Borrowed(text)),
+        // redis-cli prints a push as an array.
+        Reply::Push(items) => Node::Aggregate(Kind::Array, all(items, protocol)),
+        // Where one reply is read (a map's value), its replies in a row.
+        Reply::Sequence(items) => Node::Aggregate(Kind::Array, all(items, protocol)),
     }
 }
 
@@ -302,6 +317,11 @@ fn raw(out: &mut Vec<u8>, node: &Node<'_>) {
 /// `redis-cli` prints the replies of `INFO` and the like on a terminal.
 pub(super) fn format_reply_raw_strings(reply: &Reply, protocol: Protocol) -> Vec<u8> {
     let mut out = Vec::new();
-    raw(&mut out, &node(reply, protocol));
+    for (i, node) in nodes(reply, protocol).iter().enumerate() {
+        if i > 0 {
+            out.push(b'\n');
+        }
+        raw(&mut out, node);
+    }
     out
 }

@@ -23,8 +23,9 @@
 //! ```
 
 use std::io::{self, BufRead, Write};
+use std::time::Duration;
 
-use crate::{Protocol, Session, Store, resp};
+use crate::{Protocol, Reply, Session, Store, resp};
 
 mod format;
 mod help;
@@ -107,6 +108,8 @@ pub struct Cli {
     session: Session,
     mode: OutputMode,
     in_multi: bool,
+    /// After `SUBSCRIBE`, `PSUBSCRIBE` or `SSUBSCRIBE`: printing messages.
+    reading: bool,
 }
 
 impl Cli {
@@ -127,6 +130,7 @@ impl Cli {
             session: Session::new(store),
             mode: OutputMode::default(),
             in_multi: false,
+            reading: false,
         }
     }
 
@@ -200,17 +204,22 @@ impl Cli {
         if name.eq_ignore_ascii_case(b"help") || name == b"?" {
             return self.help(&argv[1..], &mut out);
         }
+        let subscribes = [&b"subscribe"[..], b"psubscribe", b"ssubscribe"]
+            .iter()
+            .any(|c| name.eq_ignore_ascii_case(c));
+        if subscribes && self.mode == OutputMode::Formatted {
+            out.write_all(b"Reading messages... (press Ctrl-C to quit)\n")?;
+        }
         let reply = self.session.execute(argv);
-        let protocol = self.session.protocol();
         let text = if raw_strings(argv) {
-            format::format_reply_raw_strings(&reply, protocol)
+            format::format_reply_raw_strings(&reply, self.session.protocol())
         } else {
-            match self.mode {
-                OutputMode::Formatted => format_reply(&reply, protocol).into_bytes(),
-                OutputMode::Raw => format_reply_raw(&reply, protocol),
-            }
+            self.format(&reply)
         };
         out.write_all(&text)?;
+        if subscribes {
+            self.reading = !reply.is_error() && self.session.is_subscribed();
+        }
         // The prompt follows the transaction as redis-cli's does.
         if argv.len() == 1 {
             let is = |word: &[u8]| name.eq_ignore_ascii_case(word);
@@ -221,6 +230,62 @@ impl Cli {
             }
         }
         Ok(())
+    }
+
+    fn format(&self, reply: &Reply) -> Vec<u8> {
+        let protocol = self.session.protocol();
+        match self.mode {
+            OutputMode::Formatted => format_reply(reply, protocol).into_bytes(),
+            OutputMode::Raw => format_reply_raw(reply, protocol),
+        }
+    }
+
+    /// Whether a subscribe command put the loop in `redis-cli`'s pub/sub
+    /// mode: it then prints messages ([`Cli::print_message`]) rather than
+    /// reading commands, until Ctrl-C.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use kvstore::cli::Cli;
+    ///
+    /// let store = kvstore::Store::new();
+    /// let mut cli = Cli::new(&store);
+    /// let mut out = Vec::new();
+    /// cli.run_line(b"SUBSCRIBE news", &mut out)?;
+    /// assert!(cli.reading_messages());
+    /// store.publish("news", "hello");
+    /// assert!(cli.print_message(Duration::from_secs(1), &mut out)?);
+    /// assert_eq!(
+    ///     String::from_utf8_lossy(&out),
+    ///     "Reading messages... (press Ctrl-C to quit)\n\
+    ///      1) \"subscribe\"\n2) \"news\"\n3) (integer) 1\n\
+    ///      1) \"message\"\n2) \"news\"\n3) \"hello\"\n"
+    /// );
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    #[must_use]
+    pub fn reading_messages(&self) -> bool {
+        self.reading
+    }
+
+    /// Waits up to `timeout` for the next pub/sub message and prints it as
+    /// `redis-cli` does; whether one came. A subscriber disconnected for
+    /// falling behind prints the error and leaves pub/sub mode.
+    ///
+    /// # Errors
+    ///
+    /// Writing to `out` failed.
+    pub fn print_message(&mut self, timeout: Duration, mut out: impl Write) -> io::Result<bool> {
+        let reply = match self.session.next_message(timeout) {
+            Ok(None) => return Ok(false),
+            Ok(Some(message)) => Reply::from(&message),
+            Err(e) => {
+                self.reading = false;
+                Reply::Error(e)
+            }
+        };
+        out.write_all(&self.format(&reply))?;
+        Ok(true)
     }
 
     /// Runs one line as `redis-cli`'s prompt does and writes the replies to

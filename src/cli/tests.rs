@@ -305,3 +305,36 @@ fn help_from_command_info() {
     );
     assert_eq!(help::from_info(&Reply::Array(vec![Reply::Null])), None);
 }
+
+#[test]
+fn pubsub_mode_prints_as_redis_cli() {
+    let store = Store::new();
+    let mut raw = Cli::new(&store).output(OutputMode::Raw);
+    let mut out = Vec::new();
+    raw.run_line(b"SUBSCRIBE a b", &mut out).unwrap();
+    // No banner in raw mode; each confirmation on its own lines.
+    assert_eq!(out, b"subscribe\na\n1\nsubscribe\nb\n2\n");
+    assert!(raw.reading_messages());
+    store.publish("a", "x");
+    out.clear();
+    assert!(raw.print_message(Duration::from_secs(1), &mut out).unwrap());
+    assert_eq!(out, b"message\na\nx\n");
+    assert!(!raw.print_message(Duration::ZERO, &mut out).unwrap());
+
+    // RESP3 pushes print as arrays; an error leaves pub/sub mode.
+    let mut cli = Cli::new(&store);
+    cli.run_command(&["HELLO", "3"], io::sink()).unwrap();
+    let mut out = Vec::new();
+    cli.run_line(b"PSUBSCRIBE p*", &mut out).unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&out),
+        "Reading messages... (press Ctrl-C to quit)\n1) \"psubscribe\"\n2) \"p*\"\n3) (integer) 1\n"
+    );
+    assert!(cli.reading_messages());
+    let mut unsubscribed = Cli::new(&store);
+    unsubscribed.run_line(b"SUBSCRIBE", io::sink()).unwrap();
+    assert!(!unsubscribed.reading_messages());
+    // A sequence nested in an array prints its replies as elements.
+    let seq = Reply::Array(vec![Reply::Sequence(vec![bulk("a"), bulk("b")])]);
+    assert_eq!(tty2(&seq), "1) \"a\"\n2) \"b\"\n");
+}

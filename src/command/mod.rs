@@ -211,6 +211,13 @@ impl Store {
     /// Runs one command from its argv (`["SET", "k", "v"]`) and returns the
     /// reply Redis 7.0 would send, errors included. Never panics on any input.
     ///
+    /// Each call is a connection of its own: connection commands apply to
+    /// a [`Session`](crate::Session) that ends with the call. So `SUBSCRIBE`
+    /// answers its confirmations (a [`Reply::Sequence`] of
+    /// [`Reply::Push`]) and the subscription ends at once, as for a client
+    /// that subscribes and hangs up; keep a [`Session`](crate::Session) or
+    /// a [`Subscriber`](crate::Subscriber) to receive messages.
+    ///
     /// ```
     /// use kvstore::{Reply, Store};
     ///

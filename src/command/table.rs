@@ -301,6 +301,57 @@ pub(crate) static COMMANDS: &[CommandSpec] = &[
         handler: standalone,
         subcommands: &[],
     },
+    // The subscribe commands change the connection's subscriptions
+    // (src/session/pubsub.rs); shard channels are "not_key" keys in
+    // Redis, as for SPUBLISH.
+    CommandSpec {
+        name: "subscribe",
+        arity: -2,
+        flags: CONNECTION | PUBSUB,
+        keys: NO_KEYS,
+        handler: standalone,
+        subcommands: &[],
+    },
+    CommandSpec {
+        name: "psubscribe",
+        arity: -2,
+        flags: CONNECTION | PUBSUB,
+        keys: NO_KEYS,
+        handler: standalone,
+        subcommands: &[],
+    },
+    CommandSpec {
+        name: "ssubscribe",
+        arity: -2,
+        flags: CONNECTION | PUBSUB,
+        keys: keys(1, -1, 1),
+        handler: standalone,
+        subcommands: &[],
+    },
+    CommandSpec {
+        name: "unsubscribe",
+        arity: -1,
+        flags: CONNECTION | PUBSUB,
+        keys: NO_KEYS,
+        handler: standalone,
+        subcommands: &[],
+    },
+    CommandSpec {
+        name: "punsubscribe",
+        arity: -1,
+        flags: CONNECTION | PUBSUB,
+        keys: NO_KEYS,
+        handler: standalone,
+        subcommands: &[],
+    },
+    CommandSpec {
+        name: "sunsubscribe",
+        arity: -1,
+        flags: CONNECTION | PUBSUB,
+        keys: keys(1, -1, 1),
+        handler: standalone,
+        subcommands: &[],
+    },
     CommandSpec {
         name: "client",
         arity: -2,

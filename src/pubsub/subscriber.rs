@@ -175,6 +175,16 @@ impl Subscriber {
         self.shard_channels.len()
     }
 
+    /// Channels, patterns and shard channels subscribed, apart (`CLIENT
+    /// LIST`'s `sub`, `psub` and `ssub`).
+    pub(crate) fn counts(&self) -> [usize; 3] {
+        [
+            self.channels.len(),
+            self.patterns.len(),
+            self.shard_channels.len(),
+        ]
+    }
+
     /// Waits up to `timeout` for the next message; `Ok(None)` if none came
     /// (`Duration::ZERO` only polls). `Err` once the subscriber was
     /// disconnected for exceeding its output-buffer limit.

@@ -6,14 +6,21 @@
 //! request is copied at most once). Replies are encoded into the output
 //! buffer and written when the batch of requests of one read is done, which
 //! is what makes pipelining cheap.
+//!
+//! A subscribed connection's messages wait in its subscriber's queue,
+//! bounded by the `pubsub` output-buffer limit, and are encoded into the
+//! output only while less than [`OUTPUT_HIGH_WATER`] bytes wait for the
+//! socket: a client that stops reading is disconnected by that limit, as
+//! Redis disconnects it, instead of growing the server's memory.
 
 use std::io::{self, Read, Write};
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use mio::net::TcpStream;
 
 use crate::blocking::CancelToken;
+use crate::reply::encode_message;
 use crate::resp::RequestDecoder;
 use crate::session::Next;
 use crate::{Reply, Session};
@@ -28,12 +35,15 @@ const READ_CHUNK: usize = 16 * 1024;
 /// Most bytes read at a time into a connection's own buffer.
 const MAX_READ: usize = 1 << 20;
 
-/// Output above this is written before decoding more requests.
+/// Output above this is written before decoding more requests, and
+/// pub/sub messages are left in the subscriber's queue.
 const OUTPUT_HIGH_WATER: usize = 64 * 1024;
 
 pub(super) struct Conn {
-    pub(super) stream: TcpStream,
+    /// Dropped before the socket, so that a client that sees its
+    /// connection closed finds its subscriptions gone.
     pub(super) session: Session,
+    pub(super) stream: TcpStream,
     decoder: RequestDecoder,
     /// Bytes read but not yet run: a partial request, or requests that
     /// arrived while the client was blocked.
@@ -48,6 +58,16 @@ pub(super) struct Conn {
     pub(super) blocked: Option<Arc<CancelToken>>,
     /// Close once the output is written (QUIT, protocol error).
     pub(super) closing: bool,
+    /// Close now, dropping the output (a subscriber over its limit).
+    killed: bool,
+    /// Messages wait in the subscriber's queue for the output to go down.
+    pub(super) pubsub_deferred: bool,
+    /// In the worker's list of deferred subscribers.
+    pub(super) tick_listed: bool,
+    /// Bytes written so far (whether a deferred subscriber reads at all).
+    pub(super) total_written: usize,
+    /// Since when a subscriber's output has been over the soft limit.
+    over_soft_since: Option<Instant>,
 }
 
 /// What a batch of input asks the worker to do.
@@ -72,6 +92,11 @@ impl Conn {
             write_interest: false,
             blocked: None,
             closing: false,
+            killed: false,
+            pubsub_deferred: false,
+            tick_listed: false,
+            total_written: 0,
+            over_soft_since: None,
         }
     }
 
@@ -212,6 +237,18 @@ impl Conn {
             return None;
         }
         match self.session.execute_nonblocking(argv) {
+            Next::Reply(reply) if self.session.has_pubsub_output() => {
+                // Messages that arrived before the reply go first, unless
+                // the reply holds them already (a subscribe command's
+                // confirmations come in order with them).
+                if self.session.reply_has_messages() {
+                    self.push_reply(&reply);
+                    self.drain_pubsub(false);
+                } else {
+                    self.drain_pubsub(false);
+                    self.push_reply(&reply);
+                }
+            }
             Next::Reply(reply) => self.push_reply(&reply),
             Next::Block => {
                 let owned = argv.iter().map(|a| a.to_vec()).collect();
@@ -226,7 +263,75 @@ impl Conn {
 
     /// Encodes a reply in the session's protocol.
     pub(super) fn push_reply(&mut self, reply: &Reply) {
-        reply.encode(self.session.protocol(), &mut self.output);
+        if !self.killed {
+            reply.encode(self.session.protocol(), &mut self.output);
+        }
+    }
+
+    /// Bytes waiting for the socket.
+    fn unwritten(&self) -> usize {
+        self.output.len() - self.written
+    }
+
+    /// Moves the subscriber's messages into the output while it is below
+    /// the high-water mark (always with `force`); otherwise leaves them
+    /// queued and marks the connection deferred. A subscriber disconnected
+    /// for its limit, or an output past that limit, closes the connection
+    /// at once, as Redis does.
+    pub(super) fn drain_pubsub(&mut self, force: bool) {
+        if self.killed || !self.session.has_pubsub_output() {
+            self.pubsub_deferred = false;
+            return;
+        }
+        if !force && self.unwritten() >= OUTPUT_HIGH_WATER {
+            self.pubsub_deferred = true;
+            return;
+        }
+        self.pubsub_deferred = false;
+        let protocol = self.session.protocol();
+        let output = &mut self.output;
+        let drained = self
+            .session
+            .drain_messages(|m| encode_message(m, protocol, output));
+        if drained.is_err() || self.output_over_limit() {
+            self.kill();
+        }
+    }
+
+    /// Redis's `client-output-buffer-limit pubsub` on what the output
+    /// holds (the queue has its own check): at the hard limit, or over the
+    /// soft one for longer than its seconds.
+    fn output_over_limit(&mut self) -> bool {
+        let limit = self.session.store().inner.pubsub.limit();
+        let bytes = u64::try_from(self.unwritten()).unwrap_or(u64::MAX);
+        if limit.hard != 0 && bytes >= limit.hard {
+            return true;
+        }
+        if limit.soft == 0 || bytes < limit.soft {
+            self.over_soft_since = None;
+            return false;
+        }
+        let now = Instant::now();
+        let since = *self.over_soft_since.get_or_insert(now);
+        now.duration_since(since) > Duration::from_secs(limit.soft_seconds)
+    }
+
+    /// After a write: the messages left queued while the output was high.
+    pub(super) fn refill_pubsub(&mut self) -> io::Result<()> {
+        if self.pubsub_deferred && self.unwritten() < OUTPUT_HIGH_WATER {
+            self.drain_pubsub(false);
+            self.flush()?;
+        }
+        Ok(())
+    }
+
+    /// Closes without writing what is left (Redis frees such a client).
+    fn kill(&mut self) {
+        self.killed = true;
+        self.closing = true;
+        self.pubsub_deferred = false;
+        self.output = Vec::new();
+        self.written = 0;
     }
 
     /// Flushes now, unless the worker flushes every connection at the end
@@ -244,6 +349,9 @@ impl Conn {
     /// dropped and the connection closes: the client cannot tell which of
     /// its writes were kept, as when Redis exits on a failed fsync.
     pub(super) fn flush(&mut self) -> io::Result<()> {
+        if self.killed {
+            return Ok(());
+        }
         if self.written < self.output.len()
             && let Err(e) = self.session.store().inner.commit_pending()
         {
@@ -254,7 +362,10 @@ impl Conn {
         while self.written < self.output.len() {
             match self.stream.write(&self.output[self.written..]) {
                 Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
-                Ok(n) => self.written += n,
+                Ok(n) => {
+                    self.written += n;
+                    self.total_written = self.total_written.wrapping_add(n);
+                }
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(e) => return Err(e),
@@ -277,7 +388,7 @@ impl Conn {
 
     /// Whether everything was written and the connection should now close.
     pub(super) fn done(&self) -> bool {
-        self.closing && self.output.is_empty()
+        self.killed || (self.closing && self.output.is_empty())
     }
 }
 

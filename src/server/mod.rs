@@ -22,6 +22,15 @@
 //! every reply of a read's batch of pipelined requests goes out in one
 //! write. Only a blocking command that has to wait (`BLPOP` on an empty
 //! list) moves to a thread of its own, so it blocks only its client.
+//!
+//! Pub/sub: `SUBSCRIBE` and the like put a connection in Redis 7.0's
+//! pub/sub mode (RESP2: only the subscribe commands, `PING`, `QUIT` and
+//! `RESET`; RESP3: anything, messages as push frames). A message published
+//! from any thread wakes the subscriber's event loop, which writes it to
+//! the socket in order with the connection's replies. Messages wait in the
+//! subscriber's queue while 64 KB of output are already pending, so a
+//! client that does not read meets `client-output-buffer-limit pubsub` and
+//! is disconnected, as Redis does, instead of growing the server's memory.
 
 mod conn;
 mod options;

@@ -33,6 +33,11 @@ pub struct ServerConfig {
     /// `appendonly yes` and the `append*` options.
     pub(super) append_only: bool,
     pub(super) append_log: AppendLogOptions,
+    /// `notify-keyspace-events`, as given (checked).
+    pub(super) notify_keyspace_events: Option<String>,
+    /// `client-output-buffer-limit` groups (`pubsub 32mb 8mb 60`), as
+    /// given (checked), in order.
+    pub(super) output_buffer_limits: Vec<String>,
 }
 
 impl Default for ServerConfig {
@@ -47,9 +52,15 @@ impl Default for ServerConfig {
             snapshot: Some(SnapshotOptions::new()),
             append_only: false,
             append_log: AppendLogOptions::new(),
+            notify_keyspace_events: None,
+            output_buffer_limits: Vec::new(),
         }
     }
 }
+
+/// Where `pubsub` is in Redis's order of output-buffer classes (`normal`,
+/// `slave`, `pubsub`).
+const PUBSUB_CLASS: usize = 2;
 
 /// Half the cores, at least one: the other half is left to the clients'
 /// side of the kernel's TCP work and to the application embedding the
@@ -138,9 +149,48 @@ impl ServerConfig {
         self
     }
 
+    /// `notify-keyspace-events` (default none): the keyspace events writes
+    /// publish, as Redis's classes (`KEA`, `Ex`, …).
+    ///
+    /// # Errors
+    ///
+    /// A character that is not an event class.
+    pub fn notify_keyspace_events(mut self, classes: &str) -> Result<Self, OptionsError> {
+        crate::pubsub::parse_notify_flags(classes.as_bytes())
+            .map_err(|why| OptionsError(format!("option '--notify-keyspace-events': {why}")))?;
+        self.notify_keyspace_events = Some(classes.to_owned());
+        Ok(self)
+    }
+
+    /// `client-output-buffer-limit <class> <hard> <soft> <seconds>`
+    /// (several groups may follow each other). The `pubsub` class bounds
+    /// each subscriber's queue (default `32mb 8mb 60`); the others are
+    /// kept for `CONFIG GET`.
+    ///
+    /// ```
+    /// use kvstore::server::ServerConfig;
+    ///
+    /// let options = ServerConfig::from_args(["--client-output-buffer-limit", "pubsub", "1mb", "0", "0"])?;
+    /// let store = kvstore::Store::open(options.store_config())?;
+    /// assert!(store.config_get(&["client-output-buffer-limit"])[0].1.ends_with("pubsub 1048576 0 0"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// Redis's reasons: a class, size or number it does not take.
+    pub fn client_output_buffer_limit(mut self, limits: &str) -> Result<Self, OptionsError> {
+        crate::pubsub::PubSubSettings::parse_limits(limits.as_bytes())
+            .map_err(|why| OptionsError(format!("option '--client-output-buffer-limit': {why}")))?;
+        self.output_buffer_limits.push(limits.to_owned());
+        Ok(self)
+    }
+
     /// The store [`Config`] these options ask for: with a `dir`, the
     /// snapshot (unless `save ""`) and the append log (with `appendonly
-    /// yes`) in it; without one, an in-memory store.
+    /// yes`) in it; without one, an in-memory store. The pub/sub options
+    /// (`notify-keyspace-events`, the `pubsub` output-buffer limit) are in
+    /// it too.
     ///
     /// ```
     /// use kvstore::server::ServerConfig;
@@ -164,7 +214,28 @@ impl ServerConfig {
                 builder = builder.append_log(self.append_log.clone());
             }
         }
+        if let Some(classes) = &self.notify_keyspace_events {
+            // Checked when given.
+            builder = match builder.clone().notify_keyspace_events(classes) {
+                Ok(b) => b,
+                Err(_) => builder,
+            };
+        }
+        for (class, limit) in self.limits() {
+            if class == PUBSUB_CLASS {
+                builder = builder.pubsub_buffer_limit(limit);
+            }
+        }
         builder.build()
+    }
+
+    /// The output-buffer limits given, by class index.
+    fn limits(&self) -> Vec<(usize, crate::OutputBufferLimit)> {
+        self.output_buffer_limits
+            .iter()
+            .filter_map(|text| crate::pubsub::PubSubSettings::parse_limits(text.as_bytes()).ok())
+            .flatten()
+            .collect()
     }
 
     /// Parses redis-server style arguments (`--port 6380 --bind 0.0.0.0`).
@@ -262,6 +333,14 @@ impl ServerConfig {
                 })?;
                 self.append_log = self.append_log.auto_rewrite_min_size(bytes);
             }
+            "notify-keyspace-events" => {
+                // `--notify-keyspace-events ""` is allowed: no events.
+                let v = if values.is_empty() { "" } else { one()? };
+                return self.notify_keyspace_events(v);
+            }
+            "client-output-buffer-limit" => {
+                return self.client_output_buffer_limit(&values.join(" "));
+            }
             "aof-load-truncated" => {
                 self.append_log = self.append_log.load_truncated(yes_no(name, one()?)?);
             }
@@ -295,10 +374,20 @@ impl ServerConfig {
             store.set_server_param("dir", dir.display().to_string());
         }
         store.set_server_param("maxclients", self.max_clients.to_string());
-        if let Some(pw) = &self.requirepass {
+        let set = |name: &str, value: &str| {
             store
-                .config_set(&[("requirepass", pw.as_str())])
-                .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e.to_string()))?;
+                .config_set(&[(name, value)])
+                .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e.to_string()))
+        };
+        if let Some(pw) = &self.requirepass {
+            set("requirepass", pw)?;
+        }
+        // Also on a store opened without `store_config`.
+        if let Some(classes) = &self.notify_keyspace_events {
+            set("notify-keyspace-events", classes)?;
+        }
+        for limits in &self.output_buffer_limits {
+            set("client-output-buffer-limit", limits)?;
         }
         Ok(())
     }
@@ -379,6 +468,37 @@ mod tests {
         );
         assert!(ServerConfig::from_args(["--save", "60"]).is_err());
         assert!(ServerConfig::from_args(["6380"]).is_err());
+        let c = ServerConfig::from_args([
+            "--notify-keyspace-events",
+            "Ex",
+            "--client-output-buffer-limit",
+            "pubsub",
+            "1mb",
+            "512kb",
+            "10",
+            "--client-output-buffer-limit",
+            "normal 0 0 0",
+        ])
+        .expect("valid");
+        assert_eq!(c.notify_keyspace_events.as_deref(), Some("Ex"));
+        let store = Store::open(c.store_config()).expect("open");
+        assert_eq!(
+            store.config_get(&["notify-keyspace-events", "client-output-buffer-limit"]),
+            [
+                ("notify-keyspace-events".to_string(), "xE".to_string()),
+                (
+                    "client-output-buffer-limit".to_string(),
+                    "normal 0 0 0 slave 268435456 67108864 60 pubsub 1048576 524288 10".to_string()
+                ),
+            ]
+        );
+        assert!(ServerConfig::from_args(["--notify-keyspace-events", "KQ"]).is_err());
+        assert!(ServerConfig::from_args(["--client-output-buffer-limit", "pubsub 1 2"]).is_err());
+        assert!(ServerConfig::from_args(["--client-output-buffer-limit", "x 1 2 3"]).is_err());
+        assert!(
+            ServerConfig::from_args(["--notify-keyspace-events", ""])
+                .is_ok_and(|c| c.notify_keyspace_events.as_deref() == Some(""))
+        );
         assert_eq!(
             ServerConfig::from_args(["--requirepass", ""])
                 .expect("ok")

@@ -5,11 +5,21 @@
 //! of its own (parked in the store's blocking-pop registry, holding no
 //! lock); its reply comes back through the worker's channel, so the event
 //! loop never waits and a blocked client blocks only itself.
+//!
+//! A subscribed connection's subscriber calls a hook when a message
+//! arrives for it after its queue was read empty; the hook sends
+//! [`Msg::Pubsub`] here and wakes the poll, and the worker moves the
+//! messages into the connection's output (while that output is small, see
+//! `conn.rs`). A connection whose messages are held back because its
+//! client does not read is looked at every [`TICK`]: if it still wrote
+//! nothing, its queue is moved into its output anyway, so that its
+//! output-buffer limit (on the queue, or on that output) closes it.
 
 use std::io;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::sync::mpsc::{Receiver, Sender};
+use std::time::{Duration, Instant};
 
 use mio::net::{TcpListener, TcpStream};
 use mio::{Events, Interest, Poll, Token, Waker};
@@ -29,6 +39,10 @@ const SCRATCH: usize = 64 * 1024;
 /// command and waits.
 const BLOCKED_STACK: usize = 256 * 1024;
 
+/// How often connections whose pub/sub messages are held back are
+/// looked at.
+const TICK: Duration = Duration::from_millis(250);
+
 /// Messages to a worker from other threads.
 pub(super) enum Msg {
     /// A new connection to serve.
@@ -39,6 +53,8 @@ pub(super) enum Msg {
         generation: u64,
         reply: Reply,
     },
+    /// Messages arrived for a subscribed connection.
+    Pubsub { slot: usize, generation: u64 },
 }
 
 struct Slot {
@@ -62,6 +78,10 @@ pub(super) struct Worker {
     /// Connections with replies produced this round, flushed at its end
     /// after one commit for all of them.
     touched: Vec<usize>,
+    /// Subscribed connections whose messages are held back (slot,
+    /// generation, bytes written when listed).
+    deferred: Vec<(usize, u64, usize)>,
+    last_tick: Instant,
 }
 
 impl Worker {
@@ -87,6 +107,8 @@ impl Worker {
             scratch: vec![0; SCRATCH],
             next_worker: 0,
             touched: Vec::new(),
+            deferred: Vec::new(),
+            last_tick: Instant::now(),
         }
     }
 
@@ -105,7 +127,8 @@ impl Worker {
         }
         let mut events = Events::with_capacity(1024);
         while !self.shared.stopping.load(Ordering::SeqCst) {
-            if let Err(e) = self.poll.poll(&mut events, None) {
+            let timeout = (!self.deferred.is_empty()).then_some(TICK);
+            if let Err(e) = self.poll.poll(&mut events, timeout) {
                 if e.kind() == io::ErrorKind::Interrupted {
                     continue;
                 }
@@ -128,6 +151,9 @@ impl Worker {
                         }
                     }
                 }
+            }
+            if !self.deferred.is_empty() && self.last_tick.elapsed() >= TICK {
+                self.tick();
             }
             self.flush_touched();
             drop(round);
@@ -193,6 +219,14 @@ impl Worker {
         if let (Ok(peer), Ok(local)) = (stream.peer_addr(), stream.local_addr()) {
             session.set_addresses(peer.to_string(), local.to_string());
         }
+        let outbox = self.outboxes[self.index].clone();
+        let waker = Arc::clone(&self.shared.wakers[self.index]);
+        let generation = self.slots[slot].generation;
+        session.set_wake(Arc::new(move || {
+            if outbox.send(Msg::Pubsub { slot, generation }).is_ok() {
+                let _ = waker.wake();
+            }
+        }));
         let decoder = crate::resp::RequestDecoder::new(self.shared.limits(&self.store));
         self.slots[slot].conn = Some(Conn::new(stream, session, decoder));
         // Data may have arrived before registration.
@@ -208,6 +242,7 @@ impl Worker {
                     generation,
                     reply,
                 } => self.unblocked(slot, generation, &reply),
+                Msg::Pubsub { slot, generation } => self.pubsub(slot, generation),
             }
         }
     }
@@ -228,10 +263,59 @@ impl Worker {
 
     fn on_writable(&mut self, slot: usize) {
         let result = match self.conn(slot) {
-            Some(conn) => conn.flush().map(|()| Step::Continue),
+            Some(conn) => conn
+                .flush()
+                .and_then(|()| conn.refill_pubsub())
+                .map(|()| Step::Continue),
             None => return,
         };
         self.after(slot, result);
+    }
+
+    /// The live connection of `slot`, if it is still the one of
+    /// `generation`.
+    fn conn_of(&mut self, slot: usize, generation: u64) -> Option<&mut Conn> {
+        let entry = self.slots.get_mut(slot)?;
+        if entry.generation != generation {
+            return None;
+        }
+        entry.conn.as_mut()
+    }
+
+    /// Messages arrived for a subscribed connection: into its output.
+    fn pubsub(&mut self, slot: usize, generation: u64) {
+        let Some(conn) = self.conn_of(slot, generation) else {
+            return;
+        };
+        conn.drain_pubsub(false);
+        let step = conn.flush_unless_deferred().map(|()| Step::Continue);
+        self.after(slot, step);
+    }
+
+    /// Looks at the connections whose messages are held back: one that
+    /// wrote nothing since it was listed has its queue moved into its
+    /// output regardless, so that a client that never reads meets its
+    /// limit and is closed.
+    fn tick(&mut self) {
+        self.last_tick = Instant::now();
+        for (slot, generation, written) in std::mem::take(&mut self.deferred) {
+            let Some(conn) = self.conn_of(slot, generation) else {
+                continue;
+            };
+            conn.tick_listed = false;
+            if !conn.pubsub_deferred {
+                continue;
+            }
+            let step = conn.flush().map(|()| {
+                if conn.total_written == written {
+                    conn.drain_pubsub(true);
+                } else {
+                    conn.drain_pubsub(false);
+                }
+                Step::Continue
+            });
+            self.after(slot, step);
+        }
     }
 
     /// Flushes the connections that produced replies this round.
@@ -275,9 +359,24 @@ impl Worker {
         match step {
             Err(_) => self.close(slot),
             Ok(Step::Continue) => {
+                // Output went down: the messages held back follow.
+                if self.conn(slot).is_some_and(|c| c.refill_pubsub().is_err()) {
+                    self.close(slot);
+                    return;
+                }
                 let finished = self.conn(slot).is_some_and(|c| c.done());
                 if finished || self.update_interest(slot).is_err() {
                     self.close(slot);
+                    return;
+                }
+                let generation = self.slots.get(slot).map_or(0, |s| s.generation);
+                if let Some(conn) = self.conn(slot)
+                    && conn.pubsub_deferred
+                    && !conn.tick_listed
+                {
+                    conn.tick_listed = true;
+                    let written = conn.total_written;
+                    self.deferred.push((slot, generation, written));
                 }
             }
             Ok(Step::Block(argv)) => self.park(slot, argv),

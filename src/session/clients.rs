@@ -25,16 +25,29 @@ pub(crate) struct Snapshot {
     /// Queued commands inside `MULTI`, or -1.
     pub(crate) multi: i64,
     pub(crate) resp: u8,
+    /// Channels, patterns and shard channels subscribed.
+    pub(crate) subscriptions: [usize; 3],
 }
 
 impl Snapshot {
     /// The client's line, with the fields Redis prints; buffer sizes the
     /// session does not track are 0 and `fd` is -1.
     pub(crate) fn line(&self) -> String {
-        let flags = if self.multi >= 0 { "x" } else { "N" };
+        // Redis's order of the flags, `N` when none.
+        let mut flags = String::new();
+        if self.is_pubsub() {
+            flags.push('P');
+        }
+        if self.multi >= 0 {
+            flags.push('x');
+        }
+        if flags.is_empty() {
+            flags.push('N');
+        }
+        let [sub, psub, ssub] = self.subscriptions;
         format!(
-            "id={} addr={} laddr={} fd=-1 name={} age={} idle={} flags={flags} db=0 sub=0 \
-             psub=0 ssub=0 multi={} qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 \
+            "id={} addr={} laddr={} fd=-1 name={} age={} idle={} flags={flags} db=0 sub={sub} \
+             psub={psub} ssub={ssub} multi={} qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 \
              rbp=0 obl=0 oll=0 omem=0 tot-mem=0 events=r cmd={} user=default redir=-1 resp={}\n",
             self.id,
             self.peer,
@@ -46,6 +59,14 @@ impl Snapshot {
             self.last_command,
             self.resp,
         )
+    }
+}
+
+impl Snapshot {
+    /// Whether the client has a subscription (Redis's `pubsub` client
+    /// type, flag `P`).
+    pub(crate) fn is_pubsub(&self) -> bool {
+        self.subscriptions.iter().any(|&n| n > 0)
     }
 }
 

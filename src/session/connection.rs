@@ -59,6 +59,9 @@ impl Session {
                 Reply::ok()
             }
             "reset" => self.reset(),
+            name if super::pubsub::is_subscription_command(name) => {
+                self.subscription_command(name, argv)
+            }
             _ => return None,
         };
         Some(reply)
@@ -171,17 +174,20 @@ impl Session {
     fn client_list(&self, argv: &[&[u8]]) -> Reply {
         self.publish();
         let mut ids = None;
+        // `None`: every client; else only those with (or without)
+        // subscriptions, Redis's `pubsub` and `normal` types.
+        let mut pubsub: Option<bool> = None;
         let mut only_none = false;
         match argv {
             [_, _] => {}
             [_, _, opt, kind] if is(opt, "type") => {
-                if is(kind, "master")
-                    || is(kind, "replica")
-                    || is(kind, "slave")
-                    || is(kind, "pubsub")
-                {
+                if is(kind, "master") || is(kind, "replica") || is(kind, "slave") {
                     only_none = true;
-                } else if !is(kind, "normal") {
+                } else if is(kind, "pubsub") {
+                    pubsub = Some(true);
+                } else if is(kind, "normal") {
+                    pubsub = Some(false);
+                } else {
                     return Reply::Error(Error::ClientUnknownType(args::c_str(kind)));
                 }
             }
@@ -207,6 +213,7 @@ impl Session {
                 .clients
                 .list(ids.as_deref())
                 .iter()
+                .filter(|c| pubsub.is_none_or(|p| c.is_pubsub() == p))
                 .map(super::clients::Snapshot::line)
                 .collect()
         };
@@ -244,7 +251,7 @@ impl Session {
         self.protocol = Protocol::Resp2;
         self.name = None;
         self.authenticated = self.store.requirepass().is_none();
-        Reply::Simple("RESET")
+        self.reset_pubsub(Reply::Simple("RESET"))
     }
 }
 
@@ -283,7 +290,8 @@ const CLIENT_HELP: &[&str] = &[
 /// The handler of connection commands in the command table: through
 /// [`Store::execute`] each call is a connection of its own, so it runs in a
 /// fresh [`Session`] (`MULTI` answers OK, but the next `execute` is another
-/// connection; use a [`Session`] to keep state).
+/// connection; use a [`Session`] to keep state). `SUBSCRIBE` answers its
+/// confirmations, and the subscription ends with the session.
 pub(crate) fn standalone(store: &Store, argv: &[&[u8]]) -> Reply {
     Session::new(store).execute(argv)
 }

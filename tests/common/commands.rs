@@ -179,6 +179,16 @@ pub const COMMANDS: &[(&str, i32)] = &[
     ("watch", -2),
     ("unwatch", 1),
     ("client", -2),
+    ("subscribe", -2),
+    ("psubscribe", -2),
+    ("ssubscribe", -2),
+    ("unsubscribe", -1),
+    ("punsubscribe", -1),
+    ("sunsubscribe", -1),
+    // Pub/sub commands without connection state.
+    ("publish", 3),
+    ("spublish", 3),
+    ("pubsub", -2),
 ];
 
 /// Commands of [`COMMANDS`] that Redis 7.0 lacks (hash field expiry came in

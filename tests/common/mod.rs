@@ -9,6 +9,8 @@ pub mod dataset;
 pub mod dump;
 pub mod redis;
 pub mod rng;
+#[cfg(feature = "server")]
+pub mod server;
 pub mod watchdog;
 
 use std::sync::Mutex;
