@@ -185,6 +185,11 @@ impl Inbox {
         }
     }
 
+    /// Whether the subscriber was disconnected for exceeding its limit.
+    pub(crate) fn overflowed(&self) -> bool {
+        self.queue.lock().state == State::Overflowed
+    }
+
     /// Marks the subscriber gone: later deliveries are refused (and not
     /// counted by `PUBLISH`) and the queue is freed.
     pub(crate) fn close(&self) {

@@ -233,6 +233,12 @@ impl Subscriber {
         Ok(())
     }
 
+    /// Whether the subscriber was disconnected for exceeding its limit
+    /// (a read would say so), without reading.
+    pub(crate) fn overflowed(&self) -> bool {
+        self.overflowed || self.inbox.overflowed()
+    }
+
     /// Hands every message available now to `f`, without waiting (how the
     /// RESP server writes a subscriber's output).
     #[cfg_attr(not(feature = "server"), allow(dead_code))]

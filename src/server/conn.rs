@@ -62,10 +62,6 @@ pub(super) struct Conn {
     killed: bool,
     /// Messages wait in the subscriber's queue for the output to go down.
     pub(super) pubsub_deferred: bool,
-    /// In the worker's list of deferred subscribers.
-    pub(super) tick_listed: bool,
-    /// Bytes written so far (whether a deferred subscriber reads at all).
-    pub(super) total_written: usize,
     /// Since when a subscriber's output has been over the soft limit.
     over_soft_since: Option<Instant>,
 }
@@ -94,8 +90,6 @@ impl Conn {
             closing: false,
             killed: false,
             pubsub_deferred: false,
-            tick_listed: false,
-            total_written: 0,
             over_soft_since: None,
         }
     }
@@ -243,9 +237,9 @@ impl Conn {
                 // confirmations come in order with them).
                 if self.session.reply_has_messages() {
                     self.push_reply(&reply);
-                    self.drain_pubsub(false);
+                    self.drain_pubsub();
                 } else {
-                    self.drain_pubsub(false);
+                    self.drain_pubsub();
                     self.push_reply(&reply);
                 }
             }
@@ -274,17 +268,22 @@ impl Conn {
     }
 
     /// Moves the subscriber's messages into the output while it is below
-    /// the high-water mark (always with `force`); otherwise leaves them
-    /// queued and marks the connection deferred. A subscriber disconnected
+    /// the high-water mark; otherwise leaves them queued and marks the
+    /// connection deferred. A subscriber disconnected
     /// for its limit, or an output past that limit, closes the connection
     /// at once, as Redis does.
-    pub(super) fn drain_pubsub(&mut self, force: bool) {
+    pub(super) fn drain_pubsub(&mut self) {
         if self.killed || !self.session.has_pubsub_output() {
             self.pubsub_deferred = false;
             return;
         }
-        if !force && self.unwritten() >= OUTPUT_HIGH_WATER {
+        if self.unwritten() >= OUTPUT_HIGH_WATER {
+            // The messages wait in the queue, where the limit applies; a
+            // client that stopped reading is disconnected there.
             self.pubsub_deferred = true;
+            if self.session.pubsub_overflowed() {
+                self.kill();
+            }
             return;
         }
         self.pubsub_deferred = false;
@@ -319,7 +318,7 @@ impl Conn {
     /// After a write: the messages left queued while the output was high.
     pub(super) fn refill_pubsub(&mut self) -> io::Result<()> {
         if self.pubsub_deferred && self.unwritten() < OUTPUT_HIGH_WATER {
-            self.drain_pubsub(false);
+            self.drain_pubsub();
             self.flush()?;
         }
         Ok(())
@@ -362,10 +361,7 @@ impl Conn {
         while self.written < self.output.len() {
             match self.stream.write(&self.output[self.written..]) {
                 Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
-                Ok(n) => {
-                    self.written += n;
-                    self.total_written = self.total_written.wrapping_add(n);
-                }
+                Ok(n) => self.written += n,
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(e) => return Err(e),

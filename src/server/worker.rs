@@ -10,16 +10,14 @@
 //! arrives for it after its queue was read empty; the hook sends
 //! [`Msg::Pubsub`] here and wakes the poll, and the worker moves the
 //! messages into the connection's output (while that output is small, see
-//! `conn.rs`). A connection whose messages are held back because its
-//! client does not read is looked at every [`TICK`]: if it still wrote
-//! nothing, its queue is moved into its output anyway, so that its
-//! output-buffer limit (on the queue, or on that output) closes it.
+//! `conn.rs`). A client that stops reading leaves its messages in its
+//! subscriber's queue; the queue's output-buffer limit disconnects it, and
+//! the hook, called on that too, brings the worker to close the connection.
 
 use std::io;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::sync::mpsc::{Receiver, Sender};
-use std::time::{Duration, Instant};
 
 use mio::net::{TcpListener, TcpStream};
 use mio::{Events, Interest, Poll, Token, Waker};
@@ -38,10 +36,6 @@ const SCRATCH: usize = 64 * 1024;
 /// Stack of a thread parked on a blocking command: it only runs the
 /// command and waits.
 const BLOCKED_STACK: usize = 256 * 1024;
-
-/// How often connections whose pub/sub messages are held back are
-/// looked at.
-const TICK: Duration = Duration::from_millis(250);
 
 /// Messages to a worker from other threads.
 pub(super) enum Msg {
@@ -78,10 +72,6 @@ pub(super) struct Worker {
     /// Connections with replies produced this round, flushed at its end
     /// after one commit for all of them.
     touched: Vec<usize>,
-    /// Subscribed connections whose messages are held back (slot,
-    /// generation, bytes written when listed).
-    deferred: Vec<(usize, u64, usize)>,
-    last_tick: Instant,
 }
 
 impl Worker {
@@ -107,8 +97,6 @@ impl Worker {
             scratch: vec![0; SCRATCH],
             next_worker: 0,
             touched: Vec::new(),
-            deferred: Vec::new(),
-            last_tick: Instant::now(),
         }
     }
 
@@ -127,8 +115,7 @@ impl Worker {
         }
         let mut events = Events::with_capacity(1024);
         while !self.shared.stopping.load(Ordering::SeqCst) {
-            let timeout = (!self.deferred.is_empty()).then_some(TICK);
-            if let Err(e) = self.poll.poll(&mut events, timeout) {
+            if let Err(e) = self.poll.poll(&mut events, None) {
                 if e.kind() == io::ErrorKind::Interrupted {
                     continue;
                 }
@@ -151,9 +138,6 @@ impl Worker {
                         }
                     }
                 }
-            }
-            if !self.deferred.is_empty() && self.last_tick.elapsed() >= TICK {
-                self.tick();
             }
             self.flush_touched();
             drop(round);
@@ -287,35 +271,9 @@ impl Worker {
         let Some(conn) = self.conn_of(slot, generation) else {
             return;
         };
-        conn.drain_pubsub(false);
+        conn.drain_pubsub();
         let step = conn.flush_unless_deferred().map(|()| Step::Continue);
         self.after(slot, step);
-    }
-
-    /// Looks at the connections whose messages are held back: one that
-    /// wrote nothing since it was listed has its queue moved into its
-    /// output regardless, so that a client that never reads meets its
-    /// limit and is closed.
-    fn tick(&mut self) {
-        self.last_tick = Instant::now();
-        for (slot, generation, written) in std::mem::take(&mut self.deferred) {
-            let Some(conn) = self.conn_of(slot, generation) else {
-                continue;
-            };
-            conn.tick_listed = false;
-            if !conn.pubsub_deferred {
-                continue;
-            }
-            let step = conn.flush().map(|()| {
-                if conn.total_written == written {
-                    conn.drain_pubsub(true);
-                } else {
-                    conn.drain_pubsub(false);
-                }
-                Step::Continue
-            });
-            self.after(slot, step);
-        }
     }
 
     /// Flushes the connections that produced replies this round.
@@ -368,15 +326,6 @@ impl Worker {
                 if finished || self.update_interest(slot).is_err() {
                     self.close(slot);
                     return;
-                }
-                let generation = self.slots.get(slot).map_or(0, |s| s.generation);
-                if let Some(conn) = self.conn(slot)
-                    && conn.pubsub_deferred
-                    && !conn.tick_listed
-                {
-                    conn.tick_listed = true;
-                    let written = conn.total_written;
-                    self.deferred.push((slot, generation, written));
                 }
             }
             Ok(Step::Block(argv)) => self.park(slot, argv),

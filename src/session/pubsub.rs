@@ -150,6 +150,16 @@ impl Session {
         self.pubsub.reply_has_messages
     }
 
+    /// Whether the subscriber was disconnected for exceeding its
+    /// output-buffer limit (without taking its messages).
+    #[cfg_attr(not(feature = "server"), allow(dead_code))]
+    pub(crate) fn pubsub_overflowed(&self) -> bool {
+        self.pubsub
+            .subscriber
+            .as_ref()
+            .is_some_and(crate::Subscriber::overflowed)
+    }
+
     /// Hands every message available now to `f`, in order, without
     /// waiting (how the RESP server writes them).
     ///
