@@ -259,6 +259,12 @@ impl RespClient {
         self.writer.write_all(&encode_command(argv))?;
         read_reply(&mut self.reader)
     }
+
+    /// Reads one reply without sending anything: the next message pushed
+    /// to a subscribed connection.
+    pub fn read(&mut self) -> io::Result<Resp> {
+        read_reply(&mut self.reader)
+    }
 }
 
 /// `redis-server` from `PATH`, if there is one.
