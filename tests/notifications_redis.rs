@@ -10,6 +10,8 @@
 //! cycle (Redis's, waited for with a bound; ours, run explicitly).
 //!
 //! Without `redis-server` on `PATH` the test prints a `skipped:` line.
+//! `KVSTORE_NOTIFY_TRACE=1` prints every step with Redis's events (run
+//! with `--nocapture`).
 
 mod common;
 
@@ -400,9 +402,12 @@ fn redis_events(sub: &mut RespClient, marker: &str) -> Vec<Event> {
             panic!("unexpected push from Redis: {message:?}");
         };
         match items.as_slice() {
-            [Resp::Bulk(kind), Resp::Bulk(_), Resp::Bulk(channel), Resp::Bulk(data)]
-                if kind == b"pmessage" =>
-            {
+            [
+                Resp::Bulk(kind),
+                Resp::Bulk(_),
+                Resp::Bulk(channel),
+                Resp::Bulk(data),
+            ] if kind == b"pmessage" => {
                 events.push((channel.clone(), data.clone()));
             }
             [Resp::Bulk(kind), Resp::Bulk(channel), Resp::Bulk(data)]
@@ -459,7 +464,9 @@ impl Run {
             .expect("config set");
         assert_eq!(set, Resp::Simple(b"OK".to_vec()), "Redis refused {flags}");
         let mut redis_sub = server.connect().expect("connect");
-        let confirmed = redis_sub.call(&["PSUBSCRIBE", PATTERN]).expect("psubscribe");
+        let confirmed = redis_sub
+            .call(&["PSUBSCRIBE", PATTERN])
+            .expect("psubscribe");
         assert!(matches!(confirmed, Resp::Array(_)), "{confirmed:?}");
         let confirmed = redis_sub.call(&["SUBSCRIBE", SYNC]).expect("subscribe");
         assert!(matches!(confirmed, Resp::Array(_)), "{confirmed:?}");
@@ -572,9 +579,13 @@ fn compare(server: &RedisServer, flags: &str) -> usize {
     let mut run = Run::new(server, flags);
     let mut compared = 0;
     let mut failures = Vec::new();
+    let trace = std::env::var_os("KVSTORE_NOTIFY_TRACE").is_some();
     for step in script(now_ms() / 1000) {
         let what = run.run(&step);
         let (theirs, ours) = run.collect();
+        if trace {
+            println!("[{flags}] {what}\n{}", show(&theirs));
+        }
         if theirs != ours {
             failures.push(format!(
                 "{what}\n Redis:\n{}\n ours:\n{}",

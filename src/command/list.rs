@@ -77,12 +77,18 @@ pub(super) fn lrange(store: &Store, argv: &[&[u8]]) -> Reply {
 }
 
 /// An index argument parsed after the key was looked up, as LINDEX and
-/// LSET do: a missing key or a non-list wins over a malformed index.
-fn late_index(store: &Store, key: &[u8], arg: &[u8]) -> Result<std::result::Result<i64, bool>> {
+/// LSET do: a missing key or a non-list wins over a malformed index. `read`:
+/// the command reads the key (LINDEX), so a missing one is a key miss.
+fn late_index(
+    store: &Store,
+    key: &[u8],
+    arg: &[u8],
+    read: bool,
+) -> Result<std::result::Result<i64, bool>> {
     match int(arg) {
         Ok(index) => Ok(Ok(index)),
         Err(e) => {
-            if store.list_exists(key)? {
+            if store.list_exists(key, read)? {
                 Err(e)
             } else {
                 Ok(Err(false))
@@ -93,7 +99,7 @@ fn late_index(store: &Store, key: &[u8], arg: &[u8]) -> Result<std::result::Resu
 
 pub(super) fn lindex(store: &Store, argv: &[&[u8]]) -> Reply {
     let run = || -> Result<Reply> {
-        match late_index(store, argv[1], argv[2])? {
+        match late_index(store, argv[1], argv[2], true)? {
             Ok(index) => Ok(Reply::bulk_or_null(store.lindex(argv[1], index)?)),
             Err(_) => Ok(Reply::Null),
         }
@@ -103,7 +109,7 @@ pub(super) fn lindex(store: &Store, argv: &[&[u8]]) -> Reply {
 
 pub(super) fn lset(store: &Store, argv: &[&[u8]]) -> Reply {
     let run = || -> Result<Reply> {
-        match late_index(store, argv[1], argv[2])? {
+        match late_index(store, argv[1], argv[2], false)? {
             Ok(index) => store.lset(argv[1], index, argv[3]).map(|()| Reply::ok()),
             Err(_) => Err(Error::NoSuchKey),
         }

@@ -22,6 +22,7 @@ use parking_lot::{RwLock, RwLockWriteGuard};
 use crate::clock::Clock;
 use crate::cluster::{SLOTS, key_slot};
 use crate::propagate::Propagator;
+use crate::pubsub::class;
 use crate::types::Lookup;
 use crate::value::Value;
 use entry::{ExpireSlot, FLAG_EXPIRES, Slot};
@@ -203,13 +204,14 @@ impl Shard {
     }
 
     /// The index of the live slot of `key`, for a write. An expired key found
-    /// on the way is deleted and its deletion propagated as `DEL`, as Redis's
-    /// `expireIfNeeded` does.
+    /// on the way is deleted, its `expired` event published and its deletion
+    /// propagated as `DEL`, as Redis's `expireIfNeeded` does.
     pub(crate) fn find_live(&mut self, key: &[u8], hash: u64, ctx: &Ctx<'_>) -> Option<usize> {
         let index = self.main.find(key, hash)?;
         let slot = self.main.get(index)?;
         if slot.has_flag(FLAG_EXPIRES) && self.is_expired(slot, hash, ctx) {
             self.remove_at(index, hash);
+            ctx.notify(class::EXPIRED, "expired", key);
             ctx.expired_keys.fetch_add(1, Ordering::Relaxed);
             ctx.propagate(&[b"DEL", key]);
             return None;
@@ -231,7 +233,15 @@ impl Shard {
         Some(result)
     }
 
-    /// Adds a key that is not in the table.
+    /// Redis's `dbAdd`: adds a key that is not in the table and publishes
+    /// its `new` event.
+    pub(crate) fn add(&mut self, key: &[u8], hash: u64, value: Value, flags: u8, ctx: &Ctx<'_>) {
+        self.insert(key, hash, value, flags);
+        ctx.notify(class::NEW, "new", key);
+    }
+
+    /// Adds a key that is not in the table, with no event (loading; callers
+    /// creating a key for a command use [`Shard::add`]).
     pub(crate) fn insert(&mut self, key: &[u8], hash: u64, value: Value, flags: u8) {
         // The EXPIRES flag is only ever set together with a deadline.
         let field_ttl = match &value {
@@ -296,8 +306,10 @@ impl Shard {
     }
 
     /// Writes `value` at `key`: over the live key at `index` (from
-    /// [`Shard::find_live`]), or as a new key. `flags` are the new value's
-    /// encoding flags (`FLAG_RAW`); `ttl` says what happens to the deadline.
+    /// [`Shard::find_live`]), or as a new key (publishing its `new` event).
+    /// `flags` are the new value's encoding flags (`FLAG_RAW`); `ttl` says
+    /// what happens to the deadline.
+    #[allow(clippy::too_many_arguments)]
     pub(crate) fn put(
         &mut self,
         key: &[u8],
@@ -306,6 +318,7 @@ impl Shard {
         value: Value,
         flags: u8,
         ttl: Ttl,
+        ctx: &Ctx<'_>,
     ) {
         let index = match index {
             Some(i) => {
@@ -316,7 +329,7 @@ impl Shard {
                 i
             }
             None => {
-                self.insert(key, hash, value, flags);
+                self.add(key, hash, value, flags, ctx);
                 match ttl {
                     Ttl::Set(_) => match self.main.find(key, hash) {
                         Some(i) => i,
@@ -337,7 +350,7 @@ impl Shard {
     /// its TTL.
     pub(crate) fn overwrite(&mut self, key: &[u8], hash: u64, value: Value, ctx: &Ctx<'_>) {
         let index = self.find_live(key, hash, ctx);
-        self.put(key, hash, index, value, 0, Ttl::Clear);
+        self.put(key, hash, index, value, 0, Ttl::Clear, ctx);
     }
 
     /// Removes the key at `index` with its TTL and returns its value.

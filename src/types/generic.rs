@@ -6,6 +6,7 @@ use crate::glob::glob_match;
 use crate::keyspace::Loc;
 use crate::keyspace::entry::FLAG_RAW;
 use crate::keyspace::table::Bucket;
+use crate::pubsub::class;
 use crate::types::Lookup;
 use crate::value::{ValueType, encoding_name};
 use crate::{Error, Result, Store, rand};
@@ -230,6 +231,7 @@ impl Store {
                     .shard_mut(loc.shard)
                     .delete(k.as_ref(), loc.hash, &ctx)
                 {
+                    ctx.notify(class::GENERIC, "del", k.as_ref());
                     deleted.push(k.as_ref());
                 }
             }
@@ -275,7 +277,8 @@ impl Store {
     /// `OBJECT ENCODING key`: Redis's name for how the value is stored
     /// (`int`, `embstr`, `raw` for strings), `None` if the key does not exist.
     pub fn object_encoding(&self, key: impl AsRef<[u8]>) -> Result<Option<&'static str>> {
-        Ok(self.read_key(key.as_ref(), |slot| {
+        // Redis's OBJECT looks keys up without a `keymiss` event.
+        Ok(self.read_key_quiet(key.as_ref(), |slot| {
             slot.map(|s| encoding_name(s.value(), s.has_flag(FLAG_RAW)))
         }))
     }
@@ -308,21 +311,31 @@ impl Store {
             || {
                 let ctx = self.ctx();
                 let mut guards = keyspace.write_many([a.shard, b.shard]);
-                // The destination first: reclaiming an expired key may move
-                // buckets, and the source's index must stay valid until taken.
+                // Redis's order of lookups (and of the `expired` events of
+                // keys reclaimed on the way): the source, then the
+                // destination.
+                if guards
+                    .shard_mut(a.shard)
+                    .find_live(src, a.hash, &ctx)
+                    .is_none()
+                {
+                    return Err(Error::NoSuchKey);
+                }
+                if src == dst {
+                    return Ok((!nx, false));
+                }
                 let dst_exists = guards
                     .shard_mut(b.shard)
                     .find_live(dst, b.hash, &ctx)
                     .is_some();
-                let Some(index) = guards.shard_mut(a.shard).find_live(src, a.hash, &ctx) else {
-                    return Err(Error::NoSuchKey);
-                };
-                if src == dst {
-                    return Ok((!nx, false));
-                }
                 if nx && dst_exists {
                     return Ok((false, false));
                 }
+                // Looked up again: reclaiming the destination may have moved
+                // buckets.
+                let Some(index) = guards.shard_mut(a.shard).find_live(src, a.hash, &ctx) else {
+                    return Err(Error::NoSuchKey);
+                };
                 let Some(moved) = guards.shard_mut(a.shard).take(index, a.hash) else {
                     return Err(Error::NoSuchKey);
                 };
@@ -330,6 +343,9 @@ impl Store {
                 let target = guards.shard_mut(b.shard);
                 target.delete(dst, b.hash, &ctx);
                 target.attach(dst, b.hash, moved);
+                ctx.notify(class::NEW, "new", dst);
+                ctx.notify(class::GENERIC, "rename_from", src);
+                ctx.notify(class::GENERIC, "rename_to", dst);
                 ctx.propagate(&[if nx { b"RENAMENX" } else { b"RENAME" }, src, dst]);
                 Ok((true, wakes))
             },
@@ -367,6 +383,8 @@ impl Store {
                 let mut guards = keyspace.write_many([a.shard, b.shard]);
                 let source_shard = guards.shard_mut(a.shard);
                 let Some(index) = source_shard.find_live(src, a.hash, &ctx) else {
+                    // Redis reads the source with `lookupKeyRead`.
+                    ctx.notify(class::KEY_MISS, "keymiss", src);
                     return Ok((false, false));
                 };
                 let Some(copy) = source_shard.duplicate(index, a.hash) else {
@@ -381,6 +399,8 @@ impl Store {
                 }
                 let wakes = copy.value.serves_blocked();
                 target.attach(dst, b.hash, copy);
+                ctx.notify(class::NEW, "new", dst);
+                ctx.notify(class::GENERIC, "copy_to", dst);
                 if replace {
                     ctx.propagate(&[b"COPY", src, dst, b"REPLACE"]);
                 } else {
@@ -662,9 +682,11 @@ impl Store {
             }
             if at <= ctx.now() {
                 shard.remove_at(index, loc.hash);
+                ctx.notify(class::GENERIC, "del", key);
                 ctx.propagate(&[b"DEL", key]);
             } else {
                 shard.set_deadline(index, loc.hash, Some(at));
+                ctx.notify(class::GENERIC, "expire", key);
                 let mut buf = itoa::Buffer::new();
                 ctx.propagate(&[b"PEXPIREAT", key, buf.format(at).as_bytes()]);
             }
@@ -687,6 +709,7 @@ impl Store {
                 return Ok(false);
             }
             shard.set_deadline(index, loc.hash, None);
+            ctx.notify(class::GENERIC, "persist", key);
             ctx.propagate(&[b"PERSIST", key]);
             Ok(true)
         })

@@ -18,6 +18,8 @@ use crate::encoding::hashtable::HashTable;
 use crate::encoding::listpack::{Elem, Listpack};
 use crate::keyspace::Ctx;
 use crate::number::f80::F80;
+use crate::pubsub::class;
+use crate::types::{WithEvent, notify_write};
 use crate::value::{HashRef, Value, ValueRef};
 use crate::{Error, Result, ScanOptions, Store};
 
@@ -181,9 +183,9 @@ pub(crate) fn stored_len(value: &Value) -> usize {
     }
 }
 
-/// If `field` is past its deadline, deletes it and propagates `HDEL key
-/// field`, as a write that meets an expired field does. Returns whether it
-/// did.
+/// If `field` is past its deadline, deletes it, publishes `hexpired` and
+/// propagates `HDEL key field`, as a write that meets an expired field does
+/// (Redis 7.4's lazy field expiry). Returns whether it did.
 pub(crate) fn reclaim_field(value: &mut Value, key: &[u8], field: &[u8], ctx: &Ctx<'_>) -> bool {
     let Value::Hash(t) = value else {
         return false;
@@ -192,6 +194,7 @@ pub(crate) fn reclaim_field(value: &mut Value, key: &[u8], field: &[u8], ctx: &C
         return false;
     }
     t.remove(field);
+    ctx.notify(class::HASH, "hexpired", key);
     ctx.propagate(&[b"HDEL", key, field]);
     true
 }
@@ -235,14 +238,15 @@ impl Store {
 
     /// Runs `f` on the hash at `key` under the write lock. A missing key is
     /// an empty packed hash when `create`, else `f` is not run and `None` is
-    /// returned. A hash left empty is deleted; a new one is stored only if
-    /// `f` left fields in it. Field deadlines left by `f` are recorded for
-    /// active expiry.
+    /// returned. The event `f` names is published once the change is in; a
+    /// hash left empty is then deleted (`del`); a new one is stored (with
+    /// its `new` event) only if `f` left fields in it. Field deadlines left
+    /// by `f` are recorded for active expiry.
     pub(crate) fn hash_write<R>(
         &self,
         key: &[u8],
         create: bool,
-        f: impl FnOnce(&mut Value, &Ctx<'_>) -> Result<R>,
+        f: impl FnOnce(&mut Value, &Ctx<'_>) -> Result<WithEvent<R>>,
     ) -> Result<Option<R>> {
         self.write_key(key, |shard, loc, ctx| {
             let Some(index) = shard.find_live(key, loc.hash, ctx) else {
@@ -250,10 +254,11 @@ impl Store {
                     return Ok(None);
                 }
                 let mut value = Value::HashPacked(Listpack::new());
-                let result = f(&mut value, ctx)?;
+                let (result, event) = f(&mut value, ctx)?;
                 if stored_len(&value) > 0 {
                     // `insert` indexes field deadlines itself.
-                    shard.insert(key, loc.hash, value, 0);
+                    shard.add(key, loc.hash, value, 0, ctx);
+                    notify_write(ctx, class::HASH, event, key, false);
                 }
                 return Ok(Some(result));
             };
@@ -269,12 +274,13 @@ impl Store {
                 };
                 Ok::<_, Error>((result, stored_len(value), min))
             });
-            let (result, len, min) = outcome.ok_or(Error::WrongType)??;
+            let ((result, event), len, min) = outcome.ok_or(Error::WrongType)??;
             if len == 0 {
                 shard.remove_at(index, loc.hash);
             } else if let Some(at) = min {
                 shard.note_hash_ttl(key, loc.hash, at);
             }
+            notify_write(ctx, class::HASH, event, key, len == 0);
             Ok(Some(result))
         })
     }
@@ -338,7 +344,7 @@ impl Store {
                 }
                 ctx.propagate(&argv);
             }
-            Ok(added)
+            Ok((added, Some("hset")))
         })?;
         Ok(added.unwrap_or(0))
     }
@@ -368,11 +374,11 @@ impl Store {
         let set = self.hash_write(key, true, |value, ctx| {
             reclaim_field(value, key, field, ctx);
             if current_value(value, field).is_some() {
-                return Ok(false);
+                return Ok((false, None));
             }
             hash_set(value, field, val, limits, false);
             ctx.propagate(&[b"HSET", key, field, val]);
-            Ok(true)
+            Ok((true, Some("hset")))
         })?;
         Ok(set.unwrap_or(false))
     }
@@ -445,7 +451,7 @@ impl Store {
                 argv.extend(removed.iter().copied());
                 ctx.propagate(&argv);
             }
-            Ok(removed.len())
+            Ok((removed.len(), (!removed.is_empty()).then_some("hdel")))
         })?;
         Ok(removed.unwrap_or(0))
     }
@@ -557,7 +563,7 @@ impl Store {
             let mut buf = itoa::Buffer::new();
             hash_set(value, field, buf.format(sum).as_bytes(), limits, true);
             ctx.propagate(&[b"HINCRBY", key, field, buf.format(increment).as_bytes()]);
-            Ok(sum)
+            Ok((sum, Some("hincrby")))
         })?;
         result.ok_or(Error::WrongType)
     }
@@ -619,7 +625,7 @@ impl Store {
                     field,
                 ]);
             }
-            Ok(text.into_bytes())
+            Ok((text.into_bytes(), Some("hincrbyfloat")))
         })?;
         result.ok_or(Error::WrongType)
     }

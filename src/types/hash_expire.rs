@@ -16,8 +16,10 @@
 use crate::encoding::hashtable::HashTable;
 use crate::keyspace::table::Bucket;
 use crate::keyspace::{Ctx, Shard};
+use crate::pubsub::class;
 use crate::types::generic::ExpireCondition;
 use crate::types::hash::{as_hash, hash_remove, lp_find, reclaim_field, stored_len, to_table};
+use crate::types::notify_write;
 use crate::value::{HashRef, Value};
 use crate::{Error, Result, Store};
 
@@ -233,6 +235,17 @@ impl Store {
             } else if let Some(min) = min {
                 shard.note_hash_ttl(key, loc.hash, min);
             }
+            // Redis 7.4: `hdel` when a time in the past deleted fields,
+            // else `hexpire` when deadlines were set; `del` with the last
+            // field.
+            let event = if codes.contains(&DELETED) {
+                Some("hdel")
+            } else if codes.contains(&SET) {
+                Some("hexpire")
+            } else {
+                None
+            };
+            notify_write(ctx, class::HASH, event, key, len == 0);
             Ok(codes)
         })
     }
@@ -369,6 +382,8 @@ impl Store {
             if len == 0 {
                 shard.remove_at(index, loc.hash);
             }
+            let event = codes.contains(&SET).then_some("hpersist");
+            notify_write(ctx, class::HASH, event, key, len == 0);
             Ok(codes)
         })
     }
@@ -565,6 +580,11 @@ fn reclaim_key(shard: &mut Shard, key: &[u8], ctx: &Ctx<'_>) -> usize {
     };
     if len == 0 {
         shard.remove_at(index, hash);
+    }
+    // Redis 7.4: one `hexpired` per hash and round, then `del` with the
+    // last field.
+    if n > 0 {
+        notify_write(ctx, class::HASH, Some("hexpired"), key, len == 0);
     }
     let keep = min.filter(|_| len > 0);
     shard.set_hash_ttl(key, hash, keep);

@@ -3,9 +3,10 @@
 //! are in `list_blocking.rs`; the encodings in `list_ops.rs`.
 
 use crate::encoding::quicklist::Fill;
-use crate::keyspace::Shard;
 use crate::keyspace::entry::Slot;
-use crate::types::{list_ops, with_byte_slices};
+use crate::keyspace::{Ctx, Shard};
+use crate::pubsub::class;
+use crate::types::{list_ops, notify_write, with_byte_slices};
 use crate::value::{ListRef, Value, ValueRef};
 use crate::{Error, Result, Store};
 
@@ -123,13 +124,15 @@ pub(crate) fn check_list(shard: &Shard, index: usize) -> Result<()> {
 }
 
 /// Runs `f` on the list value of the key at `index`, then deletes the key
-/// if the list ended empty (Redis never keeps an empty list).
+/// if the list ended empty (Redis never keeps an empty list). Returns what
+/// `f` did and whether the key was deleted (the caller publishes the
+/// command's event, then `del`).
 pub(crate) fn mutate_list<R>(
     shard: &mut Shard,
     index: usize,
     hash: u64,
     f: impl FnOnce(&mut Value) -> R,
-) -> Option<R> {
+) -> Option<(R, bool)> {
     let (result, empty) = shard.update(index, |slot| {
         slot.value_mut().map(|v| {
             let r = f(v);
@@ -139,7 +142,22 @@ pub(crate) fn mutate_list<R>(
     if empty {
         shard.remove_at(index, hash);
     }
-    Some(result)
+    Some((result, empty))
+}
+
+/// The event of a push at one end.
+pub(crate) fn push_event(front: bool) -> &'static str {
+    if front { "lpush" } else { "rpush" }
+}
+
+/// The event of a pop from one end.
+pub(crate) fn pop_event(front: bool) -> &'static str {
+    if front { "lpop" } else { "rpop" }
+}
+
+/// Publishes a list command's event, then `del` if it emptied the list.
+pub(crate) fn notify_list(ctx: &Ctx<'_>, event: &str, key: &[u8], deleted: bool) {
+    notify_write(ctx, class::LIST, Some(event), key, deleted);
 }
 
 /// Refuses elements longer than Redis accepts in a list.
@@ -166,9 +184,19 @@ impl Store {
     }
 
     /// Whether `key` holds a list (`false` if missing; WRONGTYPE if it holds
-    /// another kind). Handlers use it to order their errors as Redis does.
-    pub(crate) fn list_exists(&self, key: &[u8]) -> Result<bool> {
-        self.read_list(key, |_| ()).map(|o| o.is_some())
+    /// another kind). Handlers use it to order their errors as Redis does;
+    /// `read` says whether the command reads the key (a missing key is then
+    /// a `keymiss` event) or writes it.
+    pub(crate) fn list_exists(&self, key: &[u8], read: bool) -> Result<bool> {
+        let check = |slot: Option<&Slot>| match slot {
+            None => Ok(false),
+            Some(slot) => as_list(slot).map(|_| true),
+        };
+        if read {
+            self.read_key(key, check)
+        } else {
+            self.read_key_quiet(key, check)
+        }
     }
 
     fn push_generic(
@@ -191,20 +219,21 @@ impl Store {
                             list_ops::push(v, fill, elements, front);
                             list_ops::value_len(v)
                         })
-                        .unwrap_or(0)
+                        .map_or(0, |(len, _)| len)
                     }
                     None if only_existing || elements.is_empty() => return Ok((0, false)),
                     None => {
                         let mut value = list_ops::new_value();
                         list_ops::push(&mut value, fill, elements, front);
                         let len = list_ops::value_len(&value);
-                        shard.insert(key, loc.hash, value, 0);
+                        shard.add(key, loc.hash, value, 0, ctx);
                         len
                     }
                 };
                 if elements.is_empty() {
                     return Ok((len, false));
                 }
+                ctx.notify(class::LIST, push_event(front), key);
                 if ctx.propagating() {
                     let mut argv: Vec<&[u8]> = Vec::with_capacity(2 + elements.len());
                     argv.push(name);
@@ -348,9 +377,10 @@ impl Store {
             if count == Some(0) {
                 return Ok(Some(none()));
             }
-            let Some(popped) = mutate_list(shard, index, loc.hash, take) else {
+            let Some((popped, deleted)) = mutate_list(shard, index, loc.hash, take) else {
                 return Ok(Some(none()));
             };
+            notify_list(ctx, pop_event(front), key, deleted);
             let name: &[u8] = if front { b"LPOP" } else { b"RPOP" };
             match count {
                 Some(n) if ctx.propagating() => {
@@ -500,9 +530,10 @@ impl Store {
             let done = mutate_list(shard, i, loc.hash, |v| {
                 list_ops::set(v, fill, index, element)
             });
-            if done != Some(true) {
+            if !matches!(done, Some((true, _))) {
                 return Err(Error::IndexOutOfRange);
             }
+            ctx.notify(class::LIST, "lset", key);
             if ctx.propagating() {
                 let mut buf = itoa::Buffer::new();
                 ctx.propagate(&[b"LSET", key, buf.format(index).as_bytes(), element]);
@@ -537,8 +568,12 @@ impl Store {
                 return Ok(0);
             };
             check_list(shard, i)?;
-            let removed = mutate_list(shard, i, loc.hash, |v| list_ops::remove(v, count, element))
-                .unwrap_or(0);
+            let (removed, deleted) =
+                mutate_list(shard, i, loc.hash, |v| list_ops::remove(v, count, element))
+                    .unwrap_or((0, false));
+            if removed > 0 {
+                notify_list(ctx, "lrem", key, deleted);
+            }
             if removed > 0 && ctx.propagating() {
                 let mut buf = itoa::Buffer::new();
                 ctx.propagate(&[b"LREM", key, buf.format(count).as_bytes(), element]);
@@ -568,8 +603,11 @@ impl Store {
                 return Ok(());
             };
             check_list(shard, i)?;
-            let removed =
-                mutate_list(shard, i, loc.hash, |v| list_ops::trim(v, start, stop)).unwrap_or(0);
+            let (removed, deleted) =
+                mutate_list(shard, i, loc.hash, |v| list_ops::trim(v, start, stop))
+                    .unwrap_or((0, false));
+            // Redis publishes `ltrim` even when nothing was trimmed.
+            notify_list(ctx, "ltrim", key, deleted);
             if removed > 0 && ctx.propagating() {
                 let (mut a, mut b) = (itoa::Buffer::new(), itoa::Buffer::new());
                 ctx.propagate(&[
@@ -620,10 +658,11 @@ impl Store {
                 let inserted = mutate_list(shard, i, loc.hash, |v| {
                     list_ops::insert(v, fill, pivot, element, after)
                 })
-                .flatten();
+                .and_then(|(len, _)| len);
                 let Some(len) = inserted else {
                     return Ok(-1);
                 };
+                ctx.notify(class::LIST, "linsert", key);
                 let word: &[u8] = if after { b"AFTER" } else { b"BEFORE" };
                 ctx.propagate(&[b"LINSERT", key, word, pivot, element]);
                 Ok(i64::try_from(len).unwrap_or(i64::MAX))

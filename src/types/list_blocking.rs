@@ -10,7 +10,10 @@
 
 use std::time::Duration;
 
-use crate::types::list::{Direction, as_list, check_list, mutate_list};
+use crate::pubsub::class;
+use crate::types::list::{
+    Direction, as_list, check_list, mutate_list, notify_list, pop_event, push_event,
+};
 use crate::types::{check_mpop, list_ops, with_byte_slices};
 use crate::{Result, Store};
 
@@ -49,10 +52,16 @@ impl Store {
                 let value = if src == dst {
                     // Rotation: pop and push on the one value, which never
                     // empties on the way (its TTL stays).
-                    mutate_list(shard, si, a.hash, |v| {
+                    let rotated = mutate_list(shard, si, a.hash, |v| {
                         list_ops::rotate(v, fill, from.is_left(), to.is_left())
                     })
-                    .flatten()
+                    .and_then(|(value, _)| value);
+                    if rotated.is_some() {
+                        // Redis pushes, then publishes the pop.
+                        ctx.notify(class::LIST, push_event(to.is_left()), dst);
+                        ctx.notify(class::LIST, pop_event(from.is_left()), src);
+                    }
+                    rotated
                 } else {
                     let target = guards.shard_mut(b.shard);
                     if let Some(di) = target.find_live(dst, b.hash, &ctx)
@@ -61,9 +70,9 @@ impl Store {
                         return Ok(Some(Err(e)));
                     }
                     let shard = guards.shard_mut(a.shard);
-                    let popped =
+                    let (popped, src_deleted) =
                         mutate_list(shard, si, a.hash, |v| list_ops::pop(v, from.is_left()))
-                            .flatten();
+                            .unwrap_or((None, false));
                     if let Some(e) = &popped {
                         let target = guards.shard_mut(b.shard);
                         match target.find_live(dst, b.hash, &ctx) {
@@ -75,9 +84,12 @@ impl Store {
                             None => {
                                 let mut v = list_ops::new_value();
                                 list_ops::push(&mut v, fill, &[e], to.is_left());
-                                target.insert(dst, b.hash, v, 0);
+                                target.add(dst, b.hash, v, 0, &ctx);
                             }
                         }
+                        // Redis's order: the push, then the pop.
+                        ctx.notify(class::LIST, push_event(to.is_left()), dst);
+                        notify_list(&ctx, pop_event(from.is_left()), src, src_deleted);
                     }
                     popped
                 };
@@ -201,13 +213,14 @@ impl Store {
                 if let Some(slot) = shard.slot(index) {
                     as_list(slot)?;
                 }
-                let popped = mutate_list(shard, index, loc.hash, |v| {
+                let (popped, deleted) = mutate_list(shard, index, loc.hash, |v| {
                     list_ops::pop_many(v, from.is_left(), count)
                 })
                 .unwrap_or_default();
                 if popped.is_empty() {
                     continue;
                 }
+                notify_list(&ctx, pop_event(from.is_left()), key, deleted);
                 if ctx.propagating() {
                     let name: &[u8] = if from.is_left() { b"LPOP" } else { b"RPOP" };
                     let mut buf = itoa::Buffer::new();

@@ -24,6 +24,7 @@ pub(crate) mod zset_range;
 use crate::Store;
 use crate::keyspace::entry::Slot;
 use crate::keyspace::{Ctx, Loc, Shard};
+use crate::pubsub::class;
 
 /// Random replies with repeats (`HRANDFIELD`, `SRANDMEMBER`, `ZRANDMEMBER`
 /// with a negative count) are answered up to this many items; larger counts
@@ -65,10 +66,18 @@ pub(crate) fn collect_repeats<T>(
 impl Store {
     /// Runs `f` on the live slot of `key` (or `None`) under the shard's read
     /// lock. If the key turned out to be expired, it is reclaimed afterwards
-    /// under the write lock (and its deletion propagated), as Redis deletes
-    /// an expired key on access.
+    /// under the write lock (its `expired` event published, its deletion
+    /// propagated), as Redis deletes an expired key on access; a key found
+    /// missing (or expired) publishes a `keymiss` event, as Redis's
+    /// `lookupKeyRead`.
     pub(crate) fn read_key<R>(&self, key: &[u8], f: impl FnOnce(Option<&Slot>) -> R) -> R {
         self.read_key_in_shard(key, |_, _, slot| f(slot))
+    }
+
+    /// As [`Store::read_key`] without the `keymiss` event (Redis's
+    /// `LOOKUP_NONOTIFY`: `OBJECT`, and lookups that only order errors).
+    pub(crate) fn read_key_quiet<R>(&self, key: &[u8], f: impl FnOnce(Option<&Slot>) -> R) -> R {
+        self.read_key_generic(key, false, |_, _, slot| f(slot))
     }
 
     /// As [`Store::read_key`], also giving `f` the shard and the command's
@@ -78,25 +87,48 @@ impl Store {
         key: &[u8],
         f: impl FnOnce(&Shard, &Ctx<'_>, Option<&Slot>) -> R,
     ) -> R {
+        self.read_key_generic(key, true, f)
+    }
+
+    fn read_key_generic<R>(
+        &self,
+        key: &[u8],
+        notify_miss: bool,
+        f: impl FnOnce(&Shard, &Ctx<'_>, Option<&Slot>) -> R,
+    ) -> R {
         let keyspace = &self.inner.keyspace;
         let loc = keyspace.locate(key);
         let ctx = self.ctx();
         let shard = keyspace.read(loc.shard);
-        let (result, expired) = match shard.lookup(key, loc.hash, &ctx) {
-            Lookup::Live(slot) => (f(&shard, &ctx, Some(slot)), false),
-            Lookup::Absent => (f(&shard, &ctx, None), false),
-            Lookup::Expired => (f(&shard, &ctx, None), true),
+        let (result, found) = match shard.lookup(key, loc.hash, &ctx) {
+            Lookup::Live(slot) => (f(&shard, &ctx, Some(slot)), Found::Live),
+            Lookup::Absent => (f(&shard, &ctx, None), Found::Absent),
+            Lookup::Expired => (f(&shard, &ctx, None), Found::Expired),
         };
         drop(shard);
-        if expired {
+        self.after_lookup(&ctx, loc, key, found, notify_miss);
+        result
+    }
+
+    /// What a read lookup owes once its read lock is released: reclaiming
+    /// an expired key (with its `expired` event), then the `keymiss` event
+    /// of a key that was not there, in Redis's order.
+    fn after_lookup(&self, ctx: &Ctx<'_>, loc: Loc, key: &[u8], found: Found, notify_miss: bool) {
+        if found == Found::Live {
+            return;
+        }
+        if found == Found::Expired {
             self.reclaim_expired(&[(loc, key)]);
         }
-        result
+        if notify_miss {
+            ctx.notify(class::KEY_MISS, "keymiss", key);
+        }
     }
 
     /// Runs `f` on the live slot of each key (or `None`), with all their
     /// shards read-locked together so the answers form one atomic view; keys
-    /// found expired are reclaimed afterwards, as [`Store::read_key`] does.
+    /// found expired are reclaimed afterwards, and missing ones reported, as
+    /// [`Store::read_key`] does (key by key, in order).
     pub(crate) fn read_keys<K: AsRef<[u8]>, R>(
         &self,
         keys: &[K],
@@ -106,24 +138,78 @@ impl Store {
         let locs: Vec<Loc> = keys.iter().map(|k| keyspace.locate(k.as_ref())).collect();
         let ctx = self.ctx();
         let guards = keyspace.read_many(locs.iter().map(|l| l.shard));
-        let mut expired = Vec::new();
+        let mut missed = Vec::new();
         let results = keys
             .iter()
             .zip(&locs)
             .map(
                 |(k, loc)| match guards.shard(loc.shard).lookup(k.as_ref(), loc.hash, &ctx) {
                     Lookup::Live(slot) => f(Some(slot)),
-                    Lookup::Absent => f(None),
+                    Lookup::Absent => {
+                        missed.push((*loc, k.as_ref(), Found::Absent));
+                        f(None)
+                    }
                     Lookup::Expired => {
-                        expired.push((*loc, k.as_ref()));
+                        missed.push((*loc, k.as_ref(), Found::Expired));
                         f(None)
                     }
                 },
             )
             .collect();
         drop(guards);
-        self.reclaim_expired(&expired);
+        self.after_lookups(&ctx, &missed);
         results
+    }
+
+    /// As [`Store::read_keys`] with a fallible `f`, stopping at the first
+    /// error: the keys after it are not looked at (no events), as Redis
+    /// stops at the first key of the wrong kind.
+    pub(crate) fn read_keys_until_err<K: AsRef<[u8]>, R>(
+        &self,
+        keys: &[K],
+        mut f: impl FnMut(Option<&Slot>) -> crate::Result<R>,
+    ) -> crate::Result<Vec<R>> {
+        let keyspace = &self.inner.keyspace;
+        let locs: Vec<Loc> = keys.iter().map(|k| keyspace.locate(k.as_ref())).collect();
+        let ctx = self.ctx();
+        let guards = keyspace.read_many(locs.iter().map(|l| l.shard));
+        let mut missed = Vec::new();
+        let mut results = Vec::with_capacity(keys.len());
+        let mut failed = None;
+        for (k, loc) in keys.iter().zip(&locs) {
+            let result = match guards.shard(loc.shard).lookup(k.as_ref(), loc.hash, &ctx) {
+                Lookup::Live(slot) => f(Some(slot)),
+                Lookup::Absent => {
+                    missed.push((*loc, k.as_ref(), Found::Absent));
+                    f(None)
+                }
+                Lookup::Expired => {
+                    missed.push((*loc, k.as_ref(), Found::Expired));
+                    f(None)
+                }
+            };
+            match result {
+                Ok(r) => results.push(r),
+                Err(e) => {
+                    failed = Some(e);
+                    break;
+                }
+            }
+        }
+        drop(guards);
+        self.after_lookups(&ctx, &missed);
+        match failed {
+            Some(e) => Err(e),
+            None => Ok(results),
+        }
+    }
+
+    /// [`Store::after_lookup`] for each key a multi-key read did not find,
+    /// in the command's key order.
+    pub(crate) fn after_lookups(&self, ctx: &Ctx<'_>, missed: &[(Loc, &[u8], Found)]) {
+        for &(loc, key, found) in missed {
+            self.after_lookup(ctx, loc, key, found, true);
+        }
     }
 
     /// Deletes keys a read found past their deadline (the read held only
@@ -216,6 +302,27 @@ impl Store {
     }
 }
 
+/// A write's result and the event it publishes once applied (`None`: it
+/// changed nothing).
+pub(crate) type WithEvent<R> = (R, Option<&'static str>);
+
+/// Publishes a write's event (of class `kind`), then `del` if the write
+/// deleted the key (a collection left empty), in Redis's order.
+pub(crate) fn notify_write(
+    ctx: &Ctx<'_>,
+    kind: u32,
+    event: Option<&str>,
+    key: &[u8],
+    deleted: bool,
+) {
+    if let Some(event) = event {
+        ctx.notify(kind, event, key);
+    }
+    if deleted {
+        ctx.notify(class::GENERIC, "del", key);
+    }
+}
+
 /// Runs `f` on the items as byte slices. A single item (the common
 /// `lpush(key, [x])`) needs no allocation.
 pub(crate) fn with_byte_slices<T: AsRef<[u8]>, R>(
@@ -249,6 +356,15 @@ pub(crate) fn check_mpop(keys: &[&[u8]], count: usize) -> crate::Result<()> {
         return Err(crate::Error::CountNotPositive);
     }
     Ok(())
+}
+
+/// What a read lookup found, once its lock is released.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Found {
+    Live,
+    Absent,
+    /// Past its deadline: to reclaim.
+    Expired,
 }
 
 /// The outcome of looking a key up for reading.

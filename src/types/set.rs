@@ -36,7 +36,8 @@ use crate::encoding::listpack::{Elem, Listpack};
 use crate::encoding::settable::SetTable;
 use crate::keyspace::Ctx;
 use crate::number::parse_i64;
-use crate::types::with_byte_slices;
+use crate::pubsub::class;
+use crate::types::{WithEvent, notify_write, with_byte_slices};
 use crate::value::{SetRef, Value, ValueRef};
 use crate::{Error, Result, ScanOptions, Store};
 
@@ -299,13 +300,14 @@ impl Store {
 
     /// Runs `f` on the set at `key` under the write lock. A missing key is
     /// `create()`'s new empty set when given (stored only if `f` left members
-    /// in it), else `f` is not run and `None` is returned. A set left empty
-    /// is deleted.
+    /// in it, with its `new` event), else `f` is not run and `None` is
+    /// returned. The event `f` names is published once the change is in; a
+    /// set left empty is then deleted (`del`).
     pub(crate) fn set_write<R>(
         &self,
         key: &[u8],
         create: Option<&dyn Fn() -> Value>,
-        f: impl FnOnce(&mut Value, &Ctx<'_>) -> Result<R>,
+        f: impl FnOnce(&mut Value, &Ctx<'_>) -> Result<WithEvent<R>>,
     ) -> Result<Option<R>> {
         self.write_key(key, |shard, loc, ctx| {
             let Some(index) = shard.find_live(key, loc.hash, ctx) else {
@@ -313,9 +315,10 @@ impl Store {
                     return Ok(None);
                 };
                 let mut value = create();
-                let result = f(&mut value, ctx)?;
+                let (result, event) = f(&mut value, ctx)?;
                 if set_len(&value) > 0 {
-                    shard.insert(key, loc.hash, value, 0);
+                    shard.add(key, loc.hash, value, 0, ctx);
+                    notify_write(ctx, class::SET, event, key, false);
                 }
                 return Ok(Some(result));
             };
@@ -327,10 +330,11 @@ impl Store {
                 let result = f(value, ctx)?;
                 Ok::<_, Error>((result, set_len(value)))
             });
-            let (result, len) = outcome.ok_or(Error::WrongType)??;
+            let ((result, event), len) = outcome.ok_or(Error::WrongType)??;
             if len == 0 {
                 shard.remove_at(index, loc.hash);
             }
+            notify_write(ctx, class::SET, event, key, len == 0);
             Ok(Some(result))
         })
     }
@@ -371,7 +375,7 @@ impl Store {
             if added > 0 {
                 propagate_with(ctx, b"SADD", key, members);
             }
-            Ok(added)
+            Ok((added, (added > 0).then_some("sadd")))
         })?;
         Ok(added.unwrap_or(0))
     }
@@ -414,7 +418,7 @@ impl Store {
             if removed > 0 {
                 propagate_with(ctx, b"SREM", key, members);
             }
-            Ok(removed)
+            Ok((removed, (removed > 0).then_some("srem")))
         })?;
         Ok(removed.unwrap_or(0))
     }

@@ -6,6 +6,7 @@ use crate::keyspace::Ttl;
 use crate::keyspace::entry::{FLAG_EXPIRES, FLAG_RAW};
 use crate::number::f80::F80;
 use crate::number::parse_i64;
+use crate::pubsub::class;
 use crate::value::{Value, ValueRef};
 use crate::{Error, Result, Store};
 
@@ -307,6 +308,11 @@ impl Store {
             let slot = index.and_then(|i| shard.slot(i));
             let previous = match slot {
                 Some(slot) if options.get => Some(slot.value().to_str_vec()?),
+                // `GET` reads the key first, as Redis's getGenericCommand.
+                None if options.get => {
+                    ctx.notify(class::KEY_MISS, "keymiss", key);
+                    None
+                }
                 _ => None,
             };
             let blocked = match options.condition {
@@ -325,7 +331,11 @@ impl Store {
                 (None, true) => Ttl::Keep,
                 (None, false) => Ttl::Clear,
             };
-            shard.put(key, loc.hash, index, Value::from_bytes(value), 0, ttl);
+            shard.put(key, loc.hash, index, Value::from_bytes(value), 0, ttl, ctx);
+            ctx.notify(class::STRING, "set", key);
+            if deadline.is_some() {
+                ctx.notify(class::GENERIC, "expire", key);
+            }
             if ctx.propagating() {
                 let mut buf = itoa::Buffer::new();
                 match (deadline, options.keep_ttl) {
@@ -373,6 +383,7 @@ impl Store {
         let key = key.as_ref();
         self.write_key(key, |shard, loc, ctx| {
             let Some(index) = shard.find_live(key, loc.hash, ctx) else {
+                ctx.notify(class::KEY_MISS, "keymiss", key);
                 return Ok(None);
             };
             let value = shard
@@ -380,6 +391,7 @@ impl Store {
                 .map(|s| s.value().to_str_vec())
                 .transpose()?;
             shard.remove_at(index, loc.hash);
+            ctx.notify(class::GENERIC, "del", key);
             ctx.propagate(&[b"DEL", key]);
             Ok(value)
         })
@@ -405,6 +417,7 @@ impl Store {
     ) -> Result<Option<Vec<u8>>> {
         self.write_key(key, |shard, loc, ctx| {
             let Some(index) = shard.find_live(key, loc.hash, ctx) else {
+                ctx.notify(class::KEY_MISS, "keymiss", key);
                 return Ok(None);
             };
             let Some(slot) = shard.slot(index) else {
@@ -420,15 +433,18 @@ impl Store {
             match (expiry, deadline) {
                 (_, Some(at)) if at <= ctx.now() => {
                     shard.remove_at(index, loc.hash);
+                    ctx.notify(class::GENERIC, "del", key);
                     ctx.propagate(&[b"DEL", key]);
                 }
                 (_, Some(at)) => {
                     shard.set_deadline(index, loc.hash, Some(at));
+                    ctx.notify(class::GENERIC, "expire", key);
                     let mut buf = itoa::Buffer::new();
                     ctx.propagate(&[b"PEXPIREAT", key, buf.format(at).as_bytes()]);
                 }
                 (GetExpiry::Persist, None) if had_ttl => {
                     shard.set_deadline(index, loc.hash, None);
+                    ctx.notify(class::GENERIC, "persist", key);
                     ctx.propagate(&[b"PERSIST", key]);
                 }
                 _ => {}
@@ -508,6 +524,7 @@ impl Store {
                     Value::from_bytes(v.as_ref()),
                     &ctx,
                 );
+                ctx.notify(class::STRING, "set", k.as_ref());
             }
             if ctx.propagating() && !pairs.is_empty() {
                 let mut argv: Vec<&[u8]> = Vec::with_capacity(1 + pairs.len() * 2);
@@ -570,7 +587,8 @@ impl Store {
                 Some(other) => other.with_str(parse_i64)?.ok_or(Error::NotInteger)?,
             };
             let new = current.checked_add(delta).ok_or(Error::IncrOverflow)?;
-            shard.put(key, loc.hash, index, Value::Int(new), 0, Ttl::Keep);
+            shard.put(key, loc.hash, index, Value::Int(new), 0, Ttl::Keep, ctx);
+            ctx.notify(class::STRING, "incrby", key);
             if ctx.propagating() {
                 let mut buf = itoa::Buffer::new();
                 match kind {
@@ -626,7 +644,8 @@ impl Store {
             let text = sum.to_human_string().ok_or(Error::NanOrInfinity)?;
             // Redis stores the result as a plain string, never int-encoded.
             let value = Value::from_raw_bytes(text.as_bytes());
-            shard.put(key, loc.hash, index, value, 0, Ttl::Keep);
+            shard.put(key, loc.hash, index, value, 0, Ttl::Keep, ctx);
+            ctx.notify(class::STRING, "incrbyfloat", key);
             ctx.propagate(&[b"SET", key, text.as_bytes(), b"KEEPTTL"]);
             Ok(text.into_bytes())
         })
@@ -644,7 +663,8 @@ impl Store {
         self.write_key(key, |shard, loc, ctx| {
             let Some(index) = shard.find_live(key, loc.hash, ctx) else {
                 self.check_string_len(tail.len())?;
-                shard.insert(key, loc.hash, Value::from_bytes(tail), 0);
+                shard.add(key, loc.hash, Value::from_bytes(tail), 0, ctx);
+                ctx.notify(class::STRING, "append", key);
                 ctx.propagate(&[b"APPEND", key, tail]);
                 return Ok(tail.len());
             };
@@ -657,6 +677,7 @@ impl Store {
             let new_len = shard
                 .update(index, |slot| append_in_place(slot, tail, loc.hash))
                 .unwrap_or(0);
+            ctx.notify(class::STRING, "append", key);
             ctx.propagate(&[b"APPEND", key, tail]);
             Ok(new_len)
         })
@@ -731,7 +752,9 @@ impl Store {
                 Value::from_raw_vec(bytes),
                 FLAG_RAW,
                 Ttl::Keep,
+                ctx,
             );
+            ctx.notify(class::STRING, "setrange", key);
             if ctx.propagating() {
                 let mut buf = itoa::Buffer::new();
                 ctx.propagate(&[b"SETRANGE", key, buf.format(offset).as_bytes(), patch]);

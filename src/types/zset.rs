@@ -17,10 +17,11 @@ use crate::encoding::sortedset::SortedSet;
 use crate::encoding::zpacked;
 use crate::keyspace::Shard;
 use crate::keyspace::entry::Slot;
-use crate::types::with_byte_slices;
+use crate::pubsub::class;
 pub(crate) use crate::types::zset_parse::{
     parse_lex_bound, parse_score, parse_score_bound, score_text,
 };
+use crate::types::{notify_write, with_byte_slices};
 use crate::value::{Value, ValueRef, ZSetRef};
 use crate::{Error, Result, Store};
 
@@ -281,8 +282,9 @@ pub(crate) fn zset_from_sorted<M: AsRef<[u8]>>(pairs: &[(M, f64)], limits: ZLimi
 }
 
 /// Writes the result of a `*STORE` command: `pairs` (in rank order) as
-/// the sorted set at `dst`, or no key when empty, propagating `argv` when
-/// the key changed. Returns the result's size.
+/// the sorted set at `dst` (publishing `event`), or no key when empty
+/// (`del` if there was one), propagating `argv` when the key changed.
+/// Returns the result's size.
 pub(crate) fn store_result(
     target: &mut Shard,
     dst: &[u8],
@@ -290,12 +292,14 @@ pub(crate) fn store_result(
     pairs: &[(Vec<u8>, f64)],
     limits: ZLimits,
     ctx: &crate::keyspace::Ctx<'_>,
-    argv: &[&[u8]],
+    (event, argv): (&str, &[&[u8]]),
 ) -> usize {
     if !pairs.is_empty() {
         target.overwrite(dst, hash, zset_from_sorted(pairs, limits), ctx);
+        ctx.notify(class::ZSET, event, dst);
         ctx.propagate(argv);
     } else if target.delete(dst, hash, ctx) {
+        ctx.notify(class::GENERIC, "del", dst);
         ctx.propagate(argv);
     }
     pairs.len()
@@ -348,13 +352,14 @@ pub(crate) fn zset_remove_range(value: &mut Value, lo: usize, hi: usize) -> usiz
 }
 
 /// Runs `f` on the sorted-set value of the key at `index`, then deletes the
-/// key if the set ended empty.
+/// key if the set ended empty. Returns what `f` did and whether the key was
+/// deleted (the caller publishes the command's event, then `del`).
 pub(crate) fn mutate_zset<R>(
     shard: &mut Shard,
     index: usize,
     hash: u64,
     f: impl FnOnce(&mut Value) -> R,
-) -> Option<R> {
+) -> Option<(R, bool)> {
     let (result, empty) = shard.update(index, |slot: &mut Slot| {
         slot.value_mut().map(|v| {
             let r = f(v);
@@ -364,7 +369,7 @@ pub(crate) fn mutate_zset<R>(
     if empty {
         shard.remove_at(index, hash);
     }
-    Some(result)
+    Some((result, empty))
 }
 
 /// What a ZADD did.
@@ -420,7 +425,7 @@ impl Store {
                     None if opts.xx => return Ok(out),
                     None => {
                         let first = pairs.first().map_or(0, |p| p.1.len());
-                        shard.insert(key, loc.hash, new_zset(limits, first), 0);
+                        shard.add(key, loc.hash, new_zset(limits, first), 0, ctx);
                         match shard.find_live(key, loc.hash, ctx) {
                             Some(i) => i,
                             None => return Ok(out),
@@ -468,8 +473,11 @@ impl Store {
                     }
                     Ok(())
                 });
-                if let Some(Err(e)) = result {
+                if let Some((Err(e), _)) = result {
                     return Err(e);
+                }
+                if out.added + out.updated > 0 {
+                    ctx.notify(class::ZSET, if incr { "zincr" } else { "zadd" }, key);
                 }
                 if out.added + out.updated > 0 && ctx.propagating() {
                     match verbatim {
@@ -671,7 +679,7 @@ impl Store {
                 return Ok(0);
             };
             check_zset(shard, i)?;
-            let removed = mutate_zset(shard, i, loc.hash, |v| {
+            let (removed, deleted) = mutate_zset(shard, i, loc.hash, |v| {
                 let mut n = 0;
                 for m in members {
                     if zset_len(v) == 0 {
@@ -683,8 +691,9 @@ impl Store {
                 }
                 n
             })
-            .unwrap_or(0);
+            .unwrap_or((0, false));
             if removed > 0 {
+                notify_write(ctx, class::ZSET, Some("zrem"), key, deleted);
                 ctx.propagate(argv);
             }
             Ok(removed)

@@ -8,8 +8,9 @@
 
 use std::time::Duration;
 
+use crate::pubsub::class;
 use crate::types::zset::{ZEnd, as_zset, mutate_zset, zset_remove_range};
-use crate::types::{check_mpop, with_byte_slices};
+use crate::types::{check_mpop, notify_write, with_byte_slices};
 use crate::{Result, Store};
 
 /// Members with their scores.
@@ -27,6 +28,13 @@ impl ZEnd {
         match self {
             ZEnd::Min => b"ZPOPMIN",
             ZEnd::Max => b"ZPOPMAX",
+        }
+    }
+
+    fn pop_event(self) -> &'static str {
+        match self {
+            ZEnd::Min => "zpopmin",
+            ZEnd::Max => "zpopmax",
         }
     }
 }
@@ -59,7 +67,9 @@ impl Store {
                 ZEnd::Max => (len - n, len),
             };
             let popped = z.collect(lo, hi, end == ZEnd::Max);
-            mutate_zset(shard, i, loc.hash, |v| zset_remove_range(v, lo, hi));
+            let deleted = mutate_zset(shard, i, loc.hash, |v| zset_remove_range(v, lo, hi))
+                .is_some_and(|(_, deleted)| deleted);
+            notify_write(ctx, class::ZSET, Some(end.pop_event()), key, deleted);
             propagate(key, popped.len(), &|argv| ctx.propagate(argv));
             Ok(popped)
         })
@@ -135,7 +145,9 @@ impl Store {
                     ZEnd::Max => (len - n, len),
                 };
                 let popped = z.collect(lo, hi, end == ZEnd::Max);
-                mutate_zset(shard, i, loc.hash, |v| zset_remove_range(v, lo, hi));
+                let deleted = mutate_zset(shard, i, loc.hash, |v| zset_remove_range(v, lo, hi))
+                    .is_some_and(|(_, deleted)| deleted);
+                notify_write(&ctx, class::ZSET, Some(end.pop_event()), key, deleted);
                 let mut buf = itoa::Buffer::new();
                 ctx.propagate(&[end.pop_name(), key, buf.format(popped.len()).as_bytes()]);
                 return Ok(Some((key.to_vec(), popped)));

@@ -12,6 +12,7 @@ use std::collections::{HashMap, HashSet};
 
 use crate::encoding::zorder::cmp_entry;
 use crate::keyspace::entry::Slot;
+use crate::pubsub::class;
 use crate::types::set::set_members;
 use crate::types::with_byte_slices;
 use crate::types::zset::{Aggregate, score_text, store_result};
@@ -34,6 +35,15 @@ impl ZOp {
             ZOp::Union => b"ZUNIONSTORE",
             ZOp::Inter => b"ZINTERSTORE",
             ZOp::Diff => b"ZDIFFSTORE",
+        }
+    }
+
+    /// The event of the STORE form.
+    fn store_event(self) -> &'static str {
+        match self {
+            ZOp::Union => "zunionstore",
+            ZOp::Inter => "zinterstore",
+            ZOp::Diff => "zdiffstore",
         }
     }
 }
@@ -145,19 +155,19 @@ pub(crate) fn combine(
 }
 
 impl Store {
-    /// Reads the inputs under their shards' read locks.
+    /// Reads the inputs under their shards' read locks (up to the first of
+    /// another kind, as Redis).
     fn zop_inputs(&self, keys: &[&[u8]]) -> Result<Vec<Option<Scored>>> {
-        self.read_keys(keys, input_of).into_iter().collect()
+        self.read_keys_until_err(keys, input_of)
     }
 
     /// Only the inputs' types (Redis reports WRONGTYPE before option errors).
     pub(crate) fn zop_check_types(&self, keys: &[&[u8]]) -> Result<()> {
-        self.read_keys(keys, |slot| match slot.map(Slot::value) {
+        self.read_keys_until_err(keys, |slot| match slot.map(Slot::value) {
             None | Some(ValueRef::ZSet(_) | ValueRef::Set(_)) => Ok(()),
             Some(_) => Err(Error::WrongType),
         })
-        .into_iter()
-        .collect()
+        .map(|_| ())
     }
 
     /// ZUNION / ZINTER / ZDIFF without a destination.
@@ -197,12 +207,17 @@ impl Store {
                     let slot = shard
                         .find_live(key, loc.hash, &ctx)
                         .and_then(|i| shard.slot(i));
+                    if slot.is_none() {
+                        // Redis reads the inputs with `lookupKeyRead`.
+                        ctx.notify(class::KEY_MISS, "keymiss", key);
+                    }
                     inputs.push(input_of(slot)?);
                 }
                 let result = combine(op, inputs, weights, agg);
                 let target = guards.shard_mut(dloc.shard);
+                let command = (op.store_event(), argv);
                 Ok(store_result(
-                    target, dst, dloc.hash, &result, limits, &ctx, argv,
+                    target, dst, dloc.hash, &result, limits, &ctx, command,
                 ))
             },
             |&n: &usize| {

@@ -1,6 +1,8 @@
 //! Sorted-set ranges: ZRANGE in all its forms (BYSCORE, BYLEX, REV,
 //! LIMIT), ZRANGESTORE and ZREMRANGEBYRANK / BYSCORE / BYLEX.
 
+use crate::pubsub::class;
+use crate::types::notify_write;
 use crate::types::zset::{
     LexBound, ScoreBound, ZLimits, as_zset, check_zset, mutate_zset, store_result,
     zset_remove_range,
@@ -377,6 +379,17 @@ impl Store {
             || {
                 let ctx = self.ctx();
                 let mut guards = keyspace.write_many([a.shard, b.shard]);
+                // Redis reads the source (`lookupKeyRead`), then writes the
+                // destination: expired keys are reclaimed in that order.
+                if guards
+                    .shard_mut(a.shard)
+                    .find_live(src, a.hash, &ctx)
+                    .is_none()
+                {
+                    ctx.notify(class::KEY_MISS, "keymiss", src);
+                }
+                // Then the source is looked up again: reclaiming the
+                // destination may have moved buckets.
                 guards.shard_mut(b.shard).find_live(dst, b.hash, &ctx);
                 let shard = guards.shard_mut(a.shard);
                 let pairs = match shard.find_live(src, a.hash, &ctx) {
@@ -394,7 +407,13 @@ impl Store {
                 listpack_first(&mut pairs, range, limits);
                 let target = guards.shard_mut(b.shard);
                 Ok(store_result(
-                    target, dst, b.hash, &pairs, limits, &ctx, argv,
+                    target,
+                    dst,
+                    b.hash,
+                    &pairs,
+                    limits,
+                    &ctx,
+                    ("zrangestore", argv),
                 ))
             },
             |&n: &usize| {
@@ -406,11 +425,12 @@ impl Store {
         Ok(n)
     }
 
-    /// Removes ranks `lo..hi` as chosen by `span`; propagates `argv`.
+    /// Removes ranks `lo..hi` as chosen by `span`; publishes `event` and
+    /// propagates `argv`.
     fn zremrange(
         &self,
         key: &[u8],
-        argv: &[&[u8]],
+        (event, argv): (&str, &[&[u8]]),
         span: impl FnOnce(ZSetRef<'_>) -> (usize, usize),
     ) -> Result<usize> {
         self.write_key(key, |shard, loc, ctx| {
@@ -425,8 +445,10 @@ impl Store {
             if lo >= hi {
                 return Ok(0);
             }
-            let n = mutate_zset(shard, i, loc.hash, |v| zset_remove_range(v, lo, hi)).unwrap_or(0);
+            let (n, deleted) = mutate_zset(shard, i, loc.hash, |v| zset_remove_range(v, lo, hi))
+                .unwrap_or((0, false));
             if n > 0 {
+                notify_write(ctx, class::ZSET, Some(event), key, deleted);
                 ctx.propagate(argv);
             }
             Ok(n)
@@ -439,7 +461,8 @@ impl Store {
         start: i64,
         stop: i64,
     ) -> Result<usize> {
-        self.zremrange(argv[1], argv, |z| rank_span(z.len(), start, stop, false))
+        let command = ("zremrangebyrank", argv);
+        self.zremrange(argv[1], command, |z| rank_span(z.len(), start, stop, false))
     }
 
     pub(crate) fn zremrangebyscore_command(
@@ -448,7 +471,8 @@ impl Store {
         min: ScoreBound,
         max: ScoreBound,
     ) -> Result<usize> {
-        self.zremrange(argv[1], argv, |z| z.score_span(min, max))
+        let command = ("zremrangebyscore", argv);
+        self.zremrange(argv[1], command, |z| z.score_span(min, max))
     }
 
     pub(crate) fn zremrangebylex_command(
@@ -457,7 +481,8 @@ impl Store {
         min: &LexBound,
         max: &LexBound,
     ) -> Result<usize> {
-        self.zremrange(argv[1], argv, |z| z.lex_span(min, max, false, 0))
+        let command = ("zremrangebylex", argv);
+        self.zremrange(argv[1], command, |z| z.lex_span(min, max, false, 0))
     }
 
     /// `ZREMRANGEBYRANK key start stop`: removes ranks `start..=stop`

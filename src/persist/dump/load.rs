@@ -11,7 +11,7 @@ use crate::encoding::hashtable::HashTable;
 use crate::encoding::intset::IntSet;
 use crate::encoding::listpack::Listpack;
 use crate::encoding::quicklist::{Fill, lp_bytes};
-use crate::keyspace::Ttl;
+use crate::keyspace::Detached;
 use crate::number::parse_i64;
 use crate::persist::dump::{DumpValueRef, HashFieldRef, KeyDumpRef};
 use crate::types::hash::{PackLimits, hash_remove, hash_set, stored_len, to_table};
@@ -68,12 +68,14 @@ impl Store {
             shard.remove_at(index, loc.hash);
         }
         if let Some(value) = value {
-            let ttl = match dump.expire_at_ms {
-                Some(at) => Ttl::Set(at),
-                None => Ttl::Clear,
+            // A new key, loaded without events: `attach` inserts it (which
+            // registers a hash's field deadlines) with its deadline.
+            let detached = Detached {
+                value,
+                flags: 0,
+                deadline: dump.expire_at_ms,
             };
-            // A new key: `insert` registers a hash's field deadlines.
-            shard.put(dump.key, loc.hash, None, value, 0, ttl);
+            shard.attach(dump.key, loc.hash, detached);
         }
         Ok(())
     }

@@ -7,7 +7,8 @@ use std::collections::HashSet;
 use super::{as_set, build_set, new_set_for, set_add, set_len, set_members, set_remove};
 use crate::encoding::listpack::Elem;
 use crate::keyspace::{Loc, Ttl};
-use crate::types::{Lookup, with_byte_slices};
+use crate::pubsub::class;
+use crate::types::{Found, Lookup, notify_write, with_byte_slices};
 use crate::value::{SetRef, ValueRef};
 use crate::{Error, Result, Store};
 
@@ -33,6 +34,15 @@ impl SetOp {
             SetOp::Inter => "sinter",
             SetOp::Union => "sunion",
             SetOp::Diff => "sdiff",
+        }
+    }
+
+    /// The event of the STORE form.
+    fn store_event(self) -> &'static str {
+        match self {
+            SetOp::Inter => "sinterstore",
+            SetOp::Union => "sunionstore",
+            SetOp::Diff => "sdiffstore",
         }
     }
 
@@ -109,9 +119,10 @@ fn diff(sets: &[Option<SetRef<'_>>]) -> Vec<Vec<u8>> {
 
 impl Store {
     /// Runs `f` on the sets at `keys` (`None` for missing keys) with all
-    /// their shards read-locked together. Any key holding another kind of
-    /// value fails the command with WRONGTYPE, as Redis checks them all.
-    /// Keys found expired are reclaimed afterwards.
+    /// their shards read-locked together. A key holding another kind of
+    /// value fails the command with WRONGTYPE, and the keys after it are not
+    /// looked at, as in Redis. Keys found expired are reclaimed afterwards,
+    /// and missing ones reported (`keymiss`).
     pub(crate) fn with_sets<R>(
         &self,
         keys: &[&[u8]],
@@ -121,18 +132,24 @@ impl Store {
         let locs: Vec<Loc> = keys.iter().map(|k| keyspace.locate(k)).collect();
         let ctx = self.ctx();
         let guards = keyspace.read_many(locs.iter().map(|l| l.shard));
-        let mut expired = Vec::new();
+        let mut missed = Vec::new();
         let mut sets = Vec::with_capacity(keys.len());
         let mut wrong_type = false;
         for (&k, loc) in keys.iter().zip(&locs) {
             match guards.shard(loc.shard).lookup(k, loc.hash, &ctx) {
                 Lookup::Live(slot) => match slot.value() {
                     ValueRef::Set(s) => sets.push(Some(s)),
-                    _ => wrong_type = true,
+                    _ => {
+                        wrong_type = true;
+                        break;
+                    }
                 },
-                Lookup::Absent => sets.push(None),
+                Lookup::Absent => {
+                    missed.push((*loc, k, Found::Absent));
+                    sets.push(None);
+                }
                 Lookup::Expired => {
-                    expired.push((*loc, k));
+                    missed.push((*loc, k, Found::Expired));
                     sets.push(None);
                 }
             }
@@ -144,7 +161,7 @@ impl Store {
         };
         drop(sets);
         drop(guards);
-        self.reclaim_expired(&expired);
+        self.after_lookups(&ctx, &missed);
         result
     }
 
@@ -174,10 +191,20 @@ impl Store {
         self.write_gated(|| {
             let ctx = self.ctx();
             let mut guards = keyspace.write_many(locs.iter().chain([&dloc]).map(|l| l.shard));
-            // Reclaim expired sources first (propagating their DEL), so that the
-            // lookups below see live keys only.
+            // Redis reads the sources one by one (`lookupKeyRead`): expired
+            // ones are reclaimed (propagating their DEL), missing ones
+            // reported, and the first of another kind stops the command.
+            // The lookups below then see live keys only.
             for (&k, loc) in keys.iter().zip(&locs) {
-                guards.shard_mut(loc.shard).find_live(k, loc.hash, &ctx);
+                let shard = guards.shard_mut(loc.shard);
+                match shard.find_live(k, loc.hash, &ctx) {
+                    Some(i) => {
+                        if let Some(slot) = shard.slot(i) {
+                            as_set(slot.value())?;
+                        }
+                    }
+                    None => ctx.notify(class::KEY_MISS, "keymiss", k),
+                }
             }
             let members = {
                 let mut sets = Vec::with_capacity(keys.len());
@@ -192,10 +219,13 @@ impl Store {
             let shard = guards.shard_mut(dloc.shard);
             let index = shard.find_live(destination, dloc.hash, &ctx);
             let changed = if members.is_empty() {
-                index.is_some_and(|i| shard.remove_at(i, dloc.hash).is_some())
+                let deleted = index.is_some_and(|i| shard.remove_at(i, dloc.hash).is_some());
+                notify_write(&ctx, class::SET, None, destination, deleted);
+                deleted
             } else {
                 let value = build_set(&members, limits);
-                shard.put(destination, dloc.hash, index, value, 0, Ttl::Clear);
+                shard.put(destination, dloc.hash, index, value, 0, Ttl::Clear, &ctx);
+                ctx.notify(class::SET, op.store_event(), destination);
                 true
             };
             if changed && ctx.propagating() {
@@ -433,19 +463,25 @@ impl Store {
             if left == 0 {
                 sshard.remove_at(si, sloc.hash);
             }
+            notify_write(&ctx, class::SET, Some("srem"), src, left == 0);
             // Add to the destination, creating it when missing.
             let dshard = guards.shard_mut(dloc.shard);
-            match dshard.find_live(dst, dloc.hash, &ctx) {
-                Some(di) => {
-                    dshard.update(di, |slot| {
+            let added = match dshard.find_live(dst, dloc.hash, &ctx) {
+                Some(di) => dshard
+                    .update(di, |slot| {
                         slot.value_mut().map(|v| set_add(v, member, limits))
-                    });
-                }
+                    })
+                    .flatten()
+                    .unwrap_or(false),
                 None => {
                     let mut value = new_set_for(member, limits);
                     set_add(&mut value, member, limits);
-                    dshard.insert(dst, dloc.hash, value, 0);
+                    dshard.add(dst, dloc.hash, value, 0, &ctx);
+                    true
                 }
+            };
+            if added {
+                ctx.notify(class::SET, "sadd", dst);
             }
             ctx.propagate(&[b"SMOVE", src, dst, member]);
             Ok(true)

@@ -145,7 +145,8 @@ impl Store {
             if let Some(m) = &m {
                 ctx.propagate(&[b"SREM", key, m]);
             }
-            Ok(m)
+            let event = m.is_some().then_some("spop");
+            Ok((m, event))
         })?;
         Ok(popped.flatten())
     }
@@ -174,7 +175,7 @@ impl Store {
         let limits = self.set_limits();
         let popped = self.set_write(key, None, |value, ctx| {
             if count == 0 {
-                return Ok(Vec::new());
+                return Ok((Vec::new(), None));
             }
             let size = set_len(value);
             if count >= size {
@@ -185,7 +186,7 @@ impl Store {
                 // Emptied: the caller deletes the key.
                 *value = Value::SetInts(IntSet::new());
                 ctx.propagate(&[b"DEL", key]);
-                return Ok(all);
+                return Ok((all, Some("spop")));
             }
             let remaining = size - count;
             let out = if remaining.saturating_mul(SPOP_MOVE_STRATEGY_MUL) > count {
@@ -225,7 +226,8 @@ impl Store {
                     ctx.propagate(&argv);
                 }
             }
-            Ok(out)
+            let event = (!out.is_empty()).then_some("spop");
+            Ok((out, event))
         })?;
         Ok(popped.unwrap_or_default())
     }
