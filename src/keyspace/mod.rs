@@ -82,6 +82,9 @@ pub(crate) struct Ctx<'a> {
     propagator: &'a Propagator,
     expired_keys: &'a AtomicU64,
     pubsub: &'a crate::pubsub::Broker,
+    /// The broker's settings, one pointer away: the classes on are read
+    /// there by every write.
+    pubsub_settings: &'a crate::pubsub::PubSubSettings,
     now: Cell<Option<i64>>,
 }
 
@@ -97,6 +100,7 @@ impl<'a> Ctx<'a> {
             propagator,
             expired_keys,
             pubsub,
+            pubsub_settings: &pubsub.settings,
             now: Cell::new(None),
         }
     }
@@ -125,10 +129,13 @@ impl<'a> Ctx<'a> {
 
     /// Redis's `notifyKeyspaceEvent`: publishes `event` about `key` if
     /// events of `class` (a [`crate::pubsub::class`] bit) are on. Costs one
-    /// relaxed load when they are off.
+    /// relaxed load when they are off (checked here, inlined into every
+    /// write path; nothing is built then).
     #[inline]
     pub(crate) fn notify(&self, class: u32, event: &str, key: &[u8]) {
-        self.pubsub.notify(class, event, key);
+        if self.pubsub_settings.notify_flags() & class != 0 {
+            self.pubsub.notify(class, event, key);
+        }
     }
 }
 
