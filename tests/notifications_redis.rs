@@ -30,6 +30,9 @@ const PATTERN: &str = "__key*__:*";
 /// each step marks the end of that step's notifications.
 const SYNC: &str = "notify-test-sync";
 
+/// Longest wait for a blocking command to block.
+const BLOCK_WAIT: Duration = Duration::from_secs(10);
+
 /// Longest wait for Redis's active expire cycle to reclaim a key.
 const ACTIVE_EXPIRE_WAIT: Duration = Duration::from_secs(10);
 
@@ -41,6 +44,12 @@ enum Step {
     RedisOnly(Vec<&'static str>),
     /// Time passes: Redis sleeps this long, our clock is advanced by it.
     Sleep(u64),
+    /// `wait` blocks (another client on Redis, another thread on our
+    /// side) until `then` serves it.
+    Blocked {
+        wait: Vec<&'static str>,
+        then: Vec<&'static str>,
+    },
     /// Time passes (as `Sleep`) and the active expire cycle reclaims keys
     /// until the keyspace holds `keys` keys: Redis's runs on its own (we
     /// wait for it), ours is run until it has.
@@ -196,7 +205,43 @@ fn script(now_s: i64) -> Vec<Step> {
         cmd(&["BLMOVE", "l3", "l4", "LEFT", "LEFT", "0"]),
         cmd(&["BRPOPLPUSH", "l3", "l4", "0"]),
         cmd(&["BLMPOP", "0", "1", "l4", "RIGHT", "COUNT", "5"]),
+        // Blocked clients served by a later write.
+        Step::Blocked {
+            wait: vec!["BLPOP", "bq", "0"],
+            then: vec!["RPUSH", "bq", "a", "b"],
+        },
+        Step::Blocked {
+            wait: vec!["BRPOP", "bq2", "0"],
+            then: vec!["LPUSH", "bq2", "x"],
+        },
+        Step::Blocked {
+            wait: vec!["BLMOVE", "bq3", "bq4", "LEFT", "RIGHT", "0"],
+            then: vec!["RPUSH", "bq3", "a"],
+        },
+        Step::Blocked {
+            wait: vec!["BRPOPLPUSH", "bq5", "bq4", "0"],
+            then: vec!["RPUSH", "bq5", "a", "b"],
+        },
+        Step::Blocked {
+            wait: vec!["BLMPOP", "0", "1", "bq6", "LEFT", "COUNT", "5"],
+            then: vec!["RPUSH", "bq6", "a", "b"],
+        },
+        cmd(&["RPUSH", "srcq", "a", "b"]),
+        Step::Blocked {
+            wait: vec!["BLPOP", "bq7", "0"],
+            then: vec!["LMOVE", "srcq", "bq7", "LEFT", "LEFT"],
+        },
+        Step::Blocked {
+            wait: vec!["BZPOPMIN", "bz", "0"],
+            then: vec!["ZADD", "bz", "1", "a", "2", "b"],
+        },
+        Step::Blocked {
+            wait: vec!["BZMPOP", "0", "1", "bz2", "MAX", "COUNT", "9"],
+            then: vec!["ZADD", "bz2", "1", "a"],
+        },
         cmd(&["LRANGE", "nol", "0", "-1"]),
+        cmd(&["LINDEX", "nol", "notanumber"]),
+        cmd(&["LSET", "nol", "notanumber", "v"]),
         cmd(&["LLEN", "nol"]),
         cmd(&["LINDEX", "nol", "0"]),
         cmd(&["LPOS", "nol", "a"]),
@@ -341,6 +386,14 @@ fn script(now_s: i64) -> Vec<Step> {
         cmd(&["ZADD", "l4", "1", "x"]),
         cmd(&["INCR", "za"]),
         cmd(&["GET", "za"]),
+        // Reads stop at the first key of another kind.
+        cmd(&["SUNION", "nost", "za", "nost2"]),
+        cmd(&["SINTER", "nost", "alist", "nost2"]),
+        cmd(&["SINTERSTORE", "dd", "nost", "alist", "nost2"]),
+        cmd(&["ZUNION", "3", "noz", "alist", "noz2"]),
+        cmd(&["ZINTERSTORE", "dd", "3", "noz", "alist", "noz2"]),
+        cmd(&["ZUNION", "2", "noz", "noz2", "BOGUS"]),
+        cmd(&["GETEX", "nokey", "PERSIST"]),
         // Lazy expiry: on reads and on writes (Redis's active cycle is
         // paused meanwhile, ours never runs by itself).
         Step::RedisOnly(vec!["DEBUG", "SET-ACTIVE-EXPIRE", "0"]),
@@ -367,6 +420,66 @@ fn script(now_s: i64) -> Vec<Step> {
         cmd(&["SADD", "e7", "w"]),
         cmd(&["ZSCORE", "e8", "v"]),
         cmd(&["TTL", "e9"]),
+        // Expired keys met by every kind of lookup.
+        cmd(&["SET", "xo", "v", "PX", "50"]),
+        cmd(&["SET", "xt", "v", "PX", "50"]),
+        cmd(&["SET", "xg", "v", "PX", "50"]),
+        cmd(&["SET", "xe", "v", "PX", "50"]),
+        cmd(&["SET", "xd", "v", "PX", "50"]),
+        cmd(&["SET", "xr1", "v"]),
+        cmd(&["SET", "xr2", "v", "PX", "50"]),
+        cmd(&["SET", "xr3", "v", "PX", "50"]),
+        cmd(&["SET", "xc", "v", "PX", "50"]),
+        cmd(&["SADD", "xsrc", "m1", "m2"]),
+        cmd(&["SADD", "xsd", "m"]),
+        cmd(&["PEXPIRE", "xsd", "50"]),
+        cmd(&["SADD", "xsd2", "m"]),
+        cmd(&["PEXPIRE", "xsd2", "50"]),
+        cmd(&["SADD", "xsm", "m"]),
+        cmd(&["PEXPIRE", "xsm", "50"]),
+        cmd(&["ZADD", "xzd", "1", "m"]),
+        cmd(&["PEXPIRE", "xzd", "50"]),
+        cmd(&["ZADD", "xzd2", "1", "m"]),
+        cmd(&["PEXPIRE", "xzd2", "50"]),
+        cmd(&["ZADD", "xzd3", "1", "m"]),
+        cmd(&["PEXPIRE", "xzd3", "50"]),
+        cmd(&["ZADD", "xzd4", "1", "m"]),
+        cmd(&["PEXPIRE", "xzd4", "50"]),
+        cmd(&["RPUSH", "xl", "a"]),
+        cmd(&["PEXPIRE", "xl", "50"]),
+        Step::Sleep(100),
+        cmd(&["OBJECT", "ENCODING", "xo"]),
+        cmd(&["TYPE", "xt"]),
+        cmd(&["SET", "xg", "w", "GET"]),
+        cmd(&["EXPIRE", "xe", "100"]),
+        cmd(&["DEL", "xd"]),
+        cmd(&["RENAME", "xr1", "xr2"]),
+        cmd(&["RENAME", "xr3", "xr4"]),
+        cmd(&["COPY", "xr2", "xc"]),
+        cmd(&["SINTERSTORE", "xsd", "xsrc", "nost"]),
+        cmd(&["SUNIONSTORE", "xsd2", "xsrc"]),
+        cmd(&["SMOVE", "xsrc", "xsm", "m1"]),
+        cmd(&["ZUNIONSTORE", "xzd", "1", "noz"]),
+        cmd(&["ZUNIONSTORE", "xzd2", "1", "xsrc"]),
+        cmd(&["ZRANGESTORE", "xzd3", "noz", "0", "-1"]),
+        cmd(&["ZRANGESTORE", "xzd4", "xzd2", "0", "-1"]),
+        cmd(&["LMOVE", "xl", "xl2", "LEFT", "LEFT"]),
+        // SCAN, RANDOMKEY and KEYS meeting an expired key (alone, so that
+        // the order of the keys cannot matter).
+        cmd(&["FLUSHALL"]),
+        cmd(&["SET", "xk", "v", "PX", "50"]),
+        Step::Sleep(100),
+        cmd(&["KEYS", "*"]),
+        cmd(&["RANDOMKEY"]),
+        cmd(&["SET", "xk", "v", "PX", "50"]),
+        cmd(&["SET", "live", "v"]),
+        Step::Sleep(100),
+        cmd(&["SCAN", "0", "COUNT", "1000"]),
+        cmd(&["SMOVE", "nost", "xsm", "m1"]),
+        cmd(&["SADD", "sm1", "a", "b"]),
+        cmd(&["SADD", "sm2", "a"]),
+        cmd(&["SMOVE", "sm1", "sm2", "a"]),
+        cmd(&["SMOVE", "sm1", "sm2", "b"]),
         Step::RedisOnly(vec!["DEBUG", "SET-ACTIVE-EXPIRE", "1"]),
         // Active expiry, one key at a time (the order in which a cycle
         // finds several keys is the hash tables').
@@ -444,6 +557,7 @@ fn show(events: &[Event]) -> String {
 
 /// Both sides, with the notification classes `flags`.
 struct Run {
+    port: u16,
     redis: RespClient,
     redis_sub: RespClient,
     store: Store,
@@ -486,6 +600,7 @@ impl Run {
         let confirmation = sub.get_message(Duration::ZERO).expect("subscriber");
         assert!(confirmation.is_some_and(|m| m.kind() == MessageKind::PSubscribe));
         Run {
+            port: server.port(),
             redis,
             redis_sub,
             store,
@@ -511,6 +626,49 @@ impl Run {
     fn sleep(&mut self, ms: u64) {
         std::thread::sleep(Duration::from_millis(ms));
         self.clock.advance(Duration::from_millis(ms));
+    }
+
+    /// `wait` blocks on both sides, then `then` serves it.
+    fn blocked(&mut self, wait: &[&'static str], then: &[&str]) {
+        let mut waiter = self.server_connection();
+        waiter.send(wait).expect("send");
+        let started = Instant::now();
+        while self.redis_blocked_clients() == 0 {
+            assert!(started.elapsed() < BLOCK_WAIT, "Redis did not block");
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        let theirs = self.redis.call(then).expect("redis I/O");
+        assert!(!theirs.is_error(), "{theirs:?}");
+        let served = waiter.read().expect("served");
+        assert!(!served.is_error(), "{served:?}");
+
+        let store = self.store.clone();
+        let argv: Vec<&'static str> = wait.to_vec();
+        let ours = std::thread::spawn(move || store.execute(&argv));
+        let started = Instant::now();
+        while self.store.blocked_clients() == 0 {
+            assert!(started.elapsed() < BLOCK_WAIT, "our store did not block");
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        let pushed = self.store.execute(then);
+        assert!(!matches!(pushed, kvstore::Reply::Error(_)), "{pushed:?}");
+        let served = ours.join().expect("the blocked thread");
+        assert!(!matches!(served, kvstore::Reply::Error(_)), "{served:?}");
+    }
+
+    fn server_connection(&self) -> RespClient {
+        RespClient::connect(self.port).expect("connect")
+    }
+
+    fn redis_blocked_clients(&mut self) -> i64 {
+        let Resp::Bulk(info) = self.redis.call(&["INFO", "clients"]).expect("info") else {
+            panic!("INFO did not answer a bulk string");
+        };
+        String::from_utf8_lossy(&info)
+            .lines()
+            .find_map(|l| l.strip_prefix("blocked_clients:"))
+            .and_then(|n| n.trim().parse().ok())
+            .unwrap_or(0)
     }
 
     fn redis_dbsize(&mut self) -> i64 {
@@ -543,6 +701,10 @@ impl Run {
             Step::Sleep(ms) => {
                 self.sleep(*ms);
                 format!("(sleep {ms} ms)")
+            }
+            Step::Blocked { wait, then } => {
+                self.blocked(wait, then);
+                format!("{} served by {}", format_argv(wait), format_argv(then))
             }
             Step::ActiveExpire { sleep_ms, keys } => {
                 self.sleep(*sleep_ms);

@@ -406,6 +406,17 @@ impl Shard {
         }
     }
 
+    /// Redis's `dbDelete`: removes `key` whether or not it is past its
+    /// deadline (no `expired` event); returns whether it was there. The
+    /// `*STORE` commands delete their destination so when the result is
+    /// empty.
+    pub(crate) fn remove_key(&mut self, key: &[u8], hash: u64) -> bool {
+        match self.main.find(key, hash) {
+            Some(index) => self.remove_at(index, hash).is_some(),
+            None => false,
+        }
+    }
+
     /// Removes `key` if it is live; returns whether it was.
     pub(crate) fn delete(&mut self, key: &[u8], hash: u64, ctx: &Ctx<'_>) -> bool {
         match self.find_live(key, hash, ctx) {

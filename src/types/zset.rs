@@ -283,8 +283,8 @@ pub(crate) fn zset_from_sorted<M: AsRef<[u8]>>(pairs: &[(M, f64)], limits: ZLimi
 
 /// Writes the result of a `*STORE` command: `pairs` (in rank order) as
 /// the sorted set at `dst` (publishing `event`), or no key when empty
-/// (`del` if there was one), propagating `argv` when the key changed.
-/// Returns the result's size.
+/// (`del` if there was one, expired or not, as Redis's dbDelete),
+/// propagating `argv` when the key changed. Returns the result's size.
 pub(crate) fn store_result(
     target: &mut Shard,
     dst: &[u8],
@@ -298,7 +298,7 @@ pub(crate) fn store_result(
         target.overwrite(dst, hash, zset_from_sorted(pairs, limits), ctx);
         ctx.notify(class::ZSET, event, dst);
         ctx.propagate(argv);
-    } else if target.delete(dst, hash, ctx) {
+    } else if target.remove_key(dst, hash) {
         ctx.notify(class::GENERIC, "del", dst);
         ctx.propagate(argv);
     }

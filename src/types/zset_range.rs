@@ -379,21 +379,14 @@ impl Store {
             || {
                 let ctx = self.ctx();
                 let mut guards = keyspace.write_many([a.shard, b.shard]);
-                // Redis reads the source (`lookupKeyRead`), then writes the
-                // destination: expired keys are reclaimed in that order.
-                if guards
-                    .shard_mut(a.shard)
-                    .find_live(src, a.hash, &ctx)
-                    .is_none()
-                {
-                    ctx.notify(class::KEY_MISS, "keymiss", src);
-                }
-                // Then the source is looked up again: reclaiming the
-                // destination may have moved buckets.
-                guards.shard_mut(b.shard).find_live(dst, b.hash, &ctx);
+                // Redis reads the source (`lookupKeyRead`), copied out here
+                // before the destination is written.
                 let shard = guards.shard_mut(a.shard);
                 let pairs = match shard.find_live(src, a.hash, &ctx) {
-                    None => Vec::new(),
+                    None => {
+                        ctx.notify(class::KEY_MISS, "keymiss", src);
+                        Vec::new()
+                    }
                     Some(i) => match shard.slot(i) {
                         None => Vec::new(),
                         Some(slot) => {

@@ -260,6 +260,12 @@ impl RespClient {
         read_reply(&mut self.reader)
     }
 
+    /// Sends one command without reading its reply (a command that blocks;
+    /// read the reply later with [`RespClient::read`]).
+    pub fn send<A: AsRef<[u8]>>(&mut self, argv: &[A]) -> io::Result<()> {
+        self.writer.write_all(&encode_command(argv))
+    }
+
     /// Reads one reply without sending anything: the next message pushed
     /// to a subscribed connection.
     pub fn read(&mut self) -> io::Result<Resp> {

@@ -217,12 +217,14 @@ impl Store {
                 op.apply(&sets)
             };
             let shard = guards.shard_mut(dloc.shard);
-            let index = shard.find_live(destination, dloc.hash, &ctx);
             let changed = if members.is_empty() {
-                let deleted = index.is_some_and(|i| shard.remove_at(i, dloc.hash).is_some());
+                // Redis's dbDelete: an expired destination goes too, as a
+                // plain `del`.
+                let deleted = shard.remove_key(destination, dloc.hash);
                 notify_write(&ctx, class::SET, None, destination, deleted);
                 deleted
             } else {
+                let index = shard.find_live(destination, dloc.hash, &ctx);
                 let value = build_set(&members, limits);
                 shard.put(destination, dloc.hash, index, value, 0, Ttl::Clear, &ctx);
                 ctx.notify(class::SET, op.store_event(), destination);
