@@ -11,6 +11,8 @@ pub(crate) mod lcs;
 pub(crate) mod list;
 pub(crate) mod list_blocking;
 pub(crate) mod list_ops;
+#[cfg(test)]
+mod notify_tests;
 pub(crate) mod set;
 pub(crate) mod string;
 pub(crate) mod typed;
