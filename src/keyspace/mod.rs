@@ -75,17 +75,19 @@ pub(crate) struct Keyspace {
     copy_job: parking_lot::Mutex<Option<std::sync::Arc<copy::CopyJob>>>,
 }
 
-/// Per-command context: the clock, read at most once per command, and the
-/// propagation hook.
+/// Per-command context: the clock and the keyspace-event classes, each read
+/// at most once per command, the propagation hook and the broker.
 pub(crate) struct Ctx<'a> {
     clock: &'a dyn Clock,
     propagator: &'a Propagator,
     expired_keys: &'a AtomicU64,
     pubsub: &'a crate::pubsub::Broker,
     /// The broker's settings, one pointer away: the classes on are read
-    /// there by every write.
+    /// there by the first event of a command.
     pubsub_settings: &'a crate::pubsub::PubSubSettings,
     now: Cell<Option<i64>>,
+    /// The keyspace-event classes on, once read.
+    notify_flags: Cell<Option<u32>>,
 }
 
 impl<'a> Ctx<'a> {
@@ -102,6 +104,7 @@ impl<'a> Ctx<'a> {
             pubsub,
             pubsub_settings: &pubsub.settings,
             now: Cell::new(None),
+            notify_flags: Cell::new(None),
         }
     }
 
@@ -128,12 +131,21 @@ impl<'a> Ctx<'a> {
     }
 
     /// Redis's `notifyKeyspaceEvent`: publishes `event` about `key` if
-    /// events of `class` (a [`crate::pubsub::class`] bit) are on. Costs one
-    /// relaxed load when they are off (checked here, inlined into every
-    /// write path; nothing is built then).
+    /// events of `class` (a [`crate::pubsub::class`] bit) are on. Checked
+    /// here, inlined into every write path: when they are off, a command
+    /// costs one relaxed load (its first event; later ones reuse it) and
+    /// nothing is built.
     #[inline]
     pub(crate) fn notify(&self, class: u32, event: &str, key: &[u8]) {
-        if self.pubsub_settings.notify_flags() & class != 0 {
+        let flags = match self.notify_flags.get() {
+            Some(flags) => flags,
+            None => {
+                let flags = self.pubsub_settings.notify_flags();
+                self.notify_flags.set(Some(flags));
+                flags
+            }
+        };
+        if flags & class != 0 {
             self.pubsub.notify(class, event, key);
         }
     }
