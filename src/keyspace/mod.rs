@@ -9,22 +9,21 @@
 //! every command is atomic and none can deadlock with another.
 
 pub(crate) mod copy;
+mod ctx;
 pub(crate) mod entry;
 pub(crate) mod table;
 pub(crate) mod tx;
 
-use std::cell::Cell;
 use std::ops::{Deref, DerefMut};
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use parking_lot::{RwLock, RwLockWriteGuard};
 
-use crate::clock::Clock;
 use crate::cluster::{SLOTS, key_slot};
-use crate::propagate::Propagator;
 use crate::pubsub::class;
 use crate::types::Lookup;
 use crate::value::Value;
+pub(crate) use ctx::Ctx;
 use entry::{ExpireSlot, FLAG_EXPIRES, Slot};
 use table::{Bucket, Table};
 pub(crate) use tx::{ShardMut, ShardRef};
@@ -73,82 +72,6 @@ pub(crate) struct Keyspace {
     /// A checkpoint's copy is under way (see [`copy`]).
     copying: std::sync::atomic::AtomicBool,
     copy_job: parking_lot::Mutex<Option<std::sync::Arc<copy::CopyJob>>>,
-}
-
-/// Per-command context: the clock and the keyspace-event classes, each read
-/// at most once per command, the propagation hook and the broker.
-pub(crate) struct Ctx<'a> {
-    clock: &'a dyn Clock,
-    propagator: &'a Propagator,
-    expired_keys: &'a AtomicU64,
-    pubsub: &'a crate::pubsub::Broker,
-    /// The broker's settings, one pointer away: the classes on are read
-    /// there by the first event of a command.
-    pubsub_settings: &'a crate::pubsub::PubSubSettings,
-    now: Cell<Option<i64>>,
-    /// The keyspace-event classes on, once read.
-    notify_flags: Cell<Option<u32>>,
-}
-
-impl<'a> Ctx<'a> {
-    pub(crate) fn new(
-        clock: &'a dyn Clock,
-        propagator: &'a Propagator,
-        expired_keys: &'a AtomicU64,
-        pubsub: &'a crate::pubsub::Broker,
-    ) -> Self {
-        Ctx {
-            clock,
-            propagator,
-            expired_keys,
-            pubsub,
-            pubsub_settings: &pubsub.settings,
-            now: Cell::new(None),
-            notify_flags: Cell::new(None),
-        }
-    }
-
-    /// The command's time in Unix milliseconds (Redis caches it per command
-    /// too, so that one command sees one instant).
-    pub(crate) fn now(&self) -> i64 {
-        if let Some(t) = self.now.get() {
-            return t;
-        }
-        let t = self.clock.now_ms();
-        self.now.set(Some(t));
-        t
-    }
-
-    /// Whether a write's canonical command needs to be built.
-    #[inline]
-    pub(crate) fn propagating(&self) -> bool {
-        self.propagator.active()
-    }
-
-    /// Hands a write's canonical command to the observers.
-    pub(crate) fn propagate(&self, argv: &[&[u8]]) {
-        self.propagator.emit(argv);
-    }
-
-    /// Redis's `notifyKeyspaceEvent`: publishes `event` about `key` if
-    /// events of `class` (a [`crate::pubsub::class`] bit) are on. Checked
-    /// here, inlined into every write path: when they are off, a command
-    /// costs one relaxed load (its first event; later ones reuse it) and
-    /// nothing is built.
-    #[inline]
-    pub(crate) fn notify(&self, class: u32, event: &str, key: &[u8]) {
-        let flags = match self.notify_flags.get() {
-            Some(flags) => flags,
-            None => {
-                let flags = self.pubsub_settings.notify_flags();
-                self.notify_flags.set(Some(flags));
-                flags
-            }
-        };
-        if flags & class != 0 {
-            self.pubsub.notify(class, event, key);
-        }
-    }
 }
 
 impl Shard {
@@ -230,9 +153,7 @@ impl Shard {
         let slot = self.main.get(index)?;
         if slot.has_flag(FLAG_EXPIRES) && self.is_expired(slot, hash, ctx) {
             self.remove_at(index, hash);
-            ctx.notify(class::EXPIRED, "expired", key);
-            ctx.expired_keys.fetch_add(1, Ordering::Relaxed);
-            ctx.propagate(&[b"DEL", key]);
+            ctx.key_expired(key);
             return None;
         }
         Some(index)
@@ -741,8 +662,11 @@ impl<G: DerefMut<Target = Shard>> Locked<G> {
 
 #[cfg(test)]
 mod tests {
+    use std::sync::atomic::AtomicU64;
+
     use super::*;
     use crate::clock::ManualClock;
+    use crate::propagate::Propagator;
 
     fn test_broker() -> crate::pubsub::Broker {
         let settings = crate::pubsub::PubSubSettings::new(0, crate::OutputBufferLimit::default());

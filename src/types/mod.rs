@@ -15,6 +15,7 @@ pub(crate) mod list_ops;
 mod notify_tests;
 pub(crate) mod set;
 pub(crate) mod string;
+pub(crate) mod ttl;
 pub(crate) mod typed;
 pub(crate) mod zset;
 pub(crate) mod zset_blocking;

@@ -1,0 +1,94 @@
+//! The per-command context every handler gets: the command's time, the
+//! propagation hook, and the keyspace-event publisher.
+
+use std::cell::Cell;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use crate::clock::Clock;
+use crate::propagate::Propagator;
+use crate::pubsub::class;
+
+/// Per-command context: the clock and the keyspace-event classes, each read
+/// at most once per command, the propagation hook and the broker.
+pub(crate) struct Ctx<'a> {
+    clock: &'a dyn Clock,
+    propagator: &'a Propagator,
+    expired_keys: &'a AtomicU64,
+    pubsub: &'a crate::pubsub::Broker,
+    /// The broker's settings, one pointer away: the classes on are read
+    /// there by the first event of a command.
+    pubsub_settings: &'a crate::pubsub::PubSubSettings,
+    now: Cell<Option<i64>>,
+    /// The keyspace-event classes on, once read.
+    notify_flags: Cell<Option<u32>>,
+}
+
+impl<'a> Ctx<'a> {
+    pub(crate) fn new(
+        clock: &'a dyn Clock,
+        propagator: &'a Propagator,
+        expired_keys: &'a AtomicU64,
+        pubsub: &'a crate::pubsub::Broker,
+    ) -> Self {
+        Ctx {
+            clock,
+            propagator,
+            expired_keys,
+            pubsub,
+            pubsub_settings: &pubsub.settings,
+            now: Cell::new(None),
+            notify_flags: Cell::new(None),
+        }
+    }
+
+    /// The command's time in Unix milliseconds (Redis caches it per command
+    /// too, so that one command sees one instant).
+    pub(crate) fn now(&self) -> i64 {
+        if let Some(t) = self.now.get() {
+            return t;
+        }
+        let t = self.clock.now_ms();
+        self.now.set(Some(t));
+        t
+    }
+
+    /// Whether a write's canonical command needs to be built.
+    #[inline]
+    pub(crate) fn propagating(&self) -> bool {
+        self.propagator.active()
+    }
+
+    /// Hands a write's canonical command to the observers.
+    pub(crate) fn propagate(&self, argv: &[&[u8]]) {
+        self.propagator.emit(argv);
+    }
+
+    /// Redis's `deleteExpiredKeyAndPropagate`, once the caller deleted the
+    /// expired `key`: its `expired` event, its `DEL` for the observers, and
+    /// the count of expired keys.
+    pub(crate) fn key_expired(&self, key: &[u8]) {
+        self.notify(class::EXPIRED, "expired", key);
+        self.propagate(&[b"DEL", key]);
+        self.expired_keys.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Redis's `notifyKeyspaceEvent`: publishes `event` about `key` if
+    /// events of `class` (a [`crate::pubsub::class`] bit) are on. Checked
+    /// here, inlined into every write path: when they are off, a command
+    /// costs one relaxed load (its first event; later ones reuse it) and
+    /// nothing is built.
+    #[inline]
+    pub(crate) fn notify(&self, class: u32, event: &str, key: &[u8]) {
+        let flags = match self.notify_flags.get() {
+            Some(flags) => flags,
+            None => {
+                let flags = self.pubsub_settings.notify_flags();
+                self.notify_flags.set(Some(flags));
+                flags
+            }
+        };
+        if flags & class != 0 {
+            self.pubsub.notify(class, event, key);
+        }
+    }
+}
