@@ -275,6 +275,15 @@ impl ConfigBuilder {
     /// `__keyevent@0__:expired`, …; see the [`pubsub`](crate::pubsub)
     /// module). Default: none, as in Redis.
     ///
+    /// The events are Redis 7.0's, in its order, published inside the
+    /// command (before it returns): each write command's (`set`, `lpush`,
+    /// `rename_from` then `rename_to`, `del` when a collection is emptied,
+    /// …), `new` (`n`) when a key is created, `keymiss` (`m`) when a read
+    /// finds no key, and `expired` (`x`) when an expired key is deleted, on
+    /// access or by the active expire cycle. Hash field expiry publishes
+    /// Redis 7.4's `hexpire`, `hpersist`, `hexpired` (and `del` with the
+    /// last field).
+    ///
     /// # Errors
     ///
     /// A character that is not an event class, with Redis's error text.
@@ -284,6 +293,27 @@ impl ConfigBuilder {
     ///
     /// let store = Store::open(Config::builder().notify_keyspace_events("Ex")?.build())?;
     /// assert_eq!(store.config_get(&["notify-keyspace-events"])[0].1, "xE");
+    /// # Ok::<(), kvstore::Error>(())
+    /// ```
+    ///
+    /// Listening for expired keys:
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use kvstore::{Config, ManualClock, Store};
+    ///
+    /// let clock = ManualClock::new(1_000);
+    /// let config = Config::builder().clock(clock.clone()).notify_keyspace_events("Ex")?;
+    /// let store = Store::open(config.build())?;
+    /// let mut expired = store.subscriber();
+    /// expired.subscribe(["__keyevent@0__:expired"]);
+    /// store.psetex("session:1", 100, "data")?;
+    /// clock.advance(Duration::from_millis(101));
+    /// assert_eq!(store.get("session:1")?, None); // deleted on access
+    /// let confirmation = expired.get_message(Duration::ZERO)?;
+    /// assert!(confirmation.is_some_and(|m| m.kind().is_confirmation()));
+    /// let event = expired.get_message(Duration::ZERO)?;
+    /// assert_eq!(event.map(|m| m.data().to_vec()), Some(b"session:1".to_vec()));
     /// # Ok::<(), kvstore::Error>(())
     /// ```
     pub fn notify_keyspace_events(mut self, classes: &str) -> crate::Result<Self> {
