@@ -72,13 +72,9 @@ impl<'a> Ctx<'a> {
         self.expired_keys.fetch_add(1, Ordering::Relaxed);
     }
 
-    /// Redis's `notifyKeyspaceEvent`: publishes `event` about `key` if
-    /// events of `class` (a [`crate::pubsub::class`] bit) are on. Checked
-    /// here, inlined into every write path: when they are off, a command
-    /// costs one relaxed load (its first event; later ones reuse it) and
-    /// nothing is built.
+    /// Whether events of `class` are on (read once per command).
     #[inline]
-    pub(crate) fn notify(&self, class: u32, event: &str, key: &[u8]) {
+    pub(crate) fn notifies(&self, class: u32) -> bool {
         let flags = match self.notify_flags.get() {
             Some(flags) => flags,
             None => {
@@ -87,7 +83,17 @@ impl<'a> Ctx<'a> {
                 flags
             }
         };
-        if flags & class != 0 {
+        flags & class != 0
+    }
+
+    /// Redis's `notifyKeyspaceEvent`: publishes `event` about `key` if
+    /// events of `class` (a [`crate::pubsub::class`] bit) are on. Checked
+    /// here, inlined into every write path: when they are off, a command
+    /// costs one relaxed load (its first event; later ones reuse it) and
+    /// nothing is built.
+    #[inline]
+    pub(crate) fn notify(&self, class: u32, event: &str, key: &[u8]) {
+        if self.notifies(class) {
             self.pubsub.notify(class, event, key);
         }
     }

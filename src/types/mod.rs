@@ -137,44 +137,24 @@ impl Store {
         keys: &[K],
         mut f: impl FnMut(Option<&Slot>) -> R,
     ) -> Vec<R> {
-        let keyspace = &self.inner.keyspace;
-        let locs: Vec<Loc> = keys.iter().map(|k| keyspace.locate(k.as_ref())).collect();
-        let ctx = self.ctx();
-        let guards = keyspace.read_many(locs.iter().map(|l| l.shard));
-        let mut missed = Vec::new();
-        let results = keys
-            .iter()
-            .zip(&locs)
-            .map(
-                |(k, loc)| match guards.shard(loc.shard).lookup(k.as_ref(), loc.hash, &ctx) {
-                    Lookup::Live(slot) => f(Some(slot)),
-                    Lookup::Absent => {
-                        missed.push((*loc, k.as_ref(), Found::Absent));
-                        f(None)
-                    }
-                    Lookup::Expired => {
-                        missed.push((*loc, k.as_ref(), Found::Expired));
-                        f(None)
-                    }
-                },
-            )
-            .collect();
-        drop(guards);
-        self.after_lookups(&ctx, &missed);
+        let Ok(results) =
+            self.read_keys_until_err(keys, |slot| Ok::<R, std::convert::Infallible>(f(slot)));
         results
     }
 
     /// As [`Store::read_keys`] with a fallible `f`, stopping at the first
     /// error: the keys after it are not looked at (no events), as Redis
     /// stops at the first key of the wrong kind.
-    pub(crate) fn read_keys_until_err<K: AsRef<[u8]>, R>(
+    pub(crate) fn read_keys_until_err<K: AsRef<[u8]>, R, E>(
         &self,
         keys: &[K],
-        mut f: impl FnMut(Option<&Slot>) -> crate::Result<R>,
-    ) -> crate::Result<Vec<R>> {
+        mut f: impl FnMut(Option<&Slot>) -> Result<R, E>,
+    ) -> Result<Vec<R>, E> {
         let keyspace = &self.inner.keyspace;
         let locs: Vec<Loc> = keys.iter().map(|k| keyspace.locate(k.as_ref())).collect();
         let ctx = self.ctx();
+        // Missing keys are listed only when someone wants their events.
+        let report_misses = ctx.notifies(class::KEY_MISS);
         let guards = keyspace.read_many(locs.iter().map(|l| l.shard));
         let mut missed = Vec::new();
         let mut results = Vec::with_capacity(keys.len());
@@ -183,7 +163,9 @@ impl Store {
             let result = match guards.shard(loc.shard).lookup(k.as_ref(), loc.hash, &ctx) {
                 Lookup::Live(slot) => f(Some(slot)),
                 Lookup::Absent => {
-                    missed.push((*loc, k.as_ref(), Found::Absent));
+                    if report_misses {
+                        missed.push((*loc, k.as_ref(), Found::Absent));
+                    }
                     f(None)
                 }
                 Lookup::Expired => {

@@ -357,7 +357,9 @@ pub fn script(now_s: i64) -> Vec<Step> {
         cmd(&["ZRANDMEMBER", "noz"]),
         cmd(&["ZSCAN", "noz", "0"]),
         cmd(&["ZRANDMEMBER", "noz", "2", "WITHSCORES"]),
-        cmd(&["ZRANGE", "noz", "(1", "5", "BYSCORE", "REV", "LIMIT", "0", "1"]),
+        cmd(&[
+            "ZRANGE", "noz", "(1", "5", "BYSCORE", "REV", "LIMIT", "0", "1",
+        ]),
         cmd(&["ZRANGEBYLEX", "noz", "-", "+"]),
         cmd(&["ZREVRANGEBYSCORE", "noz", "+inf", "-inf"]),
         // Wrong types write nothing.

@@ -131,6 +131,7 @@ impl Store {
         let keyspace = &self.inner.keyspace;
         let locs: Vec<Loc> = keys.iter().map(|k| keyspace.locate(k)).collect();
         let ctx = self.ctx();
+        let report_misses = ctx.notifies(class::KEY_MISS);
         let guards = keyspace.read_many(locs.iter().map(|l| l.shard));
         let mut missed = Vec::new();
         let mut sets = Vec::with_capacity(keys.len());
@@ -145,7 +146,9 @@ impl Store {
                     }
                 },
                 Lookup::Absent => {
-                    missed.push((*loc, k, Found::Absent));
+                    if report_misses {
+                        missed.push((*loc, k, Found::Absent));
+                    }
                     sets.push(None);
                 }
                 Lookup::Expired => {
