@@ -4,10 +4,15 @@
 //! on a [`Store`]; both have `notify-keyspace-events` set alike and one
 //! subscriber each on `__key*__:*`. After every step, the messages each
 //! subscriber received (channel and data, in order) must be identical.
-//! The script covers every write command the store has, the reads that
-//! report key misses, lazily expired keys (Redis sleeps past a short TTL,
-//! our manual clock is advanced) and keys reclaimed by the active expire
-//! cycle (Redis's, waited for with a bound; ours, run explicitly).
+//! The script (tests/notify/script.rs) covers every write command the
+//! store has, the reads that report key misses, clients blocked on a key
+//! and served by a later write (another connection on Redis, another
+//! thread on our side), lazily expired keys met by every kind of lookup
+//! (Redis sleeps past a short TTL with its active cycle paused, our manual
+//! clock is advanced) and keys reclaimed by the active expire cycle
+//! (Redis's, waited for with a bound; ours, run explicitly). Runs with
+//! `KEA`, narrower class sets, `m` and `n` (key misses, new keys), and
+//! none at all.
 //!
 //! Without `redis-server` on `PATH` the test prints a `skipped:` line.
 //! `KVSTORE_NOTIFY_TRACE=1` prints every step with Redis's events (run
