@@ -325,7 +325,6 @@ impl Worker {
                 let finished = self.conn(slot).is_some_and(|c| c.done());
                 if finished || self.update_interest(slot).is_err() {
                     self.close(slot);
-                    return;
                 }
             }
             Ok(Step::Block(argv)) => self.park(slot, argv),
