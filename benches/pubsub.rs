@@ -25,7 +25,7 @@
 //! cargo bench --bench pubsub
 //! ```
 //!
-//! Environment: `KVSTORE_BENCH_N` (messages per run, default 1,000,000;
+//! Environment: `KVSTORE_BENCH_N` (messages per run, default 3,000,000;
 //! divided by the subscriber count above 10), `KVSTORE_BENCH_ROUNDS` (runs
 //! per cell, median kept, default 3). Not a criterion bench: the runs are
 //! timed end to end across threads and processes (until the last
@@ -249,7 +249,7 @@ fn main() {
     if !std::env::args().any(|a| a == "--bench") {
         return;
     }
-    let n = env_usize("KVSTORE_BENCH_N", 1_000_000);
+    let n = env_usize("KVSTORE_BENCH_N", 3_000_000);
     let rounds = env_usize("KVSTORE_BENCH_ROUNDS", 3).max(1);
     let have_redis = Command::new("redis-server")
         .arg("--version")
