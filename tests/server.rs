@@ -12,46 +12,9 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use common::redis::{Resp, RespClient, encode_command, read_reply};
+use common::server::Running;
 use kvstore::Store;
-use kvstore::server::{Server, ServerConfig, ServerHandle};
-
-/// A server on a free port over `store`; stopped when dropped.
-struct Running {
-    handle: Option<ServerHandle>,
-    port: u16,
-}
-
-impl Running {
-    fn start(store: &Store, config: ServerConfig) -> Running {
-        let server = Server::bind(store, config.port(0)).expect("bind");
-        let port = server.local_addr().port();
-        let handle = server.spawn().expect("spawn");
-        Running {
-            handle: Some(handle),
-            port,
-        }
-    }
-
-    fn client(&self) -> RespClient {
-        RespClient::connect(self.port).expect("connect")
-    }
-
-    fn raw(&self) -> TcpStream {
-        let s = TcpStream::connect(("127.0.0.1", self.port)).expect("connect");
-        s.set_read_timeout(Some(Duration::from_secs(10)))
-            .expect("timeout");
-        s
-    }
-}
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        if let Some(handle) = self.handle.take() {
-            handle.shutdown();
-            handle.join().expect("server stopped cleanly");
-        }
-    }
-}
+use kvstore::server::{Server, ServerConfig};
 
 fn simple(s: &str) -> Resp {
     Resp::Simple(s.as_bytes().to_vec())

@@ -31,6 +31,19 @@ impl Running {
         format!("redis://127.0.0.1:{}/", self.port)
     }
 
+    /// Our line-oriented RESP client.
+    pub fn client(&self) -> super::redis::RespClient {
+        super::redis::RespClient::connect(self.port).expect("connect")
+    }
+
+    /// A bare socket, with a read timeout.
+    pub fn raw(&self) -> TcpStream {
+        let s = TcpStream::connect(("127.0.0.1", self.port)).expect("connect");
+        s.set_read_timeout(Some(Duration::from_secs(10)))
+            .expect("timeout");
+        s
+    }
+
     pub fn frames(&self) -> FrameConn {
         FrameConn::connect(self.port).expect("connect")
     }
