@@ -28,6 +28,10 @@
 #[path = "common/redis_server.rs"]
 mod redis_server;
 
+#[path = "common/env.rs"]
+mod env;
+
+use env::{env_usize, median};
 use std::io::Write as _;
 use std::path::Path;
 use std::process::Command;
@@ -37,18 +41,6 @@ use kvstore::persist::{AppendFsync, AppendLogOptions, SnapshotOptions};
 use kvstore::{Config, Store};
 
 const THREADS: usize = 8;
-
-fn env_usize(name: &str, default: usize) -> usize {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
-
-fn median(mut xs: Vec<f64>) -> f64 {
-    xs.sort_by(f64::total_cmp);
-    xs.get(xs.len() / 2).copied().unwrap_or(0.0)
-}
 
 /// A small deterministic generator (xorshift), so both sides get the same keys.
 struct Rng(u64);

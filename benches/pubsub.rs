@@ -35,6 +35,10 @@
 #[path = "common/redis_server.rs"]
 mod redis_server;
 
+#[path = "common/env.rs"]
+mod env;
+
+use env::{env_usize, median};
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::process::Command;
@@ -42,22 +46,10 @@ use std::sync::mpsc;
 use std::sync::{Arc, Barrier};
 use std::time::{Duration, Instant};
 
-use kvstore::{MessageKind, Store};
+use kvstore::Store;
 
 const PAYLOAD: &[u8] = b"0123456789abcdef";
 const CHANNEL: &str = "bench-channel";
-
-fn env_usize(name: &str, default: usize) -> usize {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
-
-fn median(mut xs: Vec<f64>) -> f64 {
-    xs.sort_by(f64::total_cmp);
-    xs.get(xs.len() / 2).copied().unwrap_or(0.0)
-}
 
 /// Messages per second: `subscribers` threads each read `n` messages
 /// that one publisher sends through our store (to `channel`, with the
@@ -318,7 +310,4 @@ fn main() {
             ratio(redis)
         );
     }
-    // Keeps the import of MessageKind honest: the confirmations are what
-    // the readers skip.
-    let _ = MessageKind::Subscribe;
 }

@@ -18,6 +18,10 @@
 #[path = "common/redis_server.rs"]
 mod redis_server;
 
+#[path = "common/env.rs"]
+mod env;
+
+use env::{env_usize, median};
 use std::io::Write;
 use std::net::TcpStream;
 use std::process::Command;
@@ -27,13 +31,6 @@ use kvstore::Store;
 use kvstore::server::{Server, ServerConfig};
 
 const TESTS: &[&str] = &["get", "set", "incr", "lpush", "sadd", "hset", "zadd"];
-
-fn env_usize(name: &str, default: usize) -> usize {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
 
 /// Requests per second of one redis-benchmark run, from its `--csv` line.
 fn run(port: u16, test: &str, pipeline: usize, requests: usize) -> Option<f64> {
@@ -53,11 +50,6 @@ fn run(port: u16, test: &str, pipeline: usize, requests: usize) -> Option<f64> {
             None
         }
     })
-}
-
-fn median(mut xs: Vec<f64>) -> f64 {
-    xs.sort_by(f64::total_cmp);
-    xs.get(xs.len() / 2).copied().unwrap_or(0.0)
 }
 
 fn main() {
