@@ -54,6 +54,10 @@ pub struct Config {
     pub(crate) notify_keyspace_events: u32,
     /// `client-output-buffer-limit pubsub`.
     pub(crate) pubsub_buffer_limit: OutputBufferLimit,
+    /// `maxmemory` in bytes (0: no limit).
+    pub(crate) maxmemory: u64,
+    pub(crate) maxmemory_policy: crate::MaxmemoryPolicy,
+    pub(crate) maxmemory_samples: u32,
 }
 
 impl fmt::Debug for Config {
@@ -81,6 +85,9 @@ impl fmt::Debug for Config {
                 &crate::pubsub::format_notify_flags(self.notify_keyspace_events),
             )
             .field("pubsub_buffer_limit", &self.pubsub_buffer_limit)
+            .field("maxmemory", &self.maxmemory)
+            .field("maxmemory_policy", &self.maxmemory_policy)
+            .field("maxmemory_samples", &self.maxmemory_samples)
             .finish_non_exhaustive()
     }
 }
@@ -109,6 +116,9 @@ impl Default for Config {
             fs: Arc::new(StdFs),
             notify_keyspace_events: 0,
             pubsub_buffer_limit: OutputBufferLimit::PUBSUB_DEFAULT,
+            maxmemory: 0,
+            maxmemory_policy: crate::MaxmemoryPolicy::NoEviction,
+            maxmemory_samples: crate::memory::policy::DEFAULT_SAMPLES,
         }
     }
 }
@@ -330,6 +340,45 @@ impl ConfigBuilder {
     /// for 60 seconds soft.
     pub fn pubsub_buffer_limit(mut self, limit: OutputBufferLimit) -> Self {
         self.config.pubsub_buffer_limit = limit;
+        self
+    }
+
+    /// The memory limit in bytes (Redis's `maxmemory`); 0, the default,
+    /// means none. Past it, writes evict keys by the
+    /// [`maxmemory_policy`](ConfigBuilder::maxmemory_policy), or fail with
+    /// `OOM` under `noeviction`.
+    ///
+    /// ```
+    /// use kvstore::{Config, MaxmemoryPolicy, Store};
+    ///
+    /// let config = Config::builder()
+    ///     .maxmemory(1 << 20)
+    ///     .maxmemory_policy(MaxmemoryPolicy::AllkeysLru)
+    ///     .build();
+    /// let store = Store::open(config)?;
+    /// for i in 0..100_000 {
+    ///     store.set(format!("key:{i}"), "a value of some thirty bytes..")?;
+    /// }
+    /// assert!(store.used_memory() <= (1 << 20) + 1024);
+    /// assert!(store.dbsize() < 100_000);
+    /// # Ok::<(), kvstore::Error>(())
+    /// ```
+    pub fn maxmemory(mut self, bytes: u64) -> Self {
+        self.config.maxmemory = bytes;
+        self
+    }
+
+    /// What happens past [`maxmemory`](ConfigBuilder::maxmemory). Default:
+    /// [`MaxmemoryPolicy::NoEviction`].
+    pub fn maxmemory_policy(mut self, policy: crate::MaxmemoryPolicy) -> Self {
+        self.config.maxmemory_policy = policy;
+        self
+    }
+
+    /// Keys sampled per eviction (Redis's `maxmemory-samples`, 1 to 64):
+    /// more samples approximate true LRU/LFU better and cost more. Default 5.
+    pub fn maxmemory_samples(mut self, samples: u32) -> Self {
+        self.config.maxmemory_samples = samples.clamp(1, 64);
         self
     }
 

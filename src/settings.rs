@@ -20,6 +20,7 @@ use parking_lot::RwLock;
 use crate::config::Config;
 use crate::error::client_text;
 use crate::glob::glob_match;
+use crate::memory::{MaxmemoryPolicy, MemorySettings};
 use crate::pubsub::PubSubSettings;
 use crate::{Error, Result};
 
@@ -77,13 +78,16 @@ enum Kind {
     Server,
     /// Immutable in Redis too (`databases`).
     Immutable(&'static str),
-    /// A fixed placeholder until the feature lands: the value is checked
-    /// with Redis's rules and accepted only when it is the fixed one.
-    Fixed(&'static str, Check),
     /// `notify-keyspace-events`: event classes (`KEA`).
     NotifyKeyspaceEvents,
     /// `client-output-buffer-limit`: `<class> <hard> <soft> <seconds>` …
     ClientOutputBufferLimit,
+    /// `maxmemory`: a memory value.
+    Maxmemory,
+    /// `maxmemory-policy`: one of the policy names.
+    MaxmemoryPolicy,
+    /// `maxmemory-samples`, `lfu-log-factor`, …: a bounded integer.
+    MemoryTunable,
     /// Persistence, fixed when the store opens (from its `Config`): the
     /// value is checked with Redis's rules and accepted only when it is
     /// the current one (changing persistence at run time is not supported).
@@ -97,8 +101,6 @@ enum Check {
     Bool,
     /// One of these words.
     Enum(&'static [&'static str]),
-    /// A memory value (`0`, `100mb`).
-    Memory,
     /// Redis's `save` points: pairs of integers, or `""`.
     Save,
     /// A file name.
@@ -140,17 +142,6 @@ const fn mem(name: &'static str, num: Num, min: i64) -> Param {
 const INT_MIN: i64 = i32::MIN as i64;
 const INT_MAX: i64 = i32::MAX as i64;
 const LONG_MAX: i64 = i64::MAX;
-
-const MAXMEMORY_POLICIES: &[&str] = &[
-    "volatile-lru",
-    "volatile-lfu",
-    "volatile-random",
-    "volatile-ttl",
-    "allkeys-lru",
-    "allkeys-lfu",
-    "allkeys-random",
-    "noeviction",
-];
 
 /// Every parameter, in the order `CONFIG GET *` lists them.
 static PARAMS: &[Param] = &[
@@ -272,14 +263,29 @@ static PARAMS: &[Param] = &[
         name: "client-output-buffer-limit",
         kind: Kind::ClientOutputBufferLimit,
     },
-    // Fixed placeholders until eviction lands.
     Param {
         name: "maxmemory",
-        kind: Kind::Fixed("0", Check::Memory),
+        kind: Kind::Maxmemory,
     },
     Param {
         name: "maxmemory-policy",
-        kind: Kind::Fixed("noeviction", Check::Enum(MAXMEMORY_POLICIES)),
+        kind: Kind::MaxmemoryPolicy,
+    },
+    Param {
+        name: "maxmemory-samples",
+        kind: Kind::MemoryTunable,
+    },
+    Param {
+        name: "maxmemory-eviction-tenacity",
+        kind: Kind::MemoryTunable,
+    },
+    Param {
+        name: "lfu-log-factor",
+        kind: Kind::MemoryTunable,
+    },
+    Param {
+        name: "lfu-decay-time",
+        kind: Kind::MemoryTunable,
     },
 ];
 
@@ -292,6 +298,8 @@ pub(crate) struct Settings {
     server: RwLock<Vec<String>>,
     /// The pub/sub tunables, shared with the store's broker.
     pubsub: Arc<PubSubSettings>,
+    /// `maxmemory` and eviction, shared with the store's keyspace.
+    memory: Arc<MemorySettings>,
 }
 
 fn to_i64(n: usize) -> i64 {
@@ -304,7 +312,11 @@ fn to_usize(n: i64) -> usize {
 
 impl Settings {
     /// The settings a store opened with `config` starts with.
-    pub(crate) fn new(config: &Config, pubsub: Arc<PubSubSettings>) -> Settings {
+    pub(crate) fn new(
+        config: &Config,
+        pubsub: Arc<PubSubSettings>,
+        memory: Arc<MemorySettings>,
+    ) -> Settings {
         let mut nums = [0i64; NUM_COUNT];
         nums[Num::Hz as usize] = i64::from(config.hz).clamp(MIN_HZ, MAX_HZ);
         nums[Num::ProtoMaxBulkLen as usize] = to_i64(config.max_string_len);
@@ -357,7 +369,13 @@ impl Settings {
                 log.dir_name,
             ]),
             pubsub,
+            memory,
         }
+    }
+
+    /// `maxmemory` and the eviction tunables.
+    pub(crate) fn memory(&self) -> &MemorySettings {
+        &self.memory
     }
 
     fn load(&self, num: Num) -> i64 {
@@ -468,11 +486,18 @@ impl Settings {
                 .map(|p| String::from_utf8_lossy(p).into_owned())
                 .unwrap_or_default(),
             Kind::Server | Kind::Persistence(_) => self.server_param(param.name),
-            Kind::Immutable(v) | Kind::Fixed(v, _) => v.to_owned(),
+            Kind::Immutable(v) => v.to_owned(),
             Kind::NotifyKeyspaceEvents => {
                 crate::pubsub::format_notify_flags(self.pubsub.notify_flags())
             }
             Kind::ClientOutputBufferLimit => self.pubsub.format_limits(),
+            Kind::Maxmemory => self.memory.maxmemory().to_string(),
+            Kind::MaxmemoryPolicy => self.memory.policy().as_str().to_owned(),
+            Kind::MemoryTunable => self
+                .memory
+                .num(param.name)
+                .map(|(v, _, _)| v.load(Ordering::Relaxed).to_string())
+                .unwrap_or_default(),
         }
     }
 
@@ -546,6 +571,13 @@ impl Settings {
                 Update::Requirepass(p) => *self.requirepass.write() = p,
                 Update::NotifyFlags(flags) => self.pubsub.set_notify_flags(flags),
                 Update::BufferLimits(limits) => self.pubsub.apply_limits(&limits),
+                Update::Maxmemory(bytes) => self.memory.set_maxmemory(bytes),
+                Update::MaxmemoryPolicy(policy) => self.memory.set_policy(policy),
+                Update::MemoryTunable(name, v) => {
+                    if let Some((slot, _, _)) = self.memory.num(name) {
+                        slot.store(v, Ordering::Relaxed);
+                    }
+                }
                 Update::None => {}
             }
         }
@@ -559,7 +591,10 @@ enum Update {
     Requirepass(Option<Vec<u8>>),
     NotifyFlags(u32),
     BufferLimits(Vec<(usize, crate::OutputBufferLimit)>),
-    /// A fixed placeholder set to its own value.
+    Maxmemory(u64),
+    MaxmemoryPolicy(MaxmemoryPolicy),
+    MemoryTunable(&'static str, u32),
+    /// A persistence setting set to its current value.
     None,
 }
 
@@ -604,6 +639,33 @@ fn parse_value(
         Kind::ClientOutputBufferLimit => {
             PubSubSettings::parse_limits(value).map(Update::BufferLimits)
         }
+        Kind::Maxmemory => {
+            let v = mem_to_i64(value).ok_or("argument must be a memory value")?;
+            Ok(Update::Maxmemory(u64::try_from(v).map_err(|_| {
+                format!("argument must be between 0 and {LONG_MAX} inclusive")
+            })?))
+        }
+        Kind::MaxmemoryPolicy => MaxmemoryPolicy::from_bytes(value)
+            .map(Update::MaxmemoryPolicy)
+            .ok_or_else(|| {
+                format!(
+                    "argument(s) must be one of the following: {}",
+                    MaxmemoryPolicy::names().join(", ")
+                )
+            }),
+        Kind::MemoryTunable => {
+            let Some((_, min, max)) = settings.memory.num(param.name) else {
+                return Err("can't set immutable config".into());
+            };
+            let v = crate::number::parse_i64(value)
+                .ok_or("argument couldn't be parsed into an integer")?;
+            match u32::try_from(v) {
+                Ok(v) if (min..=max).contains(&v) => Ok(Update::MemoryTunable(param.name, v)),
+                _ => Err(format!(
+                    "argument must be between {min} and {max} inclusive"
+                )),
+            }
+        }
         Kind::Requirepass => Ok(Update::Requirepass(
             (!value.is_empty()).then(|| value.to_vec()),
         )),
@@ -613,13 +675,6 @@ fn parse_value(
                 Ok(Update::None)
             } else {
                 Err("changing persistence at run time is not supported (set it in Config)".into())
-            }
-        }
-        Kind::Fixed(fixed, check) => {
-            if same_value(check, fixed, value)? {
-                Ok(Update::None)
-            } else {
-                Err("can't set immutable config".into())
             }
         }
         Kind::Server | Kind::Immutable(_) => Err("can't set immutable config".into()),
@@ -648,10 +703,6 @@ fn same_value(check: Check, current: &str, value: &[u8]) -> std::result::Result<
                 ));
             };
             *word == current
-        }
-        Check::Memory => {
-            let v = mem_to_i64(value).ok_or("argument must be a memory value")?;
-            v.to_string() == current
         }
         Check::Save => {
             let words: Vec<&[u8]> = value
@@ -721,7 +772,8 @@ mod tests {
     fn settings() -> Settings {
         let config = Config::default();
         let pubsub = PubSubSettings::new(0, crate::OutputBufferLimit::default());
-        Settings::new(&config, Arc::new(pubsub))
+        let memory = MemorySettings::new(0, MaxmemoryPolicy::NoEviction, 5);
+        Settings::new(&config, Arc::new(pubsub), Arc::new(memory))
     }
 
     fn set(s: &Settings, pairs: &[(&str, &str)]) -> Result<()> {

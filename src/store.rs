@@ -83,6 +83,8 @@ pub(crate) struct Inner {
 #[derive(Default)]
 pub(crate) struct Stats {
     pub(crate) expired_keys: AtomicU64,
+    /// Keys deleted by `maxmemory` eviction.
+    pub(crate) evicted_keys: AtomicU64,
     /// Clients connected to the RESP server now.
     pub(crate) connected_clients: AtomicUsize,
     /// Connections the RESP server accepted since start (or RESETSTAT).
@@ -217,7 +219,12 @@ impl Store {
     }
 
     fn start(config: Config, persist: crate::persist::engine::Persisters) -> Store {
-        let keyspace = Keyspace::new(config.shards);
+        let memory = Arc::new(crate::memory::MemorySettings::new(
+            config.maxmemory,
+            config.maxmemory_policy,
+            config.maxmemory_samples,
+        ));
+        let keyspace = Keyspace::new(config.shards, Arc::clone(&memory));
         let pubsub_settings = Arc::new(crate::pubsub::PubSubSettings::new(
             config.notify_keyspace_events,
             config.pubsub_buffer_limit,
@@ -227,7 +234,7 @@ impl Store {
             keyspace,
             clock: config.clock.clone(),
             propagator: Propagator::default(),
-            settings: crate::settings::Settings::new(&config, Arc::clone(&pubsub_settings)),
+            settings: crate::settings::Settings::new(&config, Arc::clone(&pubsub_settings), memory),
             pubsub: crate::pubsub::Broker::new(pubsub_settings),
             stats: Stats::default(),
             started: std::time::Instant::now(),

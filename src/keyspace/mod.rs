@@ -72,6 +72,8 @@ pub(crate) struct Keyspace {
     /// A checkpoint's copy is under way (see [`copy`]).
     copying: std::sync::atomic::AtomicBool,
     copy_job: parking_lot::Mutex<Option<std::sync::Arc<copy::CopyJob>>>,
+    /// `maxmemory` and the eviction policy.
+    memory: std::sync::Arc<crate::memory::MemorySettings>,
 }
 
 impl Shard {
@@ -103,6 +105,31 @@ impl Shard {
             + self.expires.allocated_bytes()
             + self.hash_ttls.allocated_bytes()
             + self.heap_bytes
+    }
+
+    /// Bytes of this shard's keys and values (Redis's dataset): the heap
+    /// data plus one bucket per key. The rest of [`Shard::used_bytes`]
+    /// (empty buckets, the expires tables) is overhead.
+    pub(crate) fn dataset_bytes(&self) -> usize {
+        self.heap_bytes + self.main.len() * std::mem::size_of::<Slot>()
+    }
+
+    /// Bytes the key in bucket `index` holds (`MEMORY USAGE`): its bucket,
+    /// its heap data, and its expires entry when it has a deadline.
+    pub(crate) fn key_bytes(&self, index: usize, hash: u64) -> usize {
+        let Some(slot) = self.main.get(index) else {
+            return 0;
+        };
+        let mut bytes = std::mem::size_of::<Slot>() + slot.heap_bytes();
+        if slot.has_flag(FLAG_EXPIRES)
+            && let Some(e) = self
+                .expires
+                .find(slot.key(), hash)
+                .and_then(|i| self.expires.get(i))
+        {
+            bytes += std::mem::size_of::<ExpireSlot>() + e.heap_bytes();
+        }
+        bytes
     }
 
     /// The deadline of the key in slot `slot`, if it has one.
@@ -463,7 +490,10 @@ impl OwnedKeyBuf {
 
 impl Keyspace {
     /// A keyspace of `shards` shards (rounded to a power of two in 1..=16384).
-    pub(crate) fn new(shards: usize) -> Keyspace {
+    pub(crate) fn new(
+        shards: usize,
+        memory: std::sync::Arc<crate::memory::MemorySettings>,
+    ) -> Keyspace {
         let n = shards.clamp(1, usize::from(SLOTS)).next_power_of_two();
         let shift = u16::BITS - 2 - n.trailing_zeros(); // 14 bits of slot
         let hasher = ahash::RandomState::new();
@@ -477,6 +507,7 @@ impl Keyspace {
             transactions: AtomicUsize::new(0),
             copying: std::sync::atomic::AtomicBool::new(false),
             copy_job: parking_lot::Mutex::new(None),
+            memory,
         }
     }
 
@@ -668,6 +699,14 @@ mod tests {
     use crate::clock::ManualClock;
     use crate::propagate::Propagator;
 
+    fn test_memory() -> std::sync::Arc<crate::memory::MemorySettings> {
+        std::sync::Arc::new(crate::memory::MemorySettings::new(
+            0,
+            crate::MaxmemoryPolicy::NoEviction,
+            5,
+        ))
+    }
+
     fn test_broker() -> crate::pubsub::Broker {
         let settings = crate::pubsub::PubSubSettings::new(0, crate::OutputBufferLimit::default());
         crate::pubsub::Broker::new(std::sync::Arc::new(settings))
@@ -675,16 +714,16 @@ mod tests {
 
     #[test]
     fn shards_are_contiguous_slot_ranges() {
-        let ks = Keyspace::new(64);
+        let ks = Keyspace::new(64, test_memory());
         assert_eq!(ks.shard_count(), 64);
         assert_eq!(ks.shard_of_slot(0), 0);
         assert_eq!(ks.shard_of_slot(255), 0);
         assert_eq!(ks.shard_of_slot(256), 1);
         assert_eq!(ks.shard_of_slot(16383), 63);
-        assert_eq!(Keyspace::new(1).shard_of_slot(16383), 0);
-        assert_eq!(Keyspace::new(100).shard_count(), 128);
-        assert_eq!(Keyspace::new(1 << 20).shard_count(), 16384);
-        assert_eq!(Keyspace::new(16384).shard_of_slot(16383), 16383);
+        assert_eq!(Keyspace::new(1, test_memory()).shard_of_slot(16383), 0);
+        assert_eq!(Keyspace::new(100, test_memory()).shard_count(), 128);
+        assert_eq!(Keyspace::new(1 << 20, test_memory()).shard_count(), 16384);
+        assert_eq!(Keyspace::new(16384, test_memory()).shard_of_slot(16383), 16383);
     }
 
     #[test]
@@ -694,7 +733,7 @@ mod tests {
         let expired = AtomicU64::new(0);
         let pubsub = test_broker();
         let ctx = Ctx::new(&clock, &prop, &expired, &pubsub);
-        let ks = Keyspace::new(4);
+        let ks = Keyspace::new(4, test_memory());
         let loc = ks.locate(b"k");
         let mut shard = ks.write(loc.shard);
         shard.insert(b"k", loc.hash, Value::from_bytes(b"v"), 0);
