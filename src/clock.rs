@@ -16,6 +16,13 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 pub trait Clock: Send + Sync + fmt::Debug + 'static {
     /// Milliseconds since 1970-01-01 00:00:00 UTC.
     fn now_ms(&self) -> i64;
+
+    /// The same time at a coarser resolution (a few milliseconds), for
+    /// uses that need seconds, such as recording a key's last access on
+    /// every read. Defaults to [`Clock::now_ms`].
+    fn coarse_now_ms(&self) -> i64 {
+        self.now_ms()
+    }
 }
 
 /// The operating system's wall clock (the default).
@@ -29,6 +36,20 @@ impl Clock for SystemClock {
             // A clock set before 1970: report the epoch rather than fail.
             Err(_) => 0,
         }
+    }
+
+    #[cfg(target_os = "linux")]
+    fn coarse_now_ms(&self) -> i64 {
+        let mut ts = libc::timespec {
+            tv_sec: 0,
+            tv_nsec: 0,
+        };
+        // SAFETY: `ts` is a valid, writable timespec for the call.
+        let rc = unsafe { libc::clock_gettime(libc::CLOCK_REALTIME_COARSE, &raw mut ts) };
+        if rc != 0 {
+            return self.now_ms();
+        }
+        ts.tv_sec.saturating_mul(1000) + ts.tv_nsec / 1_000_000
     }
 }
 

@@ -267,6 +267,13 @@ pub enum Error {
     /// A subscribe command where the client cannot be answered later
     /// (`SSUBSCRIBE` inside `MULTI`); the field is the command in capitals.
     DenyBlocking(&'static str),
+    /// A write that may grow memory while the store is over `maxmemory`
+    /// and nothing could be evicted (always under `noeviction`).
+    OutOfMemory,
+    /// `OBJECT FREQ` while the policy is not an LFU one.
+    FreqNotTracked,
+    /// `OBJECT IDLETIME` while the policy is an LFU one.
+    IdleTimeNotTracked,
 }
 
 impl std::error::Error for Error {}
@@ -501,6 +508,15 @@ impl fmt::Display for Error {
             Error::DenyBlocking(cmd) => {
                 write!(f, "ERR {cmd} isn't allowed for a DENY BLOCKING client")
             }
+            Error::OutOfMemory => {
+                f.write_str("OOM command not allowed when used memory > 'maxmemory'.")
+            }
+            Error::FreqNotTracked => f.write_str(
+                "ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.",
+            ),
+            Error::IdleTimeNotTracked => f.write_str(
+                "ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.",
+            ),
             Error::Misconf(why) => write!(f, "MISCONF {why}"),
             Error::Persistence(why) => write!(f, "ERR {why}"),
             Error::BgsaveInProgress => f.write_str("ERR Background save already in progress"),

@@ -259,8 +259,18 @@ impl Session {
             self.flag_multi();
             return Next::Reply(Reply::Error(Error::NotAllowedInMulti));
         }
-        // Redis's MISCONF check comes before queueing (and a refused
-        // command aborts the EXEC), and before running.
+        // Redis's OOM check comes first: a command that may grow memory
+        // (an EXEC queueing one) is refused past `maxmemory` when nothing
+        // can be evicted, and so is queueing anything in MULTI.
+        if let Err(e) = self.check_memory(spec, is_exec) {
+            if is_exec {
+                return Next::Reply(self.refuse_exec(&e));
+            }
+            self.flag_multi();
+            return Next::Reply(Reply::Error(e));
+        }
+        // Then the MISCONF check, before queueing (and a refused command
+        // aborts the EXEC), and before running.
         if let Err(e) = command::check_writable(&self.store, spec) {
             self.flag_multi();
             return Next::Reply(Reply::Error(e));
@@ -324,6 +334,26 @@ impl Session {
 
     /// `EXEC`: runs the queue atomically, unless a queueing error aborts it
     /// or a watched key changed (nil).
+    /// The `maxmemory` part of Redis's `processCommand` for this client.
+    fn check_memory(&self, spec: &command::CommandSpec, is_exec: bool) -> Result<(), Error> {
+        let queuing =
+            self.multi.is_some() && !matches!(spec.name, "exec" | "discard" | "quit" | "reset");
+        let denyoom = spec.flags & flags::DENYOOM != 0
+            || (is_exec
+                && self.multi.as_ref().is_some_and(|m| {
+                    m.queue.iter().any(|argv| {
+                        let argv: Vec<&[u8]> = argv.iter().map(Vec::as_slice).collect();
+                        command::lookup_spec(&argv)
+                            .is_some_and(|spec| spec.flags & flags::DENYOOM != 0)
+                    })
+                }));
+        if queuing || denyoom {
+            self.store.make_room(None, true)
+        } else {
+            Ok(())
+        }
+    }
+
     fn exec(&mut self) -> Reply {
         let Some(multi) = self.multi.take() else {
             return Reply::Error(Error::ExecWithoutMulti);

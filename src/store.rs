@@ -342,6 +342,7 @@ impl Inner {
             &self.stats.expired_keys,
             &self.pubsub,
         )
+        .with_memory(self.settings.memory(), &self.stats.evicted_keys)
     }
 
     fn active_expire_pass(&self, budget: Duration) -> usize {

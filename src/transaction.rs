@@ -164,6 +164,9 @@ impl Store {
             drop(keyspace.write_many(ids));
             return Ok(f(&Transaction { store: self }));
         }
+        // `maxmemory` is enforced once, before the transaction (its writes
+        // then pass, so it is applied whole).
+        self.make_room(None, false)?;
         let mut scope = Scope {
             store: self,
             guards: keyspace.begin_transaction(ids),
@@ -207,8 +210,8 @@ impl Scope<'_> {
         if let Some(finished) = &finished {
             inner.propagator.emit_transaction(&finished.propagated);
         }
+        inner.keyspace.end_transaction(&mut self.guards);
         self.guards.clear();
-        inner.keyspace.end_transaction();
         let committed = inner.finish_write(Ok(()));
         if let Some(finished) = finished {
             for key in &finished.ready {

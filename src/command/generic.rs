@@ -190,12 +190,39 @@ pub(super) fn object_encoding(store: &Store, argv: &[&[u8]]) -> Reply {
     }
 }
 
+pub(super) fn object_idletime(store: &Store, argv: &[&[u8]]) -> Reply {
+    optional_integer(
+        store
+            .object_idletime(argv[2])
+            .map(|v| v.map(|n| i64::try_from(n).unwrap_or(i64::MAX))),
+    )
+}
+
+/// An integer reply, nil for `None`, or the error.
+fn optional_integer(result: crate::Result<Option<i64>>) -> Reply {
+    match result {
+        Ok(Some(n)) => Reply::Integer(n),
+        Ok(None) => Reply::Null,
+        Err(e) => Reply::Error(e),
+    }
+}
+
+pub(super) fn object_freq(store: &Store, argv: &[&[u8]]) -> Reply {
+    optional_integer(store.object_freq(argv[2]).map(|v| v.map(i64::from)))
+}
+
 pub(super) fn object_help(_store: &Store, _argv: &[&[u8]]) -> Reply {
     let lines = [
         "OBJECT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
         "ENCODING <key>",
         "    Return the kind of internal representation used in order to store the value",
         "    associated with a <key>.",
+        "FREQ <key>",
+        "    Return the access frequency index of the <key>. The returned integer is",
+        "    proportional to the logarithm of the recent access frequency of the key.",
+        "IDLETIME <key>",
+        "    Return the idle time of the <key>, that is the approximated number of",
+        "    seconds elapsed since the last access to the key.",
         "HELP",
         "    Prints this help.",
     ];

@@ -116,7 +116,7 @@ impl Store {
     /// # Ok::<(), kvstore::Error>(())
     /// ```
     pub fn flushall(&self) -> Result<()> {
-        self.write_gated(|| {
+        self.write_gated_shrinking(|| {
             let ctx = self.ctx();
             let mut guards = self.inner.keyspace.write_all();
             for (_, shard) in guards.iter_mut() {

@@ -33,6 +33,22 @@ static OBJECT: &[CommandSpec] = &[
         subcommands: &[],
     },
     CommandSpec {
+        name: "object|freq",
+        arity: 3,
+        flags: READONLY,
+        keys: keys(2, 2, 1),
+        handler: generic::object_freq,
+        subcommands: &[],
+    },
+    CommandSpec {
+        name: "object|idletime",
+        arity: 3,
+        flags: READONLY,
+        keys: keys(2, 2, 1),
+        handler: generic::object_idletime,
+        subcommands: &[],
+    },
+    CommandSpec {
         name: "object|help",
         arity: 2,
         flags: 0,

@@ -77,7 +77,7 @@ impl Keyspace {
         if let Some(copy) = slot.lock().take() {
             return copy;
         }
-        let shard = self.shards[index].0.read();
+        let shard = self.shards[index].0.lock.read();
         if shard.copy_pending.swap(false, Ordering::AcqRel) {
             return dump_shard(&shard);
         }

@@ -5,8 +5,13 @@ use std::cell::Cell;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::clock::Clock;
+use crate::memory::access::Access;
+use crate::memory::{MaxmemoryPolicy, MemorySettings};
 use crate::propagate::Propagator;
 use crate::pubsub::class;
+
+use super::entry::Slot;
+use super::table::Table;
 
 /// Per-command context: the clock and the keyspace-event classes, each read
 /// at most once per command, the propagation hook and the broker.
@@ -21,6 +26,11 @@ pub(crate) struct Ctx<'a> {
     now: Cell<Option<i64>>,
     /// The keyspace-event classes on, once read.
     notify_flags: Cell<Option<u32>>,
+    /// `maxmemory` settings and the evicted-keys counter (absent in unit
+    /// tests of the keyspace alone: LRU clocks, no eviction).
+    memory: Option<(&'a MemorySettings, &'a AtomicU64)>,
+    /// What recording an access needs, once read.
+    access: Cell<Option<Access>>,
 }
 
 impl<'a> Ctx<'a> {
@@ -38,6 +48,61 @@ impl<'a> Ctx<'a> {
             pubsub_settings: &pubsub.settings,
             now: Cell::new(None),
             notify_flags: Cell::new(None),
+            memory: None,
+            access: Cell::new(None),
+        }
+    }
+
+    /// Adds the store's memory settings and evicted-keys counter.
+    pub(crate) fn with_memory(
+        mut self,
+        memory: &'a MemorySettings,
+        evicted: &'a AtomicU64,
+    ) -> Self {
+        self.memory = Some((memory, evicted));
+        self
+    }
+
+    /// What recording an access needs (read once per command). The time is
+    /// the command's if it was read, else the clock's coarse time.
+    #[inline]
+    pub(crate) fn access(&self) -> Access {
+        if let Some(a) = self.access.get() {
+            return a;
+        }
+        let now = self.now.get().unwrap_or_else(|| self.clock.coarse_now_ms());
+        let a = match self.memory {
+            Some((m, _)) => Access::new(m.policy(), now, m.lfu_log_factor(), m.lfu_decay_time()),
+            None => Access::new(MaxmemoryPolicy::NoEviction, now, 10, 1),
+        };
+        self.access.set(Some(a));
+        a
+    }
+
+    /// Records an access to the key in bucket `index` of `table` (Redis's
+    /// `lookupKey` updating `robj.lru`). Writes the clock only when it
+    /// changes, so a hot key read by many threads stays in their caches.
+    #[inline]
+    pub(crate) fn touch(&self, table: &Table<Slot>, index: usize) {
+        let a = self.access();
+        let old = table.clock(index);
+        let new = if a.lfu {
+            a.touched(old, crate::rand::next_u64())
+        } else {
+            a.seconds
+        };
+        if new != old {
+            table.set_clock(index, new);
+        }
+    }
+
+    /// An evicted key's `evicted` event, its `DEL` for the observers and
+    /// the count of evicted keys (Redis's `performEvictions`).
+    pub(crate) fn key_evicted(&self, key: &[u8]) {
+        self.notify(class::EVICTED, "evicted", key);
+        self.propagate(&[b"DEL", key]);
+        if let Some((_, evicted)) = self.memory {
+            evicted.fetch_add(1, Ordering::Relaxed);
         }
     }
 

@@ -290,6 +290,8 @@ impl Slot {
 }
 
 impl Bucket for Slot {
+    const CLOCKED: bool = true;
+
     fn empty() -> Self {
         Slot::Empty
     }

@@ -11,6 +11,7 @@
 pub(crate) mod copy;
 mod ctx;
 pub(crate) mod entry;
+mod evict;
 pub(crate) mod table;
 pub(crate) mod tx;
 
@@ -53,6 +54,10 @@ pub(crate) struct Shard {
     /// A checkpoint still needs this shard as it was at its instant (see
     /// [`copy`]).
     copy_pending: std::sync::atomic::AtomicBool,
+    /// [`Shard::used_bytes`] as last added to the keyspace's total.
+    published: usize,
+    /// The best eviction candidates sampled so far (Redis's eviction pool).
+    pool: evict::Pool,
 }
 
 /// Keeps each shard's lock on its own cache lines (two, for the adjacent-line
@@ -60,9 +65,23 @@ pub(crate) struct Shard {
 #[repr(align(128))]
 struct Padded<T>(T);
 
+/// A shard's lock, with what a writer may check without taking it.
+struct ShardCell {
+    lock: RwLock<Shard>,
+    /// Under memory pressure the shard's table is full: the next new key
+    /// needs an eviction from this shard first (see [`Keyspace::publish`]).
+    needs_room: std::sync::atomic::AtomicBool,
+}
+
 /// All shards of a store.
 pub(crate) struct Keyspace {
-    shards: Box<[Padded<RwLock<Shard>>]>,
+    shards: Box<[Padded<ShardCell>]>,
+    /// The sum of the shards' published [`Shard::used_bytes`]: the memory
+    /// `maxmemory` is checked against, read without any lock.
+    used: AtomicUsize,
+    /// The shard whose evictions freed nothing yet (index + 1; 0: none):
+    /// the evictor stays on it until its table shrinks.
+    pressure_shard: AtomicUsize,
     /// slot >> shift = shard index.
     shift: u32,
     hasher: ahash::RandomState,
@@ -84,6 +103,8 @@ impl Shard {
             hash_ttls: Table::new(hasher.clone()),
             heap_bytes: 0,
             copy_pending: std::sync::atomic::AtomicBool::new(false),
+            published: 0,
+            pool: evict::Pool::default(),
         }
     }
 
@@ -163,13 +184,39 @@ impl Shard {
     /// Looks `key` up for reading, telling an expired key from a missing one.
     #[inline]
     pub(crate) fn lookup(&self, key: &[u8], hash: u64, ctx: &Ctx<'_>) -> Lookup<'_> {
-        let Some(slot) = self.main.find(key, hash).and_then(|i| self.main.get(i)) else {
+        let Some(index) = self.main.find(key, hash) else {
+            return Lookup::Absent;
+        };
+        let found = self.peek_at(index, hash, ctx);
+        if let Lookup::Live(_) = found {
+            ctx.touch(&self.main, index);
+        }
+        found
+    }
+
+    /// [`Shard::lookup`] without recording an access (Redis's
+    /// `LOOKUP_NOTOUCH`: `OBJECT`, `TYPE`, `EXISTS`, `TTL` …).
+    pub(crate) fn peek(&self, key: &[u8], hash: u64, ctx: &Ctx<'_>) -> Lookup<'_> {
+        match self.main.find(key, hash) {
+            Some(index) => self.peek_at(index, hash, ctx),
+            None => Lookup::Absent,
+        }
+    }
+
+    fn peek_at(&self, index: usize, hash: u64, ctx: &Ctx<'_>) -> Lookup<'_> {
+        let Some(slot) = self.main.get(index) else {
             return Lookup::Absent;
         };
         if slot.has_flag(FLAG_EXPIRES) && self.is_expired(slot, hash, ctx) {
             return Lookup::Expired;
         }
         Lookup::Live(slot)
+    }
+
+    /// The access clock of the key `key` (LRU seconds or LFU counter, as
+    /// [`crate::memory::access`] describes), if it is stored.
+    pub(crate) fn clock_of(&self, key: &[u8], hash: u64) -> Option<u32> {
+        self.main.find(key, hash).map(|i| self.main.clock(i))
     }
 
     /// The index of the live slot of `key`, for a write. An expired key found
@@ -183,6 +230,7 @@ impl Shard {
             ctx.key_expired(key);
             return None;
         }
+        ctx.touch(&self.main, index);
         Some(index)
     }
 
@@ -203,13 +251,14 @@ impl Shard {
     /// Redis's `dbAdd`: adds a key that is not in the table and publishes
     /// its `new` event.
     pub(crate) fn add(&mut self, key: &[u8], hash: u64, value: Value, flags: u8, ctx: &Ctx<'_>) {
-        self.insert(key, hash, value, flags);
+        self.insert(key, hash, value, flags, ctx.access().fresh());
         ctx.notify(class::NEW, "new", key);
     }
 
-    /// Adds a key that is not in the table, with no event (loading; callers
-    /// creating a key for a command use [`Shard::add`]).
-    pub(crate) fn insert(&mut self, key: &[u8], hash: u64, value: Value, flags: u8) {
+    /// Adds a key that is not in the table with its access clock, and no
+    /// event (loading, renaming; callers creating a key for a command use
+    /// [`Shard::add`]).
+    pub(crate) fn insert(&mut self, key: &[u8], hash: u64, value: Value, flags: u8, clock: u32) {
         // The EXPIRES flag is only ever set together with a deadline.
         let field_ttl = match &value {
             Value::Hash(table) => table.min_deadline(),
@@ -217,7 +266,7 @@ impl Shard {
         };
         let slot = Slot::new(key, value, flags & !FLAG_EXPIRES, hash);
         self.heap_bytes += slot.heap_bytes();
-        self.main.insert_new(hash, slot);
+        self.main.insert_clocked(hash, slot, clock);
         // A hash with field TTLs arriving under this name (RENAME, COPY,
         // MOVE) must be found by active field expiry.
         if let Some(at) = field_ttl {
@@ -337,11 +386,13 @@ impl Shard {
         let slot = self.main.get(index)?;
         let flags = slot.flags();
         let deadline = self.deadline_of(slot, hash);
+        let clock = self.main.clock(index);
         let value = self.remove_at(index, hash)?;
         Some(Detached {
             value,
             flags,
             deadline,
+            clock,
         })
     }
 
@@ -353,12 +404,13 @@ impl Shard {
             value,
             flags: slot.flags(),
             deadline: self.deadline_of(slot, hash),
+            clock: self.main.clock(index),
         })
     }
 
     /// Adds a detached key under `key`, which is not in the table.
     pub(crate) fn attach(&mut self, key: &[u8], hash: u64, detached: Detached) {
-        self.insert(key, hash, detached.value, detached.flags);
+        self.insert(key, hash, detached.value, detached.flags, detached.clock);
         if detached.deadline.is_some()
             && let Some(i) = self.main.find(key, hash)
         {
@@ -423,12 +475,25 @@ impl Shard {
         }
     }
 
+    /// Bytes the next growth of this shard's tables would add.
+    fn growth_bytes(&self) -> usize {
+        self.main.growth_bytes().max(self.expires.growth_bytes())
+    }
+
+    /// Lets the tables fill to 95% before growing (memory pressure), or
+    /// back to 85%.
+    fn set_tight(&mut self, tight: bool) {
+        self.main.set_tight(tight);
+        self.expires.set_tight(tight);
+    }
+
     /// Removes every key.
     pub(crate) fn clear(&mut self) {
         self.main.clear();
         self.expires.clear();
         self.hash_ttls.clear();
         self.heap_bytes = 0;
+        self.pool.clear();
     }
 
     pub(crate) fn table(&self) -> &Table<Slot> {
@@ -460,6 +525,8 @@ pub(crate) struct Detached {
     pub(crate) value: Value,
     pub(crate) flags: u8,
     pub(crate) deadline: Option<i64>,
+    /// The access clock (a renamed key keeps it, as Redis's object does).
+    pub(crate) clock: u32,
 }
 
 /// A key copied out of a bucket, so the table can be changed while using it.
@@ -498,10 +565,17 @@ impl Keyspace {
         let shift = u16::BITS - 2 - n.trailing_zeros(); // 14 bits of slot
         let hasher = ahash::RandomState::new();
         let shards = (0..n)
-            .map(|_| Padded(RwLock::new(Shard::new(&hasher))))
+            .map(|_| {
+                Padded(ShardCell {
+                    lock: RwLock::new(Shard::new(&hasher)),
+                    needs_room: std::sync::atomic::AtomicBool::new(false),
+                })
+            })
             .collect();
         Keyspace {
             shards,
+            used: AtomicUsize::new(0),
+            pressure_shard: AtomicUsize::new(0),
             shift,
             hasher,
             transactions: AtomicUsize::new(0),
@@ -513,7 +587,7 @@ impl Keyspace {
 
     /// Fixed bytes of the shard array itself.
     pub(crate) fn overhead_bytes(&self) -> usize {
-        self.shards.len() * std::mem::size_of::<Padded<RwLock<Shard>>>()
+        self.shards.len() * std::mem::size_of::<Padded<ShardCell>>()
     }
 
     pub(crate) fn shard_count(&self) -> usize {
@@ -546,7 +620,7 @@ impl Keyspace {
                 tx::Hold::Undeclared => undeclared(shard),
             }
         }
-        ShardRef::Locked(self.shards[shard].0.read())
+        ShardRef::Locked(self.shards[shard].0.lock.read())
     }
 
     /// Write-locks a shard, or borrows it from this thread's transaction.
@@ -560,9 +634,9 @@ impl Keyspace {
                 tx::Hold::Undeclared => undeclared(shard),
             }
         }
-        let guard = self.shards[shard].0.write();
+        let guard = self.shards[shard].0.lock.write();
         self.copy_before_write(shard, &guard);
-        ShardMut::Locked(guard)
+        ShardMut::Locked(guard, self, shard)
     }
 
     /// Presizes every shard's table for `keys` more keys spread evenly over
@@ -609,7 +683,7 @@ impl Keyspace {
         let guards = sorted_unique(shards)
             .into_iter()
             .map(|i| {
-                let guard = self.shards[i].0.write();
+                let guard = self.shards[i].0.lock.write();
                 self.copy_before_write(i, &guard);
                 (i, guard)
             })
@@ -618,9 +692,70 @@ impl Keyspace {
         guards
     }
 
-    /// Ends a transaction counted by [`Keyspace::begin_transaction`].
-    pub(crate) fn end_transaction(&self) {
+    /// Ends a transaction counted by [`Keyspace::begin_transaction`],
+    /// publishing what it changed in its shards.
+    pub(crate) fn end_transaction(&self, guards: &mut [(usize, RwLockWriteGuard<'_, Shard>)]) {
+        for (i, guard) in guards.iter_mut() {
+            self.publish(*i, guard);
+        }
         self.transactions.fetch_sub(1, Ordering::SeqCst);
+    }
+
+    /// Bytes held by all shards as last published: what `maxmemory` is
+    /// checked against.
+    #[inline]
+    pub(crate) fn used(&self) -> usize {
+        self.used.load(Ordering::Relaxed)
+    }
+
+    /// [`Keyspace::used`] counting `shard`'s changes not yet published.
+    pub(crate) fn used_with(&self, shard: &Shard) -> usize {
+        (self.used() + shard.used_bytes()).saturating_sub(shard.published)
+    }
+
+    /// The shard the evictor keeps to (see [`Keyspace::set_pressure_shard`]).
+    pub(crate) fn pressure_shard(&self) -> Option<usize> {
+        self.pressure_shard.load(Ordering::Relaxed).checked_sub(1)
+    }
+
+    /// Names the shard whose evictions freed nothing yet, or none.
+    pub(crate) fn set_pressure_shard(&self, shard: Option<usize>) {
+        self.pressure_shard
+            .store(shard.map_or(0, |s| s + 1), Ordering::Relaxed);
+    }
+
+    /// Whether shard `shard` must evict before taking a new key.
+    #[inline]
+    pub(crate) fn needs_room(&self, shard: usize) -> bool {
+        self.shards[shard].0.needs_room.load(Ordering::Relaxed)
+    }
+
+    /// Called as a write lock on shard `index` is released: adds the
+    /// shard's change in bytes to the keyspace's total and, under
+    /// `maxmemory`, decides whether its tables may still grow (growing
+    /// when the limit cannot afford it would take memory no eviction gives
+    /// back: emptied buckets stay allocated) and whether the next new key
+    /// needs an eviction from this shard first.
+    pub(crate) fn publish(&self, index: usize, shard: &mut Shard) {
+        let used = shard.used_bytes();
+        if used != shard.published {
+            if used > shard.published {
+                self.used
+                    .fetch_add(used - shard.published, Ordering::Relaxed);
+            } else {
+                self.used
+                    .fetch_sub(shard.published - used, Ordering::Relaxed);
+            }
+            shard.published = used;
+        }
+        let max = usize::try_from(self.memory.maxmemory()).unwrap_or(usize::MAX);
+        let tight = max != 0 && self.used() + shard.growth_bytes() > max;
+        shard.set_tight(tight);
+        let needs_room = tight && shard.main.full();
+        let cell = &self.shards[index].0.needs_room;
+        if cell.load(Ordering::Relaxed) != needs_room {
+            cell.store(needs_room, Ordering::Relaxed);
+        }
     }
 
     /// Write-locks every shard.
@@ -723,7 +858,10 @@ mod tests {
         assert_eq!(Keyspace::new(1, test_memory()).shard_of_slot(16383), 0);
         assert_eq!(Keyspace::new(100, test_memory()).shard_count(), 128);
         assert_eq!(Keyspace::new(1 << 20, test_memory()).shard_count(), 16384);
-        assert_eq!(Keyspace::new(16384, test_memory()).shard_of_slot(16383), 16383);
+        assert_eq!(
+            Keyspace::new(16384, test_memory()).shard_of_slot(16383),
+            16383
+        );
     }
 
     #[test]
@@ -736,7 +874,7 @@ mod tests {
         let ks = Keyspace::new(4, test_memory());
         let loc = ks.locate(b"k");
         let mut shard = ks.write(loc.shard);
-        shard.insert(b"k", loc.hash, Value::from_bytes(b"v"), 0);
+        shard.insert(b"k", loc.hash, Value::from_bytes(b"v"), 0, 0);
         let i = shard.find_live(b"k", loc.hash, &ctx).expect("live");
         shard.set_deadline(i, loc.hash, Some(1500));
         assert_eq!(shard.volatile_len(), 1);

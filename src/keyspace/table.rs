@@ -21,6 +21,9 @@
 //! and a bucket's home is known without rehashing its key.
 
 use std::mem;
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use crate::memory::alloc::alloc_size;
 
 /// What the table needs from a bucket type.
 pub(crate) trait Bucket {
@@ -35,11 +38,16 @@ pub(crate) trait Bucket {
     /// Whether an occupied bucket holds `key`, whose hash is `hash`. Buckets
     /// may keep a fingerprint of the hash to avoid touching a key on the heap.
     fn matches(&self, key: &[u8], hash: u64) -> bool;
+    /// The table keeps a 32-bit access clock next to each bucket (the
+    /// keyspace's LRU/LFU data, Redis's `robj.lru`), moved with it.
+    const CLOCKED: bool = false;
 }
 
 /// Grow before the table is fuller than 85%.
 const MAX_LOAD_NUM: usize = 17;
 const MAX_LOAD_DEN: usize = 20;
+/// Under memory pressure, grow only past 95% (see [`Table::set_tight`]).
+const TIGHT_LOAD_NUM: usize = 19;
 /// Shrink when the table is less than 20% full.
 const MIN_LOAD_DIV: usize = 5;
 /// The smallest non-zero capacity.
@@ -50,6 +58,10 @@ const MAX_OVERFLOW: usize = 64;
 /// A Robin Hood hash table of buckets `B`, keyed by byte strings.
 pub(crate) struct Table<B> {
     buckets: Vec<B>,
+    /// One access clock per bucket position when `B::CLOCKED`, else empty.
+    clocks: Vec<AtomicU32>,
+    /// Grow before the load passes `max_load / 20`.
+    max_load: usize,
     /// Number of home positions (0 for a table that never allocated).
     cap: usize,
     len: usize,
@@ -61,6 +73,8 @@ impl<B: Bucket> Table<B> {
     pub(crate) fn new(hasher: ahash::RandomState) -> Self {
         Table {
             buckets: Vec::new(),
+            clocks: Vec::new(),
+            max_load: MAX_LOAD_NUM,
             cap: 0,
             len: 0,
             hasher,
@@ -77,9 +91,86 @@ impl<B: Bucket> Table<B> {
         self.len
     }
 
-    /// Bytes held by the bucket array.
+    /// Bytes held by the bucket array (and the access clocks), as the
+    /// allocator hands them out.
     pub(crate) fn allocated_bytes(&self) -> usize {
-        self.buckets.capacity() * mem::size_of::<B>()
+        let buckets = self.buckets.capacity() * mem::size_of::<B>();
+        let clocks = self.clocks.capacity() * mem::size_of::<AtomicU32>();
+        alloc_size(buckets) + alloc_size(clocks)
+    }
+
+    /// Under memory pressure (`tight`), the table fills to 95% before it
+    /// grows instead of 85%: growing by half would take memory the limit
+    /// does not have, and the evictor makes room in the free buckets.
+    pub(crate) fn set_tight(&mut self, tight: bool) {
+        self.max_load = if tight { TIGHT_LOAD_NUM } else { MAX_LOAD_NUM };
+    }
+
+    /// Whether one more entry makes the table grow.
+    pub(crate) fn full(&self) -> bool {
+        (self.len + 1) * MAX_LOAD_DEN > self.cap * self.max_load
+    }
+
+    /// Bytes the next growth would add.
+    pub(crate) fn growth_bytes(&self) -> usize {
+        let cap = grown(self.cap);
+        let per = mem::size_of::<B>() + if B::CLOCKED { 4 } else { 0 };
+        (cap + overflow_for(cap)).saturating_sub(self.buckets.len()) * per
+    }
+
+    /// Shrinks the array by one growth step when the entries fit it below
+    /// 95% (memory pressure: evicted keys only give memory back once their
+    /// buckets do). Returns whether it shrank.
+    pub(crate) fn shrink_step(&mut self) -> bool {
+        let smaller = (self.cap * 2 / 3).max(MIN_CAP);
+        if smaller >= self.cap || (self.len + 1) * MAX_LOAD_DEN > smaller * TIGHT_LOAD_NUM {
+            return false;
+        }
+        self.resize(smaller);
+        true
+    }
+
+    /// The access clock of the bucket at `index` (0 for tables without).
+    #[inline]
+    pub(crate) fn clock(&self, index: usize) -> u32 {
+        self.clocks
+            .get(index)
+            .map_or(0, |c| c.load(Ordering::Relaxed))
+    }
+
+    /// Sets the access clock of the bucket at `index`. Takes `&self`: reads
+    /// under a shared lock record their access.
+    #[inline]
+    pub(crate) fn set_clock(&self, index: usize, clock: u32) {
+        if let Some(c) = self.clocks.get(index) {
+            c.store(clock, Ordering::Relaxed);
+        }
+    }
+
+    /// Up to `count` occupied bucket indexes, consecutive from a position
+    /// picked by `seed` (Redis's `dictGetSomeKeys`): a cheap sample of
+    /// random keys. Inspects at most `10 × count` positions.
+    pub(crate) fn sample(&self, seed: u64, count: usize, out: &mut Vec<usize>) {
+        let n = self.buckets.len();
+        if self.len == 0 || n == 0 {
+            return;
+        }
+        let mut i = usize::try_from(seed % (n as u64)).unwrap_or(0);
+        let wanted = count.min(self.len);
+        let mut found = 0;
+        for _ in 0..count.saturating_mul(10).max(n.min(64)) {
+            if self.buckets[i].dist() != 0 {
+                out.push(i);
+                found += 1;
+                if found == wanted {
+                    return;
+                }
+            }
+            i += 1;
+            if i == n {
+                i = 0;
+            }
+        }
     }
 
     /// Number of bucket positions (home positions plus overflow area).
@@ -129,10 +220,16 @@ impl<B: Bucket> Table<B> {
 
     /// Inserts a bucket whose key is not in the table.
     pub(crate) fn insert_new(&mut self, hash: u64, bucket: B) {
-        if (self.len + 1) * MAX_LOAD_DEN > self.cap * MAX_LOAD_NUM {
+        self.insert_clocked(hash, bucket, 0);
+    }
+
+    /// Inserts a bucket whose key is not in the table, with its access
+    /// clock (ignored by tables without clocks).
+    pub(crate) fn insert_clocked(&mut self, hash: u64, bucket: B, clock: u32) {
+        if self.full() {
             self.resize(grown(self.cap));
         }
-        let mut pending = bucket;
+        let mut pending = (bucket, clock);
         let mut hash = hash;
         loop {
             match self.place(hash, pending) {
@@ -141,7 +238,7 @@ impl<B: Bucket> Table<B> {
                 // was left in hand (ours or one it displaced).
                 Some(displaced) => {
                     self.resize(grown(self.cap));
-                    hash = self.hash(displaced.key());
+                    hash = self.hash(displaced.0.key());
                     pending = displaced;
                 }
             }
@@ -149,32 +246,39 @@ impl<B: Bucket> Table<B> {
         self.len += 1;
     }
 
-    /// Robin Hood placement. Returns the bucket left in hand when the probe
-    /// reaches the reserved last position or the maximum distance.
-    fn place(&mut self, hash: u64, mut bucket: B) -> Option<B> {
+    /// Robin Hood placement. Returns the bucket (with its clock) left in
+    /// hand when the probe reaches the reserved last position or the
+    /// maximum distance.
+    fn place(&mut self, hash: u64, (mut bucket, mut clock): (B, u32)) -> Option<(B, u32)> {
         let last = self.buckets.len().saturating_sub(1);
         let mut i = self.home(hash);
         let mut dist: u8 = 1;
         loop {
             if i >= last {
-                return Some(bucket);
+                return Some((bucket, clock));
             }
             let resident = &mut self.buckets[i];
             let d = resident.dist();
             if d == 0 {
                 bucket.set_dist(dist);
                 *resident = bucket;
+                if B::CLOCKED {
+                    self.clocks[i] = AtomicU32::new(clock);
+                }
                 return None;
             }
             if d < dist {
                 bucket.set_dist(dist);
                 mem::swap(resident, &mut bucket);
+                if B::CLOCKED {
+                    clock = self.clocks[i].swap(clock, Ordering::Relaxed);
+                }
                 dist = d;
             }
             i += 1;
             match dist.checked_add(1) {
                 Some(next) => dist = next,
-                None => return Some(bucket),
+                None => return Some((bucket, clock)),
             }
         }
     }
@@ -191,6 +295,9 @@ impl<B: Bucket> Table<B> {
                 break;
             }
             self.buckets.swap(hole, hole + 1);
+            if B::CLOCKED {
+                self.clocks.swap(hole, hole + 1);
+            }
             self.buckets[hole].set_dist(d - 1);
             hole += 1;
         }
@@ -225,28 +332,59 @@ impl<B: Bucket> Table<B> {
     /// Rebuilds the table with `new_cap` home positions.
     fn resize(&mut self, new_cap: usize) {
         let mut cap = new_cap.max(MIN_CAP);
+        let old_buckets = mem::take(&mut self.buckets);
+        let old_clocks = mem::take(&mut self.clocks);
+        let mut entries: Vec<(B, u32)> = Vec::with_capacity(self.len);
+        let clocks = old_clocks.into_iter().map(AtomicU32::into_inner);
+        if B::CLOCKED {
+            entries.extend(
+                old_buckets
+                    .into_iter()
+                    .zip(clocks)
+                    .filter(|(b, _)| b.dist() != 0),
+            );
+        } else {
+            entries.extend(
+                old_buckets
+                    .into_iter()
+                    .filter(|b| b.dist() != 0)
+                    .map(|b| (b, 0)),
+            );
+        }
         'retry: loop {
             let total = cap + overflow_for(cap);
             let mut fresh: Vec<B> = Vec::with_capacity(total);
             advise_huge_pages(&fresh);
             fresh.resize_with(total, B::empty);
-            let old = mem::replace(&mut self.buckets, fresh);
-            let old_cap = mem::replace(&mut self.cap, cap);
-            let mut pending = old.into_iter().filter(|b| b.dist() != 0);
-            while let Some(bucket) = pending.next() {
-                let hash = self.hash(bucket.key());
-                if let Some(left) = self.place(hash, bucket) {
+            self.buckets = fresh;
+            self.clocks = if B::CLOCKED {
+                (0..total).map(|_| AtomicU32::new(0)).collect()
+            } else {
+                Vec::new()
+            };
+            self.cap = cap;
+            let mut pending = entries.into_iter();
+            while let Some(entry) = pending.next() {
+                let hash = self.hash(entry.0.key());
+                if let Some(left) = self.place(hash, entry) {
                     // Could not fit (extremely unlikely): start over bigger,
                     // collecting everything placed so far plus the rest.
                     let placed = mem::take(&mut self.buckets);
-                    let rest: Vec<B> = placed
-                        .into_iter()
-                        .filter(|b| b.dist() != 0)
-                        .chain(std::iter::once(left))
-                        .chain(pending)
-                        .collect();
-                    self.buckets = rest;
-                    self.cap = old_cap;
+                    let placed_clocks = mem::take(&mut self.clocks);
+                    let mut rest: Vec<(B, u32)> = Vec::with_capacity(self.len);
+                    if B::CLOCKED {
+                        rest.extend(
+                            placed
+                                .into_iter()
+                                .zip(placed_clocks.into_iter().map(AtomicU32::into_inner))
+                                .filter(|(b, _)| b.dist() != 0),
+                        );
+                    } else {
+                        rest.extend(placed.into_iter().filter(|b| b.dist() != 0).map(|b| (b, 0)));
+                    }
+                    rest.push(left);
+                    rest.extend(pending);
+                    entries = rest;
                     cap = grown(cap);
                     continue 'retry;
                 }

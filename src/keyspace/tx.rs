@@ -36,9 +36,19 @@ pub(crate) enum ShardRef<'a> {
 }
 
 /// A shard locked for writing, or held by this thread's transaction.
+/// Releasing the lock publishes the shard's change in bytes
+/// ([`Keyspace::publish`]); a transaction publishes when it ends.
 pub(crate) enum ShardMut<'a> {
-    Locked(RwLockWriteGuard<'a, Shard>),
+    Locked(RwLockWriteGuard<'a, Shard>, &'a Keyspace, usize),
     Held(&'a mut Shard),
+}
+
+impl Drop for ShardMut<'_> {
+    fn drop(&mut self) {
+        if let ShardMut::Locked(guard, keyspace, index) = self {
+            keyspace.publish(*index, guard);
+        }
+    }
 }
 
 impl Deref for ShardRef<'_> {
@@ -57,7 +67,7 @@ impl Deref for ShardMut<'_> {
     #[inline]
     fn deref(&self) -> &Shard {
         match self {
-            ShardMut::Locked(g) => g,
+            ShardMut::Locked(g, ..) => g,
             ShardMut::Held(s) => s,
         }
     }
@@ -67,7 +77,7 @@ impl DerefMut for ShardMut<'_> {
     #[inline]
     fn deref_mut(&mut self) -> &mut Shard {
         match self {
-            ShardMut::Locked(g) => &mut *g,
+            ShardMut::Locked(g, ..) => &mut *g,
             ShardMut::Held(s) => s,
         }
     }

@@ -6,3 +6,5 @@ pub(crate) mod policy;
 
 pub use policy::MaxmemoryPolicy;
 pub(crate) use policy::MemorySettings;
+pub(crate) mod access;
+mod evict;

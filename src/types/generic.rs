@@ -139,7 +139,7 @@ impl Store {
         let keys: Vec<K> = keys.into_iter().collect();
         let keyspace = &self.inner.keyspace;
         let locs: Vec<Loc> = keys.iter().map(|k| keyspace.locate(k.as_ref())).collect();
-        self.write_gated(|| {
+        self.write_gated_shrinking(|| {
             let ctx = self.ctx();
             let mut guards = keyspace.write_many(locs.iter().map(|l| l.shard));
             let mut deleted: Vec<&[u8]> = Vec::new();
@@ -200,6 +200,61 @@ impl Store {
         }))
     }
 
+    /// `OBJECT IDLETIME key`: seconds since the key was last read or
+    /// written (its LRU clock), `None` if it does not exist. Looking it up
+    /// here does not count as an access.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use kvstore::{Config, ManualClock, Store};
+    ///
+    /// let clock = ManualClock::new(1_000_000);
+    /// let store = Store::open(Config::builder().clock(clock.clone()).build())?;
+    /// store.set("k", "v")?;
+    /// clock.advance(Duration::from_secs(30));
+    /// assert_eq!(store.object_idletime("k")?, Some(30));
+    /// store.get("k")?;
+    /// assert_eq!(store.object_idletime("k")?, Some(0));
+    /// # Ok::<(), kvstore::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`Error::IdleTimeNotTracked`] under an LFU `maxmemory-policy`.
+    pub fn object_idletime(&self, key: impl AsRef<[u8]>) -> Result<Option<u64>> {
+        self.read_key_quiet_in_shard(key.as_ref(), |shard, hash, ctx, slot| {
+            let Some(slot) = slot else {
+                return Ok(None);
+            };
+            let access = ctx.access();
+            if access.lfu {
+                return Err(Error::IdleTimeNotTracked);
+            }
+            let clock = shard.clock_of(slot.key(), hash).unwrap_or(access.seconds);
+            Ok(Some(u64::from(access.idle_seconds(clock))))
+        })
+    }
+
+    /// `OBJECT FREQ key`: the key's logarithmic access counter (0 to 255,
+    /// decayed by `lfu-decay-time`), `None` if it does not exist.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::FreqNotTracked`] unless the `maxmemory-policy` is an LFU one.
+    pub fn object_freq(&self, key: impl AsRef<[u8]>) -> Result<Option<u32>> {
+        self.read_key_quiet_in_shard(key.as_ref(), |shard, hash, ctx, slot| {
+            let Some(slot) = slot else {
+                return Ok(None);
+            };
+            let access = ctx.access();
+            if !access.lfu {
+                return Err(Error::FreqNotTracked);
+            }
+            let clock = shard.clock_of(slot.key(), hash).unwrap_or(0);
+            Ok(Some(access.decayed(clock)))
+        })
+    }
+
     /// `RENAME key newkey`: move the value and its TTL to `newkey`,
     /// replacing whatever was there.
     ///
@@ -224,7 +279,8 @@ impl Store {
     fn rename_generic(&self, src: &[u8], dst: &[u8], nx: bool) -> Result<bool> {
         let keyspace = &self.inner.keyspace;
         let (a, b) = (keyspace.locate(src), keyspace.locate(dst));
-        let (renamed, _) = self.write_gated_then(
+        let (renamed, _) = self.write_gated_with(
+            false,
             || {
                 let ctx = self.ctx();
                 let mut guards = keyspace.write_many([a.shard, b.shard]);
@@ -428,7 +484,7 @@ impl Store {
 
     /// `FLUSHDB`: delete every key.
     pub fn flushdb(&self) -> Result<()> {
-        self.write_gated(|| {
+        self.write_gated_shrinking(|| {
             let ctx = self.ctx();
             let mut guards = self.inner.keyspace.write_all();
             for (_, shard) in guards.iter_mut() {

@@ -248,41 +248,46 @@ impl Store {
         create: bool,
         f: impl FnOnce(&mut Value, &Ctx<'_>) -> Result<WithEvent<R>>,
     ) -> Result<Option<R>> {
-        self.write_key(key, |shard, loc, ctx| {
-            let Some(index) = shard.find_live(key, loc.hash, ctx) else {
-                if !create {
-                    return Ok(None);
-                }
-                let mut value = Value::HashPacked(Listpack::new());
-                let (result, event) = f(&mut value, ctx)?;
-                if stored_len(&value) > 0 {
-                    // `insert` indexes field deadlines itself.
-                    shard.add(key, loc.hash, value, 0, ctx);
-                    notify_write(ctx, class::HASH, event, key, false);
-                }
-                return Ok(Some(result));
-            };
-            if let Some(slot) = shard.slot(index) {
-                as_hash(slot.value())?;
-            }
-            let outcome = shard.update(index, |slot| {
-                let value = slot.value_mut().ok_or(Error::WrongType)?;
-                let result = f(value, ctx)?;
-                let min = match value {
-                    Value::Hash(t) => t.min_deadline(),
-                    _ => None,
+        self.write_key_with(
+            key,
+            create,
+            |shard, loc, ctx| {
+                let Some(index) = shard.find_live(key, loc.hash, ctx) else {
+                    if !create {
+                        return Ok(None);
+                    }
+                    let mut value = Value::HashPacked(Listpack::new());
+                    let (result, event) = f(&mut value, ctx)?;
+                    if stored_len(&value) > 0 {
+                        // `insert` indexes field deadlines itself.
+                        shard.add(key, loc.hash, value, 0, ctx);
+                        notify_write(ctx, class::HASH, event, key, false);
+                    }
+                    return Ok(Some(result));
                 };
-                Ok::<_, Error>((result, stored_len(value), min))
-            });
-            let ((result, event), len, min) = outcome.ok_or(Error::WrongType)??;
-            if len == 0 {
-                shard.remove_at(index, loc.hash);
-            } else if let Some(at) = min {
-                shard.note_hash_ttl(key, loc.hash, at);
-            }
-            notify_write(ctx, class::HASH, event, key, len == 0);
-            Ok(Some(result))
-        })
+                if let Some(slot) = shard.slot(index) {
+                    as_hash(slot.value())?;
+                }
+                let outcome = shard.update(index, |slot| {
+                    let value = slot.value_mut().ok_or(Error::WrongType)?;
+                    let result = f(value, ctx)?;
+                    let min = match value {
+                        Value::Hash(t) => t.min_deadline(),
+                        _ => None,
+                    };
+                    Ok::<_, Error>((result, stored_len(value), min))
+                });
+                let ((result, event), len, min) = outcome.ok_or(Error::WrongType)??;
+                if len == 0 {
+                    shard.remove_at(index, loc.hash);
+                } else if let Some(at) = min {
+                    shard.note_hash_ttl(key, loc.hash, at);
+                }
+                notify_write(ctx, class::HASH, event, key, len == 0);
+                Ok(Some(result))
+            },
+            |_| {},
+        )
     }
 
     /// `HSET key field value [field value ...]`: sets fields (clearing their

@@ -211,7 +211,7 @@ impl Store {
         key: &[u8],
         args: impl FnOnce(i64) -> Result<ExpireArgs<'a>>,
     ) -> Result<Vec<i64>> {
-        self.write_key(key, |shard, loc, ctx| {
+        self.write_key_shrinking(key, |shard, loc, ctx| {
             let index = shard.find_live(key, loc.hash, ctx);
             if let Some(slot) = index.and_then(|i| shard.slot(i)) {
                 as_hash(slot.value())?;
@@ -364,7 +364,7 @@ impl Store {
         key: &[u8],
         fields: impl FnOnce() -> Result<Vec<&'a [u8]>>,
     ) -> Result<Vec<i64>> {
-        self.write_key(key, |shard, loc, ctx| {
+        self.write_key_shrinking(key, |shard, loc, ctx| {
             let index = shard.find_live(key, loc.hash, ctx);
             if let Some(slot) = index.and_then(|i| shard.slot(i)) {
                 as_hash(slot.value())?;

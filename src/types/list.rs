@@ -369,7 +369,7 @@ impl Store {
         none: impl FnOnce() -> T,
         take: impl FnOnce(&mut Value) -> T,
     ) -> Result<Option<T>> {
-        self.write_key(key, |shard, loc, ctx| {
+        self.write_key_shrinking(key, |shard, loc, ctx| {
             let Some(index) = shard.find_live(key, loc.hash, ctx) else {
                 return Ok(None);
             };
@@ -563,7 +563,7 @@ impl Store {
         element: impl AsRef<[u8]>,
     ) -> Result<usize> {
         let (key, element) = (key.as_ref(), element.as_ref());
-        self.write_key(key, |shard, loc, ctx| {
+        self.write_key_shrinking(key, |shard, loc, ctx| {
             let Some(i) = shard.find_live(key, loc.hash, ctx) else {
                 return Ok(0);
             };
@@ -598,7 +598,7 @@ impl Store {
     /// ```
     pub fn ltrim(&self, key: impl AsRef<[u8]>, start: i64, stop: i64) -> Result<()> {
         let key = key.as_ref();
-        self.write_key(key, |shard, loc, ctx| {
+        self.write_key_shrinking(key, |shard, loc, ctx| {
             let Some(i) = shard.find_live(key, loc.hash, ctx) else {
                 return Ok(());
             };

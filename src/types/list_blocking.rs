@@ -202,7 +202,7 @@ impl Store {
     ) -> Result<Option<KeyElems>> {
         let keyspace = &self.inner.keyspace;
         let locs: Vec<_> = keys.iter().map(|k| keyspace.locate(k)).collect();
-        self.write_gated(|| {
+        self.write_gated_shrinking(|| {
             let ctx = self.ctx();
             let mut guards = keyspace.write_many(locs.iter().map(|l| l.shard));
             for (key, loc) in keys.iter().zip(&locs) {

@@ -79,8 +79,21 @@ impl Store {
 
     /// As [`Store::read_key`] without the `keymiss` event (Redis's
     /// `LOOKUP_NONOTIFY`: `OBJECT`, and lookups that only order errors).
+    /// It does not count as an access either (`LOOKUP_NOTOUCH`): `OBJECT
+    /// IDLETIME` must not reset what it reports.
     pub(crate) fn read_key_quiet<R>(&self, key: &[u8], f: impl FnOnce(Option<&Slot>) -> R) -> R {
         self.read_key_generic(key, false, |_, _, slot| f(slot))
+    }
+
+    /// As [`Store::read_key_quiet`], giving `f` the shard and the key's
+    /// hash too (to read the key's access clock).
+    pub(crate) fn read_key_quiet_in_shard<R>(
+        &self,
+        key: &[u8],
+        f: impl FnOnce(&Shard, u64, &Ctx<'_>, Option<&Slot>) -> R,
+    ) -> R {
+        let hash = self.inner.keyspace.locate(key).hash;
+        self.read_key_generic(key, false, |shard, ctx, slot| f(shard, hash, ctx, slot))
     }
 
     /// As [`Store::read_key`], also giving `f` the shard and the command's
@@ -103,7 +116,12 @@ impl Store {
         let loc = keyspace.locate(key);
         let ctx = self.ctx();
         let shard = keyspace.read(loc.shard);
-        let (result, found) = match shard.lookup(key, loc.hash, &ctx) {
+        let found = if notify_miss {
+            shard.lookup(key, loc.hash, &ctx)
+        } else {
+            shard.peek(key, loc.hash, &ctx)
+        };
+        let (result, found) = match found {
             Lookup::Live(slot) => (f(&shard, &ctx, Some(slot)), Found::Live),
             Lookup::Absent => (f(&shard, &ctx, None), Found::Absent),
             Lookup::Expired => (f(&shard, &ctx, None), Found::Expired),
@@ -214,13 +232,15 @@ impl Store {
     }
 
     /// Runs the write `f` with the write-locked shard of `key`, gated and
-    /// committed as [`Store::write_gated`] does.
+    /// committed as [`Store::write_gated`] does. The write may grow memory
+    /// (refused with `OOM` past `maxmemory` when nothing can be evicted);
+    /// writes that only remove use [`Store::write_key_shrinking`].
     pub(crate) fn write_key<R>(
         &self,
         key: &[u8],
         f: impl FnOnce(&mut Shard, Loc, &Ctx<'_>) -> crate::Result<R>,
     ) -> crate::Result<R> {
-        self.write_key_then(key, f, |_| {})
+        self.write_key_with(key, true, f, |_| {})
     }
 
     /// As [`Store::write_key`], then `after` as [`Store::write_gated_then`].
@@ -230,10 +250,34 @@ impl Store {
         f: impl FnOnce(&mut Shard, Loc, &Ctx<'_>) -> crate::Result<R>,
         after: impl FnOnce(&R),
     ) -> crate::Result<R> {
-        self.write_gated_then(
+        self.write_key_with(key, true, f, after)
+    }
+
+    /// As [`Store::write_key`], for a write that never grows memory (a
+    /// delete, a pop, a TTL change): never refused for memory (Redis's
+    /// commands without the `denyoom` flag).
+    pub(crate) fn write_key_shrinking<R>(
+        &self,
+        key: &[u8],
+        f: impl FnOnce(&mut Shard, Loc, &Ctx<'_>) -> crate::Result<R>,
+    ) -> crate::Result<R> {
+        self.write_key_with(key, false, f, |_| {})
+    }
+
+    /// The write of [`Store::write_key`]: `grows` says whether it may grow
+    /// memory.
+    pub(crate) fn write_key_with<R>(
+        &self,
+        key: &[u8],
+        grows: bool,
+        f: impl FnOnce(&mut Shard, Loc, &Ctx<'_>) -> crate::Result<R>,
+        after: impl FnOnce(&R),
+    ) -> crate::Result<R> {
+        let keyspace = &self.inner.keyspace;
+        let loc = keyspace.locate(key);
+        self.make_room(Some(loc.shard), grows)?;
+        self.gated_then(
             || {
-                let keyspace = &self.inner.keyspace;
-                let loc = keyspace.locate(key);
                 let ctx = self.ctx();
                 let mut shard = keyspace.write(loc.shard);
                 f(&mut shard, loc, &ctx)
@@ -245,13 +289,22 @@ impl Store {
     /// Runs one write command: `f` takes the shard locks it needs, applies
     /// the write and releases them before it returns.
     ///
-    /// Before `f`, every persistence is asked whether writes may be applied
-    /// (refused: Redis's `MISCONF`, and `f` does not run); after it, the
-    /// write is committed (under `appendfsync always`, this waits for the
-    /// append log's fsync, never under a shard lock) and its result becomes
-    /// the persistence's error if it could not be made durable.
+    /// Before `f`, `maxmemory` is enforced ([`Store::make_room`]: the write
+    /// may grow memory) and every persistence is asked whether writes may
+    /// be applied (refused: Redis's `MISCONF`, and `f` does not run); after
+    /// it, the write is committed (under `appendfsync always`, this waits
+    /// for the append log's fsync, never under a shard lock) and its result
+    /// becomes the persistence's error if it could not be made durable.
     pub(crate) fn write_gated<R>(&self, f: impl FnOnce() -> crate::Result<R>) -> crate::Result<R> {
         self.write_gated_then(f, |_| {})
+    }
+
+    /// As [`Store::write_gated`], for a write that never grows memory.
+    pub(crate) fn write_gated_shrinking<R>(
+        &self,
+        f: impl FnOnce() -> crate::Result<R>,
+    ) -> crate::Result<R> {
+        self.write_gated_with(false, f, |_| {})
     }
 
     /// As [`Store::write_gated`], then `after` with what `f` returned,
@@ -260,6 +313,27 @@ impl Store {
     /// ([`Store::signal_ready`]): a pop served from there commits its own
     /// write, which must not take this one's commit (and its error) with it.
     pub(crate) fn write_gated_then<R>(
+        &self,
+        f: impl FnOnce() -> crate::Result<R>,
+        after: impl FnOnce(&R),
+    ) -> crate::Result<R> {
+        self.write_gated_with(true, f, after)
+    }
+
+    /// [`Store::write_gated_then`]; `grows` says whether the write may grow
+    /// memory.
+    pub(crate) fn write_gated_with<R>(
+        &self,
+        grows: bool,
+        f: impl FnOnce() -> crate::Result<R>,
+        after: impl FnOnce(&R),
+    ) -> crate::Result<R> {
+        self.make_room(None, grows)?;
+        self.gated_then(f, after)
+    }
+
+    /// The persistence gate and commit of [`Store::write_gated_then`].
+    fn gated_then<R>(
         &self,
         f: impl FnOnce() -> crate::Result<R>,
         after: impl FnOnce(&R),

@@ -309,34 +309,39 @@ impl Store {
         create: Option<&dyn Fn() -> Value>,
         f: impl FnOnce(&mut Value, &Ctx<'_>) -> Result<WithEvent<R>>,
     ) -> Result<Option<R>> {
-        self.write_key(key, |shard, loc, ctx| {
-            let Some(index) = shard.find_live(key, loc.hash, ctx) else {
-                let Some(create) = create else {
-                    return Ok(None);
+        self.write_key_with(
+            key,
+            create.is_some(),
+            |shard, loc, ctx| {
+                let Some(index) = shard.find_live(key, loc.hash, ctx) else {
+                    let Some(create) = create else {
+                        return Ok(None);
+                    };
+                    let mut value = create();
+                    let (result, event) = f(&mut value, ctx)?;
+                    if set_len(&value) > 0 {
+                        shard.add(key, loc.hash, value, 0, ctx);
+                        notify_write(ctx, class::SET, event, key, false);
+                    }
+                    return Ok(Some(result));
                 };
-                let mut value = create();
-                let (result, event) = f(&mut value, ctx)?;
-                if set_len(&value) > 0 {
-                    shard.add(key, loc.hash, value, 0, ctx);
-                    notify_write(ctx, class::SET, event, key, false);
+                if let Some(slot) = shard.slot(index) {
+                    as_set(slot.value())?;
                 }
-                return Ok(Some(result));
-            };
-            if let Some(slot) = shard.slot(index) {
-                as_set(slot.value())?;
-            }
-            let outcome = shard.update(index, |slot| {
-                let value = slot.value_mut().ok_or(Error::WrongType)?;
-                let result = f(value, ctx)?;
-                Ok::<_, Error>((result, set_len(value)))
-            });
-            let ((result, event), len) = outcome.ok_or(Error::WrongType)??;
-            if len == 0 {
-                shard.remove_at(index, loc.hash);
-            }
-            notify_write(ctx, class::SET, event, key, len == 0);
-            Ok(Some(result))
-        })
+                let outcome = shard.update(index, |slot| {
+                    let value = slot.value_mut().ok_or(Error::WrongType)?;
+                    let result = f(value, ctx)?;
+                    Ok::<_, Error>((result, set_len(value)))
+                });
+                let ((result, event), len) = outcome.ok_or(Error::WrongType)??;
+                if len == 0 {
+                    shard.remove_at(index, loc.hash);
+                }
+                notify_write(ctx, class::SET, event, key, len == 0);
+                Ok(Some(result))
+            },
+            |_| {},
+        )
     }
 
     /// `SADD key member [member ...]`: adds members; returns how many were

@@ -381,7 +381,7 @@ impl Store {
     /// [`Error::WrongType`] if the key holds a non-string (it is kept).
     pub fn getdel(&self, key: impl AsRef<[u8]>) -> Result<Option<Vec<u8>>> {
         let key = key.as_ref();
-        self.write_key(key, |shard, loc, ctx| {
+        self.write_key_shrinking(key, |shard, loc, ctx| {
             let Some(index) = shard.find_live(key, loc.hash, ctx) else {
                 ctx.notify(class::KEY_MISS, "keymiss", key);
                 return Ok(None);
@@ -415,7 +415,7 @@ impl Store {
         key: &[u8],
         expiry: impl FnOnce() -> Result<GetExpiry>,
     ) -> Result<Option<Vec<u8>>> {
-        self.write_key(key, |shard, loc, ctx| {
+        self.write_key_shrinking(key, |shard, loc, ctx| {
             let Some(index) = shard.find_live(key, loc.hash, ctx) else {
                 ctx.notify(class::KEY_MISS, "keymiss", key);
                 return Ok(None);

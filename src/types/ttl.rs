@@ -190,7 +190,7 @@ impl Store {
         command: &'static str,
     ) -> Result<bool> {
         condition.validate()?;
-        self.write_key(key, |shard, loc, ctx| {
+        self.write_key_shrinking(key, |shard, loc, ctx| {
             let invalid = Error::InvalidExpireTime(command);
             let ms = match unit {
                 ExpireUnit::Seconds => when.checked_mul(1000).ok_or(invalid.clone())?,
@@ -227,7 +227,7 @@ impl Store {
     /// `PERSIST key`: remove the time to live; returns whether there was one.
     pub fn persist(&self, key: impl AsRef<[u8]>) -> Result<bool> {
         let key = key.as_ref();
-        self.write_key(key, |shard, loc, ctx| {
+        self.write_key_shrinking(key, |shard, loc, ctx| {
             let Some(index) = shard.find_live(key, loc.hash, ctx) else {
                 return Ok(false);
             };

@@ -674,7 +674,7 @@ impl Store {
     pub(crate) fn zrem_command(&self, argv: &[&[u8]]) -> Result<usize> {
         let key = argv[1];
         let members = &argv[2..];
-        self.write_key(key, |shard, loc, ctx| {
+        self.write_key_shrinking(key, |shard, loc, ctx| {
             let Some(i) = shard.find_live(key, loc.hash, ctx) else {
                 return Ok(0);
             };

@@ -49,7 +49,7 @@ impl Store {
         count: usize,
         propagate: Propagate<'_>,
     ) -> Result<Scored> {
-        self.write_key(key, |shard, loc, ctx| {
+        self.write_key_shrinking(key, |shard, loc, ctx| {
             let Some(i) = shard.find_live(key, loc.hash, ctx) else {
                 return Ok(Vec::new());
             };
@@ -123,7 +123,7 @@ impl Store {
     ) -> Result<Option<(Vec<u8>, Scored)>> {
         let keyspace = &self.inner.keyspace;
         let locs: Vec<_> = keys.iter().map(|k| keyspace.locate(k)).collect();
-        self.write_gated(|| {
+        self.write_gated_shrinking(|| {
             let ctx = self.ctx();
             let mut guards = keyspace.write_many(locs.iter().map(|l| l.shard));
             for (key, loc) in keys.iter().zip(&locs) {

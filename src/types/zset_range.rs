@@ -426,7 +426,7 @@ impl Store {
         (event, argv): (&str, &[&[u8]]),
         span: impl FnOnce(ZSetRef<'_>) -> (usize, usize),
     ) -> Result<usize> {
-        self.write_key(key, |shard, loc, ctx| {
+        self.write_key_shrinking(key, |shard, loc, ctx| {
             let Some(i) = shard.find_live(key, loc.hash, ctx) else {
                 return Ok(0);
             };

@@ -74,6 +74,7 @@ impl Store {
                 value,
                 flags: 0,
                 deadline: dump.expire_at_ms,
+                clock: ctx.access().fresh(),
             };
             shard.attach(dump.key, loc.hash, detached);
         }

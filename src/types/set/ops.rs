@@ -437,7 +437,7 @@ impl Store {
         let limits = self.set_limits();
         let keyspace = &self.inner.keyspace;
         let (sloc, dloc) = (keyspace.locate(src), keyspace.locate(dst));
-        self.write_gated(|| {
+        self.write_gated_shrinking(|| {
             let ctx = self.ctx();
             let mut guards = keyspace.write_many([sloc.shard, dloc.shard]);
             // Reclaim expired keys first: indexes stay valid only until a change.
