@@ -306,16 +306,14 @@ impl Store {
         self.inner.stats.expired_keys.load(Ordering::Relaxed)
     }
 
-    /// Bytes used by the keyspace: the tables' bucket arrays, heap-held keys
-    /// and values, and the expiry tables. An approximation of Redis's
-    /// `used_memory` (allocator size classes are not counted yet).
+    /// Bytes used by the keyspace: the tables' bucket arrays with the keys'
+    /// access clocks, heap-held keys and values, the expiry tables and the
+    /// shard array, as the allocator hands them out. This is what
+    /// `maxmemory` is checked against. O(1): each shard adds its change
+    /// when a write releases it (a transaction's, when it ends).
     #[must_use]
     pub fn used_memory(&self) -> usize {
-        let keyspace = &self.inner.keyspace;
-        (0..keyspace.shard_count())
-            .map(|i| keyspace.read(i).used_bytes())
-            .sum::<usize>()
-            + keyspace.overhead_bytes()
+        self.inner.keyspace.used()
     }
 
     /// A context for one command.

@@ -89,7 +89,7 @@ impl<'a> Ctx<'a> {
         let new = if a.lfu {
             a.touched(old, crate::rand::next_u64())
         } else {
-            a.seconds
+            a.ticks
         };
         if new != old {
             table.set_clock(index, new);

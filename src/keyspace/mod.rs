@@ -564,7 +564,7 @@ impl Keyspace {
         let n = shards.clamp(1, usize::from(SLOTS)).next_power_of_two();
         let shift = u16::BITS - 2 - n.trailing_zeros(); // 14 bits of slot
         let hasher = ahash::RandomState::new();
-        let shards = (0..n)
+        let shards: Box<[Padded<ShardCell>]> = (0..n)
             .map(|_| {
                 Padded(ShardCell {
                     lock: RwLock::new(Shard::new(&hasher)),
@@ -572,9 +572,10 @@ impl Keyspace {
                 })
             })
             .collect();
+        let fixed = shards.len() * std::mem::size_of::<Padded<ShardCell>>();
         Keyspace {
             shards,
-            used: AtomicUsize::new(0),
+            used: AtomicUsize::new(fixed),
             pressure_shard: AtomicUsize::new(0),
             shift,
             hasher,
@@ -701,8 +702,8 @@ impl Keyspace {
         self.transactions.fetch_sub(1, Ordering::SeqCst);
     }
 
-    /// Bytes held by all shards as last published: what `maxmemory` is
-    /// checked against.
+    /// Bytes held by all shards as last published, with the shard array
+    /// itself: what `maxmemory` is checked against.
     #[inline]
     pub(crate) fn used(&self) -> usize {
         self.used.load(Ordering::Relaxed)
@@ -748,8 +749,10 @@ impl Keyspace {
             }
             shard.published = used;
         }
+        // Tight a little before the limit: other shards keep writing until
+        // this one publishes again.
         let max = usize::try_from(self.memory.maxmemory()).unwrap_or(usize::MAX);
-        let tight = max != 0 && self.used() + shard.growth_bytes() > max;
+        let tight = max != 0 && self.used() + shard.growth_bytes() + max / 16 > max;
         shard.set_tight(tight);
         let needs_room = tight && shard.main.full();
         let cell = &self.shards[index].0.needs_room;

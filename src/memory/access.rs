@@ -2,9 +2,10 @@
 //! policies rank keys by, and what `OBJECT IDLETIME` / `OBJECT FREQ` read.
 //!
 //! The clock is 32 bits kept next to the key's bucket. Under an LRU (or no)
-//! policy it is the time of the last access in seconds (Redis's
-//! `LRU_CLOCK()` at its 1-second resolution, but 32 bits wide, so it wraps
-//! after 136 years instead of 194 days). Under an LFU policy it is Redis's
+//! policy it is the time of the last access in hundredths of a second
+//! (Redis's `LRU_CLOCK()` has 24 bits of seconds: ours tells apart accesses
+//! 10 ms apart, so short runs rank keys well, and wraps after 497 days
+//! instead of 194). Under an LFU policy it is Redis's
 //! layout: the last decrement time in minutes (16 bits) and a logarithmic
 //! access counter (8 bits), with Redis's increment probability and decay.
 
@@ -19,8 +20,10 @@ pub(crate) const LFU_INIT_VAL: u32 = 5;
 pub(crate) struct Access {
     /// Keys count accesses (LFU) rather than remember their time (LRU).
     pub(crate) lfu: bool,
-    /// Now, in seconds since the epoch (truncated to 32 bits).
-    pub(crate) seconds: u32,
+    /// Now, in hundredths of a second since the epoch (wrapping at 32 bits).
+    pub(crate) ticks: u32,
+    /// Now, in minutes since the epoch (16 bits, Redis's LFU time).
+    minutes: u32,
     /// `lfu-log-factor`.
     pub(crate) log_factor: u32,
     /// `lfu-decay-time`, in minutes.
@@ -34,9 +37,12 @@ impl Access {
         log_factor: u32,
         decay_time: u32,
     ) -> Access {
+        let now_ms = now_ms.max(0);
         Access {
             lfu: policy.is_lfu(),
-            seconds: seconds_of(now_ms),
+            // Wrapping is the point of both clocks.
+            ticks: (now_ms / 10) as u32,
+            minutes: ((now_ms / 60_000) & 0xffff) as u32,
             log_factor,
             decay_time,
         }
@@ -44,7 +50,7 @@ impl Access {
 
     /// Redis's `LFUGetTimeInMinutes`: minutes, 16 bits.
     fn minutes(&self) -> u32 {
-        (self.seconds / 60) & 0xffff
+        self.minutes
     }
 
     /// The clock of a key created now (Redis's `createObject`).
@@ -52,7 +58,7 @@ impl Access {
         if self.lfu {
             (self.minutes() << 8) | LFU_INIT_VAL
         } else {
-            self.seconds
+            self.ticks
         }
     }
 
@@ -60,7 +66,7 @@ impl Access {
     /// `coin` is a uniform random number for the LFU increment.
     pub(crate) fn touched(&self, clock: u32, coin: u64) -> u32 {
         if !self.lfu {
-            return self.seconds;
+            return self.ticks;
         }
         let counter = log_incr(self.decayed(clock), self.log_factor, coin);
         (self.minutes() << 8) | counter
@@ -88,10 +94,16 @@ impl Access {
         }
     }
 
+    /// Hundredths of a second since the key's last access (LRU clocks).
+    fn idle_ticks(&self, clock: u32) -> u32 {
+        let idle = self.ticks.wrapping_sub(clock);
+        // A clock a moment ahead (set by another thread) is not idle.
+        if idle > u32::MAX / 2 { 0 } else { idle }
+    }
+
     /// Seconds since the key's last access (LRU clocks).
     pub(crate) fn idle_seconds(&self, clock: u32) -> u32 {
-        // A clock a moment ahead (set by another thread) is not idle.
-        self.seconds.saturating_sub(clock)
+        self.idle_ticks(clock) / 100
     }
 
     /// How much the evictor wants this key gone, the bigger the more
@@ -101,15 +113,9 @@ impl Access {
         if self.lfu {
             u64::from(255 - self.decayed(clock).min(255))
         } else {
-            u64::from(self.idle_seconds(clock))
+            u64::from(self.idle_ticks(clock))
         }
     }
-}
-
-/// Seconds since the epoch as a 32-bit clock.
-fn seconds_of(now_ms: i64) -> u32 {
-    // Truncation is the point: the clock wraps (in 2106).
-    (now_ms.max(0) / 1000) as u32
 }
 
 /// Redis's `LFULogIncr`: increments with probability
@@ -136,13 +142,16 @@ mod tests {
     #[test]
     fn lru_clock_is_the_access_second() {
         let a = Access::new(MaxmemoryPolicy::AllkeysLru, 10_500, 10, 1);
-        assert_eq!(a.fresh(), 10);
-        assert_eq!(a.touched(3, 0), 10);
-        assert_eq!(a.idle_seconds(4), 6);
-        assert_eq!(a.eviction_score(4), 6);
+        assert_eq!(a.fresh(), 1050);
+        assert_eq!(a.touched(3, 0), 1050);
+        assert_eq!(a.idle_seconds(400), 6);
+        assert_eq!(a.eviction_score(400), 650);
         // A clock from the future (set by another thread a moment later)
         // is not a huge idle time.
-        assert_eq!(a.idle_seconds(11), 0);
+        assert_eq!(a.idle_seconds(1100), 0);
+        // Across the 32-bit wrap.
+        let wrapped = Access::new(MaxmemoryPolicy::AllkeysLru, (1i64 << 32) * 10 + 500, 10, 1);
+        assert_eq!(wrapped.idle_seconds(u32::MAX - 49), 1);
     }
 
     #[test]

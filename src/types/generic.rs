@@ -230,7 +230,7 @@ impl Store {
             if access.lfu {
                 return Err(Error::IdleTimeNotTracked);
             }
-            let clock = shard.clock_of(slot.key(), hash).unwrap_or(access.seconds);
+            let clock = shard.clock_of(slot.key(), hash).unwrap_or(access.ticks);
             Ok(Some(u64::from(access.idle_seconds(clock))))
         })
     }
