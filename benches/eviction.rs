@@ -73,9 +73,14 @@ fn run(maxmemory: u64, value: &[u8], n: usize) -> (f64, u64) {
 fn main() {
     let n = env::env_usize("KVSTORE_BENCH_N", 2_000_000);
     let rounds = env::env_usize("KVSTORE_BENCH_ROUNDS", 3).max(1);
-    println!("| value | SET/s, no maxmemory | SET/s, 64 MB allkeys-lru | keys evicted | eviction cost |");
+    println!(
+        "| value | SET/s, no maxmemory | SET/s, 64 MB allkeys-lru | keys evicted | eviction cost |"
+    );
     println!("|---|---:|---:|---:|---:|");
-    for (label, value) in [("32 B (heap)", vec![b'v'; 32]), ("16 B (in bucket)", vec![b'v'; 16])] {
+    for (label, value) in [
+        ("32 B (heap)", vec![b'v'; 32]),
+        ("16 B (in bucket)", vec![b'v'; 16]),
+    ] {
         let mut free = Vec::new();
         let mut limited = Vec::new();
         let mut evicted = 0;

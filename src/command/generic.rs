@@ -211,6 +211,10 @@ pub(super) fn object_freq(store: &Store, argv: &[&[u8]]) -> Reply {
     optional_integer(store.object_freq(argv[2]).map(|v| v.map(i64::from)))
 }
 
+pub(super) fn object_refcount(store: &Store, argv: &[&[u8]]) -> Reply {
+    optional_integer(store.object_refcount(argv[2]))
+}
+
 pub(super) fn object_help(_store: &Store, _argv: &[&[u8]]) -> Reply {
     let lines = [
         "OBJECT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
@@ -223,6 +227,9 @@ pub(super) fn object_help(_store: &Store, _argv: &[&[u8]]) -> Reply {
         "IDLETIME <key>",
         "    Return the idle time of the <key>, that is the approximated number of",
         "    seconds elapsed since the last access to the key.",
+        "REFCOUNT <key>",
+        "    Return the number of references of the value associated with the specified",
+        "    <key>.",
         "HELP",
         "    Prints this help.",
     ];

@@ -49,6 +49,14 @@ static OBJECT: &[CommandSpec] = &[
         subcommands: &[],
     },
     CommandSpec {
+        name: "object|refcount",
+        arity: 3,
+        flags: READONLY,
+        keys: keys(2, 2, 1),
+        handler: generic::object_refcount,
+        subcommands: &[],
+    },
+    CommandSpec {
         name: "object|help",
         arity: 2,
         flags: 0,

@@ -62,6 +62,8 @@ pub(crate) struct Table<B> {
     clocks: Vec<AtomicU32>,
     /// Grow before the load passes `max_load / 20`.
     max_load: usize,
+    /// What the arrays take from the allocator (kept: read on every write).
+    bytes: usize,
     /// Number of home positions (0 for a table that never allocated).
     cap: usize,
     len: usize,
@@ -75,6 +77,7 @@ impl<B: Bucket> Table<B> {
             buckets: Vec::new(),
             clocks: Vec::new(),
             max_load: MAX_LOAD_NUM,
+            bytes: 0,
             cap: 0,
             len: 0,
             hasher,
@@ -93,10 +96,9 @@ impl<B: Bucket> Table<B> {
 
     /// Bytes held by the bucket array (and the access clocks), as the
     /// allocator hands them out.
+    #[inline]
     pub(crate) fn allocated_bytes(&self) -> usize {
-        let buckets = self.buckets.capacity() * mem::size_of::<B>();
-        let clocks = self.clocks.capacity() * mem::size_of::<AtomicU32>();
-        alloc_size(buckets) + alloc_size(clocks)
+        self.bytes
     }
 
     /// Under memory pressure (`tight`), the table fills to 95% before it
@@ -389,6 +391,9 @@ impl<B: Bucket> Table<B> {
                     continue 'retry;
                 }
             }
+            let buckets = self.buckets.capacity() * mem::size_of::<B>();
+            let clocks = self.clocks.capacity() * mem::size_of::<AtomicU32>();
+            self.bytes = alloc_size(buckets) + alloc_size(clocks);
             return;
         }
     }
@@ -533,6 +538,29 @@ mod tests {
         }
     }
 
+    /// A bucket whose table keeps access clocks.
+    #[derive(Debug, Clone, PartialEq)]
+    struct Clocked(TestBucket);
+
+    impl Bucket for Clocked {
+        const CLOCKED: bool = true;
+        fn empty() -> Self {
+            Clocked(TestBucket::empty())
+        }
+        fn dist(&self) -> u8 {
+            self.0.dist
+        }
+        fn set_dist(&mut self, dist: u8) {
+            self.0.dist = dist;
+        }
+        fn key(&self) -> &[u8] {
+            &self.0.key
+        }
+        fn matches(&self, key: &[u8], _hash: u64) -> bool {
+            self.0.key == key
+        }
+    }
+
     fn table() -> Table<TestBucket> {
         Table::new(ahash::RandomState::with_seeds(1, 2, 3, 4))
     }
@@ -639,6 +667,49 @@ mod tests {
     }
 
     proptest! {
+        /// Each bucket's clock moves with it through Robin Hood swaps,
+        /// backward-shift deletions, growth, shrinking and tight loads.
+        #[test]
+        fn clocks_follow_their_buckets(ops in proptest::collection::vec(op(), 1..600), tight in any::<bool>()) {
+            let mut t: Table<Clocked> = Table::new(ahash::RandomState::with_seeds(5, 6, 7, 8));
+            t.set_tight(tight);
+            let mut model: HashMap<u16, u32> = HashMap::new();
+            for op in ops {
+                match op {
+                    Op::Put(k, v) => {
+                        let key = k.to_le_bytes();
+                        let h = t.hash(&key);
+                        match t.find(&key, h) {
+                            Some(i) => t.set_clock(i, v),
+                            None => t.insert_clocked(h, Clocked(TestBucket { dist: 0, key: key.to_vec(), value: 0 }), v),
+                        }
+                        model.insert(k, v);
+                    }
+                    Op::Del(k) => {
+                        let key = k.to_le_bytes();
+                        let h = t.hash(&key);
+                        if let Some(i) = t.find(&key, h) {
+                            t.remove_at(i);
+                            t.shrink_if_sparse();
+                        }
+                        model.remove(&k);
+                    }
+                }
+            }
+            for (k, v) in &model {
+                let key = k.to_le_bytes();
+                let i = t.find(&key, t.hash(&key));
+                prop_assert_eq!(i.map(|i| t.clock(i)), Some(*v));
+            }
+            prop_assert_eq!(t.len(), model.len());
+            while t.shrink_step() {}
+            for (k, v) in &model {
+                let key = k.to_le_bytes();
+                let i = t.find(&key, t.hash(&key));
+                prop_assert_eq!(i.map(|i| t.clock(i)), Some(*v));
+            }
+        }
+
         #[test]
         fn behaves_like_a_hashmap(ops in proptest::collection::vec(op(), 1..600)) {
             let mut t = table();

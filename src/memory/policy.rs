@@ -93,6 +93,14 @@ impl MaxmemoryPolicy {
         )
     }
 
+    /// Keys are ranked by their access time.
+    pub(crate) fn is_lru(self) -> bool {
+        matches!(
+            self,
+            MaxmemoryPolicy::VolatileLru | MaxmemoryPolicy::AllkeysLru
+        )
+    }
+
     /// Keys keep an access frequency rather than an access time.
     pub(crate) fn is_lfu(self) -> bool {
         matches!(

@@ -9,7 +9,7 @@ use crate::keyspace::entry::FLAG_RAW;
 use crate::keyspace::table::Bucket;
 use crate::pubsub::class;
 use crate::types::Lookup;
-use crate::value::{ValueType, encoding_name};
+use crate::value::{ValueRef, ValueType, encoding_name};
 use crate::{Error, Result, Store, rand};
 
 pub use super::ttl::ExpireCondition;
@@ -253,6 +253,23 @@ impl Store {
             let clock = shard.clock_of(slot.key(), hash).unwrap_or(0);
             Ok(Some(access.decayed(clock)))
         })
+    }
+
+    /// `OBJECT REFCOUNT key`: what Redis 7.0 reports, `None` if the key
+    /// does not exist. Redis shares one object among all string values
+    /// that are integers from 0 to 9999 (unless an LRU/LFU policy needs
+    /// per-key clocks) and reports its reference count as 2147483647;
+    /// every other value is its key's alone: 1.
+    pub fn object_refcount(&self, key: impl AsRef<[u8]>) -> Result<Option<i64>> {
+        let policy = self.inner.settings.memory().policy();
+        let limited = self.inner.settings.memory().maxmemory() != 0;
+        let shares = !(limited && (policy.is_lfu() || policy.is_lru()));
+        Ok(self.read_key_quiet(key.as_ref(), |slot| {
+            slot.map(|s| match s.value() {
+                ValueRef::Int(n) if shares && (0..10_000).contains(&n) => i64::from(i32::MAX),
+                _ => 1,
+            })
+        }))
     }
 
     /// `RENAME key newkey`: move the value and its TTL to `newkey`,
