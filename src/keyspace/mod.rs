@@ -71,6 +71,11 @@ struct ShardCell {
     /// Under memory pressure the shard's table is full: the next new key
     /// needs an eviction from this shard first (see [`Keyspace::publish`]).
     needs_room: std::sync::atomic::AtomicBool,
+    /// Bytes the shard's next table growth would add, and whether its
+    /// tables are held back from growing, as of its last publish: a writer
+    /// checks them against the current total (see [`Keyspace::stale_tight`]).
+    growth: AtomicUsize,
+    tight: std::sync::atomic::AtomicBool,
 }
 
 /// All shards of a store.
@@ -569,6 +574,8 @@ impl Keyspace {
                 Padded(ShardCell {
                     lock: RwLock::new(Shard::new(&hasher)),
                     needs_room: std::sync::atomic::AtomicBool::new(false),
+                    growth: AtomicUsize::new(0),
+                    tight: std::sync::atomic::AtomicBool::new(false),
                 })
             })
             .collect();
@@ -725,6 +732,16 @@ impl Keyspace {
             .store(shard.map_or(0, |s| s + 1), Ordering::Relaxed);
     }
 
+    /// Whether shard `shard` may still grow its tables although the store's
+    /// total changed since it decided so, and the growth no longer fits
+    /// under `max`: the writer then publishes it again before writing.
+    #[inline]
+    pub(crate) fn stale_tight(&self, shard: usize, max: usize) -> bool {
+        let cell = &self.shards[shard].0;
+        !cell.tight.load(Ordering::Relaxed)
+            && self.used() + cell.growth.load(Ordering::Relaxed) > max
+    }
+
     /// Whether shard `shard` must evict before taking a new key.
     #[inline]
     pub(crate) fn needs_room(&self, shard: usize) -> bool {
@@ -749,15 +766,16 @@ impl Keyspace {
             }
             shard.published = used;
         }
-        // Tight a little before the limit: other shards keep writing until
-        // this one publishes again.
         let max = usize::try_from(self.memory.maxmemory()).unwrap_or(usize::MAX);
-        let tight = max != 0 && self.used() + shard.growth_bytes() + max / 16 > max;
+        let growth = shard.growth_bytes();
+        let tight = max != 0 && self.used() + growth > max;
         shard.set_tight(tight);
         let needs_room = tight && shard.main.full();
-        let cell = &self.shards[index].0.needs_room;
-        if cell.load(Ordering::Relaxed) != needs_room {
-            cell.store(needs_room, Ordering::Relaxed);
+        let cell = &self.shards[index].0;
+        store_if_changed(&cell.needs_room, needs_room);
+        store_if_changed(&cell.tight, tight);
+        if cell.growth.load(Ordering::Relaxed) != growth {
+            cell.growth.store(growth, Ordering::Relaxed);
         }
     }
 
@@ -769,6 +787,13 @@ impl Keyspace {
     /// Read-locks every shard.
     pub(crate) fn read_all(&self) -> Locked<ShardRef<'_>> {
         self.read_many(0..self.shards.len())
+    }
+}
+
+/// Stores `value` unless it is there already (keeps the line shared).
+fn store_if_changed(flag: &std::sync::atomic::AtomicBool, value: bool) {
+    if flag.load(Ordering::Relaxed) != value {
+        flag.store(value, Ordering::Relaxed);
     }
 }
 

@@ -9,7 +9,8 @@
 //!
 //! Two details differ from Redis because keys live inside their buckets
 //! (see `docs/design.md`, "Memory"):
-//! - Under pressure a shard's tables fill to 95% instead of growing, and a
+//! - When a table's growth would not fit under the limit, the shard's
+//!   tables fill to 95% instead of growing, and a
 //!   new key in a full shard first evicts a key of that same shard, whose
 //!   bucket it then takes: growing the table would take memory that no
 //!   eviction gives back.
@@ -40,6 +41,13 @@ impl Store {
             return Ok(());
         }
         let max = usize::try_from(max).unwrap_or(usize::MAX);
+        if let Some(s) = hint
+            && keyspace.stale_tight(s, max)
+        {
+            // The shard decided it may grow when the store was smaller:
+            // decide again (releasing the lock publishes) before writing.
+            drop(keyspace.write(s));
+        }
         let full = hint.is_some_and(|s| keyspace.needs_room(s));
         if keyspace.used() <= max && !full {
             return Ok(());
