@@ -149,6 +149,8 @@ pub(crate) struct Broker {
     patterns: RwLock<Patterns>,
     /// Distinct patterns (`PUBSUB NUMPAT`).
     pattern_count: AtomicUsize,
+    /// Bytes of the messages waiting in every subscriber's queue.
+    queued: Arc<AtomicUsize>,
 }
 
 impl Broker {
@@ -159,7 +161,20 @@ impl Broker {
             shard_channels: Registry::new(),
             patterns: RwLock::new(Patterns::default()),
             pattern_count: AtomicUsize::new(0),
+            queued: Arc::default(),
         }
+    }
+
+    /// The counter a new subscriber's queue adds its bytes to.
+    pub(crate) fn queued_counter(&self) -> Arc<AtomicUsize> {
+        Arc::clone(&self.queued)
+    }
+
+    /// Bytes of the messages waiting in subscribers' queues (what each
+    /// message takes, see `Message::mem_bytes`), in O(1): what lagging
+    /// subscribers cost, as Redis's pub/sub clients' output buffers.
+    pub(crate) fn queued_bytes(&self) -> usize {
+        self.queued.load(Ordering::Relaxed)
     }
 
     pub(crate) fn add(&self, space: Space, name: &Arc<[u8]>, inbox: &Arc<Inbox>) {

@@ -10,7 +10,8 @@
 //! publisher never blocks and never slows down for it.
 
 use std::collections::VecDeque;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use parking_lot::{Condvar, Mutex};
@@ -36,6 +37,9 @@ struct Queue {
     messages: VecDeque<Message>,
     /// What `messages` counts against the limit.
     bytes: usize,
+    /// What `messages` takes in memory ([`Message::mem_bytes`]), also
+    /// counted in the store-wide total.
+    mem: usize,
     /// Since when the queue has been over the soft limit.
     over_soft_since: Option<Instant>,
     /// A reader is parked on `ready`.
@@ -54,6 +58,9 @@ pub(crate) struct Inbox {
     /// Whether the queue holds messages: what a reader about to park
     /// watches for a moment first, without taking the lock.
     nonempty: AtomicBool,
+    /// Bytes queued in every inbox of the store (`mem_clients_normal`):
+    /// this queue adds and removes its own.
+    queued: Arc<AtomicUsize>,
 }
 
 /// How many times a reader that found its queue empty yields its time
@@ -73,11 +80,13 @@ pub(crate) enum Taken {
 }
 
 impl Inbox {
-    pub(crate) fn new(wake: Option<Wake>) -> Inbox {
+    /// An empty inbox whose queued bytes count in `queued`.
+    pub(crate) fn new(wake: Option<Wake>, queued: Arc<AtomicUsize>) -> Inbox {
         Inbox {
             queue: Mutex::new(Queue {
                 messages: VecDeque::new(),
                 bytes: 0,
+                mem: 0,
                 over_soft_since: None,
                 waiting: false,
                 wake_armed: true,
@@ -86,6 +95,15 @@ impl Inbox {
             ready: Condvar::new(),
             wake,
             nonempty: AtomicBool::new(false),
+            queued,
+        }
+    }
+
+    /// Empties the queue's memory count (its messages are gone or taken).
+    fn release(&self, queue: &mut Queue) {
+        let mem = std::mem::take(&mut queue.mem);
+        if mem != 0 {
+            self.queued.fetch_sub(mem, Ordering::Relaxed);
         }
     }
 
@@ -105,6 +123,7 @@ impl Inbox {
             queue.state = State::Overflowed;
             queue.messages = VecDeque::new();
             queue.bytes = 0;
+            self.release(&mut queue);
             let waiting = queue.waiting;
             drop(queue);
             // Always told, even with a batch unread: a reader that stopped
@@ -113,8 +132,11 @@ impl Inbox {
             self.notify(waiting, true);
             return false;
         }
+        let mem = message.mem_bytes();
         queue.messages.push_back(message);
         queue.bytes = bytes;
+        queue.mem += mem;
+        self.queued.fetch_add(mem, Ordering::Relaxed);
         if !self.nonempty.load(Ordering::Relaxed) {
             self.nonempty.store(true, Ordering::Release);
         }
@@ -155,6 +177,7 @@ impl Inbox {
             queue.wake_armed = true;
             if !queue.messages.is_empty() {
                 queue.bytes = 0;
+                self.release(&mut queue);
                 queue.over_soft_since = None;
                 self.nonempty.store(false, Ordering::Relaxed);
                 batch.clear();
@@ -197,6 +220,16 @@ impl Inbox {
         queue.state = State::Closed;
         queue.messages = VecDeque::new();
         queue.bytes = 0;
+        self.release(&mut queue);
+    }
+}
+
+impl Drop for Inbox {
+    fn drop(&mut self) {
+        let mem = std::mem::take(&mut self.queue.get_mut().mem);
+        if mem != 0 {
+            self.queued.fetch_sub(mem, Ordering::Relaxed);
+        }
     }
 }
 
@@ -226,7 +259,6 @@ mod tests {
     use super::*;
     use crate::MessageKind;
     use crate::pubsub::message::Body;
-    use std::sync::Arc;
 
     fn message(data_len: usize) -> Message {
         let body = Body::published(b"ch", &vec![b'x'; data_len]);
@@ -235,7 +267,7 @@ mod tests {
 
     #[test]
     fn hard_limit_disconnects_and_frees_the_queue() {
-        let inbox = Inbox::new(None);
+        let inbox = Inbox::new(None, Arc::default());
         let limit = OutputBufferLimit {
             hard: 10_000,
             soft: 0,
@@ -257,7 +289,7 @@ mod tests {
 
     #[test]
     fn soft_limit_needs_its_period() {
-        let inbox = Inbox::new(None);
+        let inbox = Inbox::new(None, Arc::default());
         let limit = OutputBufferLimit {
             hard: 0,
             soft: 100,
@@ -276,7 +308,7 @@ mod tests {
 
     #[test]
     fn reading_resets_the_count() {
-        let inbox = Inbox::new(None);
+        let inbox = Inbox::new(None, Arc::default());
         let limit = OutputBufferLimit {
             hard: 1000,
             soft: 0,
@@ -297,9 +329,12 @@ mod tests {
     fn wake_hook_fires_once_per_drain() {
         let calls = Arc::new(std::sync::atomic::AtomicUsize::new(0));
         let counter = Arc::clone(&calls);
-        let inbox = Inbox::new(Some(Box::new(move || {
-            counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-        })));
+        let inbox = Inbox::new(
+            Some(Box::new(move || {
+                counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            })),
+            Arc::default(),
+        );
         let limit = OutputBufferLimit::default();
         for _ in 0..5 {
             inbox.deliver(message(1), &limit);
@@ -314,5 +349,45 @@ mod tests {
         inbox.deliver(message(1), &limit);
         inbox.deliver(message(1), &limit);
         assert_eq!(calls.load(std::sync::atomic::Ordering::SeqCst), 2);
+    }
+
+    #[test]
+    fn queued_memory_is_counted_until_taken_or_freed() {
+        let queued = Arc::new(AtomicUsize::new(0));
+        let inbox = Inbox::new(None, Arc::clone(&queued));
+        let limit = OutputBufferLimit::default();
+        let (small, big) = (message(10), message(1000));
+        // A small message is kept inline; a big one points to its bytes.
+        assert_eq!(small.mem_bytes(), std::mem::size_of::<Message>());
+        assert!(big.mem_bytes() >= std::mem::size_of::<Message>() + 1002);
+        let expected = small.mem_bytes() + big.mem_bytes();
+        assert!(inbox.deliver(small, &limit));
+        assert!(inbox.deliver(big, &limit));
+        assert_eq!(queued.load(Ordering::Relaxed), expected);
+        let mut batch = VecDeque::new();
+        assert!(matches!(
+            inbox.take(&mut batch, Some(Instant::now())),
+            Taken::Messages
+        ));
+        assert_eq!(queued.load(Ordering::Relaxed), 0);
+
+        assert!(inbox.deliver(message(1000), &limit));
+        assert!(queued.load(Ordering::Relaxed) > 0);
+        inbox.close();
+        assert_eq!(queued.load(Ordering::Relaxed), 0);
+
+        let tiny = OutputBufferLimit {
+            hard: 2000,
+            soft: 0,
+            soft_seconds: 0,
+        };
+        let other = Inbox::new(None, Arc::clone(&queued));
+        assert!(other.deliver(message(1000), &tiny));
+        assert!(!other.deliver(message(1000), &tiny), "over the hard limit");
+        assert_eq!(queued.load(Ordering::Relaxed), 0, "freed on overflow");
+        let dropped = Inbox::new(None, Arc::clone(&queued));
+        assert!(dropped.deliver(message(1000), &limit));
+        drop(dropped);
+        assert_eq!(queued.load(Ordering::Relaxed), 0, "freed on drop");
     }
 }

@@ -84,7 +84,7 @@ impl Subscriber {
     pub(crate) fn new(store: &Store, wake: Option<Wake>) -> Subscriber {
         Subscriber {
             store: store.clone(),
-            inbox: Arc::new(Inbox::new(wake)),
+            inbox: Arc::new(Inbox::new(wake, store.inner.pubsub.queued_counter())),
             channels: Names::default(),
             patterns: Names::default(),
             shard_channels: Names::default(),
