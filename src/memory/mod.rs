@@ -2,7 +2,11 @@
 //! Redis's `INFO memory` report, and `maxmemory` with eviction.
 
 pub(crate) mod alloc;
+mod info;
 pub(crate) mod policy;
+mod usage;
 
+pub(crate) use info::startup_bytes;
+pub use info::InfoMemory;
 pub use policy::MaxmemoryPolicy;
 pub(crate) use policy::MemorySettings;

@@ -165,6 +165,12 @@ impl Broker {
         }
     }
 
+    /// Bytes of the registries' fixed arrays (part of the store's
+    /// startup memory).
+    pub(crate) fn fixed_bytes() -> usize {
+        2 * crate::memory::alloc::alloc_size(SHARDS * std::mem::size_of::<RwLock<Map>>())
+    }
+
     /// The counter a new subscriber's queue adds its bytes to.
     pub(crate) fn queued_counter(&self) -> Arc<AtomicUsize> {
         Arc::clone(&self.queued)

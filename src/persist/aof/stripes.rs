@@ -119,6 +119,20 @@ impl Stripes {
         last
     }
 
+    /// Bytes the stripes' buffers take in memory (their allocations, by
+    /// capacity). Locks each stripe in turn.
+    pub(crate) fn allocated_bytes(&self) -> usize {
+        use crate::memory::alloc::alloc_size;
+        self.stripes
+            .iter()
+            .map(|stripe| {
+                let records = stripe.0.lock();
+                alloc_size(records.bytes.capacity())
+                    + alloc_size(records.ends.capacity() * std::mem::size_of::<(u64, usize)>())
+            })
+            .sum()
+    }
+
     /// Whether records wait in the stripes.
     pub(crate) fn has_records(&self, after: u64) -> bool {
         self.next.0.load(Ordering::Acquire) > after + 1
