@@ -259,7 +259,10 @@ impl Store {
             .stats
             .used_memory_startup
             .store(startup, Ordering::Relaxed);
-        inner.stats.used_memory_peak.store(startup, Ordering::Relaxed);
+        inner
+            .stats
+            .used_memory_peak
+            .store(startup, Ordering::Relaxed);
         let stop = Arc::new(StopSignal::default());
         // The thread expires keys and runs the once-a-second persistence
         // checks (save points, log rewrites): a store with neither has none.

@@ -69,7 +69,10 @@ fn typed_report_and_execute_agree() {
         ("used_memory", typed.used_memory.to_string()),
         ("used_memory_human", typed.used_memory_human()),
         ("used_memory_dataset", typed.used_memory_dataset.to_string()),
-        ("used_memory_overhead", typed.used_memory_overhead.to_string()),
+        (
+            "used_memory_overhead",
+            typed.used_memory_overhead.to_string(),
+        ),
         ("used_memory_startup", typed.used_memory_startup.to_string()),
         ("maxmemory", "67108864".to_owned()),
         ("maxmemory_human", "64.00M".to_owned()),
@@ -97,9 +100,18 @@ fn typed_report_and_execute_agree() {
     // MEMORY STATS is the same accounting.
     let stats: HashMap<String, Reply> = stats_map(&store).into_iter().collect();
     assert_eq!(int(&stats["total.allocated"]), typed.used_memory as i64);
-    assert_eq!(int(&stats["dataset.bytes"]), typed.used_memory_dataset as i64);
-    assert_eq!(int(&stats["overhead.total"]), typed.used_memory_overhead as i64);
-    assert_eq!(int(&stats["startup.allocated"]), typed.used_memory_startup as i64);
+    assert_eq!(
+        int(&stats["dataset.bytes"]),
+        typed.used_memory_dataset as i64
+    );
+    assert_eq!(
+        int(&stats["overhead.total"]),
+        typed.used_memory_overhead as i64
+    );
+    assert_eq!(
+        int(&stats["startup.allocated"]),
+        typed.used_memory_startup as i64
+    );
     assert_eq!(int(&stats["keys.count"]), 100);
     assert!(matches!(stats["db.0"], Reply::Map(_)));
 
@@ -130,18 +142,30 @@ fn memory_usage_follows_the_value() {
     store.set("s", "x").expect("set");
     let small = store.memory_usage("s", None).expect("usage").expect("live");
     store.set("s", "x".repeat(1000)).expect("set");
-    let medium = store.memory_usage("s", Some(0)).expect("usage").expect("live");
+    let medium = store
+        .memory_usage("s", Some(0))
+        .expect("usage")
+        .expect("live");
     store.set("s", "x".repeat(100_000)).expect("set");
-    let big = store.memory_usage("s", Some(5)).expect("usage").expect("live");
+    let big = store
+        .memory_usage("s", Some(5))
+        .expect("usage")
+        .expect("live");
     assert!(medium >= small + 999, "{small} -> {medium}");
     assert!(big >= medium + 99_000, "{medium} -> {big}");
 
     // Collections grow with their elements too.
     store.rpush("list", ["a"]).expect("rpush");
-    let one = store.memory_usage("list", None).expect("usage").expect("live");
+    let one = store
+        .memory_usage("list", None)
+        .expect("usage")
+        .expect("live");
     let many: Vec<String> = (0..5000).map(|i| format!("element-{i}")).collect();
     store.rpush("list", &many).expect("rpush");
-    let all = store.memory_usage("list", None).expect("usage").expect("live");
+    let all = store
+        .memory_usage("list", None)
+        .expect("usage")
+        .expect("live");
     assert!(all > one + 5000 * 9, "{one} -> {all}");
 
     // Missing and expired keys have no usage; an expired key is reclaimed.
@@ -200,7 +224,10 @@ fn memory_usage_arguments_are_checked_as_redis_does() {
         &["MEMORY", "USAGE", "k", "SAMPLES", "0"][..],
         &["memory", "usage", "k", "samples", "1", "SAMPLES", "2"],
     ] {
-        assert!(matches!(store.execute(ok), Reply::Integer(n) if n > 0), "{ok:?}");
+        assert!(
+            matches!(store.execute(ok), Reply::Integer(n) if n > 0),
+            "{ok:?}"
+        );
     }
 }
 

@@ -54,7 +54,10 @@ pub(super) fn stats(store: &Store, _argv: &[&[u8]]) -> Reply {
         (name("peak.allocated"), int_reply(m.used_memory_peak)),
         (name("total.allocated"), int_reply(m.used_memory)),
         (name("startup.allocated"), int_reply(m.used_memory_startup)),
-        (name("replication.backlog"), int_reply(m.mem_replication_backlog)),
+        (
+            name("replication.backlog"),
+            int_reply(m.mem_replication_backlog),
+        ),
         (name("clients.slaves"), int_reply(m.mem_clients_slaves)),
         (name("clients.normal"), int_reply(m.mem_clients_normal)),
         (name("cluster.links"), Reply::Integer(0)),
@@ -87,8 +90,14 @@ pub(super) fn stats(store: &Store, _argv: &[&[u8]]) -> Reply {
             name("dataset.percentage"),
             Reply::Double(m.used_memory_dataset_perc),
         ),
-        (name("peak.percentage"), Reply::Double(m.used_memory_peak_perc)),
-        (name("allocator.allocated"), int_reply(m.allocator_allocated)),
+        (
+            name("peak.percentage"),
+            Reply::Double(m.used_memory_peak_perc),
+        ),
+        (
+            name("allocator.allocated"),
+            int_reply(m.allocator_allocated),
+        ),
         (name("allocator.active"), int_reply(m.allocator_active)),
         (name("allocator.resident"), int_reply(m.allocator_resident)),
         (
@@ -99,11 +108,26 @@ pub(super) fn stats(store: &Store, _argv: &[&[u8]]) -> Reply {
             name("allocator-fragmentation.bytes"),
             Reply::Integer(m.allocator_frag_bytes),
         ),
-        (name("allocator-rss.ratio"), Reply::Double(m.allocator_rss_ratio)),
-        (name("allocator-rss.bytes"), Reply::Integer(m.allocator_rss_bytes)),
-        (name("rss-overhead.ratio"), Reply::Double(m.rss_overhead_ratio)),
-        (name("rss-overhead.bytes"), Reply::Integer(m.rss_overhead_bytes)),
-        (name("fragmentation"), Reply::Double(m.mem_fragmentation_ratio)),
+        (
+            name("allocator-rss.ratio"),
+            Reply::Double(m.allocator_rss_ratio),
+        ),
+        (
+            name("allocator-rss.bytes"),
+            Reply::Integer(m.allocator_rss_bytes),
+        ),
+        (
+            name("rss-overhead.ratio"),
+            Reply::Double(m.rss_overhead_ratio),
+        ),
+        (
+            name("rss-overhead.bytes"),
+            Reply::Integer(m.rss_overhead_bytes),
+        ),
+        (
+            name("fragmentation"),
+            Reply::Double(m.mem_fragmentation_ratio),
+        ),
         (
             name("fragmentation.bytes"),
             Reply::Integer(m.mem_fragmentation_bytes),

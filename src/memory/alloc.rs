@@ -49,7 +49,10 @@ pub(crate) fn process_rss() -> usize {
 fn page_size() -> usize {
     // SAFETY: sysconf has no preconditions; it returns -1 on error.
     let size = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
-    usize::try_from(size).ok().filter(|&s| s > 0).unwrap_or(4096)
+    usize::try_from(size)
+        .ok()
+        .filter(|&s| s > 0)
+        .unwrap_or(4096)
 }
 
 /// The machine's physical memory in bytes (`total_system_memory`); 0 when

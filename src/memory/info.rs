@@ -229,7 +229,11 @@ impl fmt::Display for InfoMemory {
         line(f, "allocator_rss_bytes", &m.allocator_rss_bytes)?;
         line(f, "rss_overhead_ratio", &two(m.rss_overhead_ratio))?;
         line(f, "rss_overhead_bytes", &m.rss_overhead_bytes)?;
-        line(f, "mem_fragmentation_ratio", &two(m.mem_fragmentation_ratio))?;
+        line(
+            f,
+            "mem_fragmentation_ratio",
+            &two(m.mem_fragmentation_ratio),
+        )?;
         line(f, "mem_fragmentation_bytes", &m.mem_fragmentation_bytes)?;
         line(f, "mem_not_counted_for_evict", &m.mem_not_counted_for_evict)?;
         line(f, "mem_replication_backlog", &m.mem_replication_backlog)?;
@@ -291,7 +295,11 @@ impl Store {
         let stats = &inner.stats;
         let pubsub = inner.pubsub.queued_bytes();
         let connections = stats.client_buffer_bytes.load(Ordering::Relaxed);
-        let aof = inner.persist.log.as_ref().map_or(0, |log| log.buffer_bytes());
+        let aof = inner
+            .persist
+            .log
+            .as_ref()
+            .map_or(0, |log| log.buffer_bytes());
         let clients_normal = pubsub + connections;
         let used = keyspace_used + keyspace.overhead_bytes() + fixed_bytes() + clients_normal + aof;
         let startup = stats.used_memory_startup.load(Ordering::Relaxed);

@@ -6,7 +6,7 @@ mod info;
 pub(crate) mod policy;
 mod usage;
 
-pub(crate) use info::startup_bytes;
 pub use info::InfoMemory;
+pub(crate) use info::startup_bytes;
 pub use policy::MaxmemoryPolicy;
 pub(crate) use policy::MemorySettings;

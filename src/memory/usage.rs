@@ -32,7 +32,11 @@ impl Store {
     /// # Errors
     ///
     /// None today: the `Result` is for parity with the other reads.
-    pub fn memory_usage(&self, key: impl AsRef<[u8]>, samples: Option<usize>) -> Result<Option<usize>> {
+    pub fn memory_usage(
+        &self,
+        key: impl AsRef<[u8]>,
+        samples: Option<usize>,
+    ) -> Result<Option<usize>> {
         // Exact counts: the number of samples cannot change the answer.
         let _ = samples;
         let key = key.as_ref();
