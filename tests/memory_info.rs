@@ -466,3 +466,47 @@ fn memory_reports_match_redis_server() {
     assert!(matches!(theirs, Resp::Integer(n) if n > 0));
     assert!(matches!(ours, Resp::Integer(n) if n > 0));
 }
+
+/// Waits (up to 10 s) for `done` to hold on the store's memory report: the
+/// server updates its count right after it has written a reply, so the
+/// client may see the reply a moment before.
+#[cfg(feature = "server")]
+fn eventually(store: &Store, what: &str, done: impl Fn(&InfoMemory) -> bool) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let m = store.info_memory();
+        if done(&m) {
+            return;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{what}: mem_clients_normal is {}",
+            m.mem_clients_normal
+        );
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+#[cfg(feature = "server")]
+#[test]
+fn server_connection_buffers_count_while_connected() {
+    use common::server::Running;
+    use kvstore::server::ServerConfig;
+
+    let store = Store::new();
+    store.set("big", "x".repeat(100_000)).expect("set");
+    let running = Running::start(&store, ServerConfig::new());
+    let mut client = running.client();
+    let reply = client.call(&["GET", "big"]).expect("get");
+    assert_eq!(reply, Resp::Bulk(vec![b'x'; 100_000]));
+    // The output buffer keeps its room for the next replies.
+    eventually(&store, "after a 100 KB reply", |m| {
+        m.mem_clients_normal >= 100_000
+    });
+    let with_client = store.info_memory();
+    assert!(with_client.used_memory >= with_client.used_memory_dataset + 100_000);
+    drop(client);
+    eventually(&store, "after the client left", |m| {
+        m.mem_clients_normal == 0
+    });
+}
