@@ -14,7 +14,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use parking_lot::RwLock;
 
-use super::inbox::Inbox;
+use super::inbox::{Inbox, QueuedBytes};
 use super::limits::{OutputBufferLimit, PubSubSettings, class};
 use super::message::{Body, Message, MessageKind};
 use crate::glob::glob_match;
@@ -150,7 +150,7 @@ pub(crate) struct Broker {
     /// Distinct patterns (`PUBSUB NUMPAT`).
     pattern_count: AtomicUsize,
     /// Bytes of the messages waiting in every subscriber's queue.
-    queued: Arc<AtomicUsize>,
+    queued: QueuedBytes,
 }
 
 impl Broker {
@@ -172,15 +172,22 @@ impl Broker {
     }
 
     /// The counter a new subscriber's queue adds its bytes to.
-    pub(crate) fn queued_counter(&self) -> Arc<AtomicUsize> {
+    pub(crate) fn queued_counter(&self) -> QueuedBytes {
         Arc::clone(&self.queued)
+    }
+
+    /// Adds what a publish queued to the store-wide count.
+    fn note_queued(&self, added: isize) {
+        if added != 0 {
+            self.queued.fetch_add(added, Ordering::Relaxed);
+        }
     }
 
     /// Bytes of the messages waiting in subscribers' queues (what each
     /// message takes, see `Message::mem_bytes`), in O(1): what lagging
     /// subscribers cost, as Redis's pub/sub clients' output buffers.
     pub(crate) fn queued_bytes(&self) -> usize {
-        self.queued.load(Ordering::Relaxed)
+        usize::try_from(self.queued.load(Ordering::Relaxed)).unwrap_or(0)
     }
 
     pub(crate) fn add(&self, space: Space, name: &Arc<[u8]>, inbox: &Arc<Inbox>) {
@@ -222,9 +229,10 @@ impl Broker {
         let limit = self.settings.pubsub_limit();
         let mut shared = SharedBytes::new(channel, data);
         let mut received = 0;
+        let mut added = 0;
         self.channels.deliver(channel, |inbox| {
             let message = Message::published(MessageKind::Message, None, shared.get());
-            received += usize::from(inbox.deliver(message, &limit));
+            received += usize::from(inbox.deliver_counted(message, &limit, &mut added));
         });
         if self.pattern_count.load(Ordering::Relaxed) != 0 {
             for (name, pattern) in self.patterns.read().iter() {
@@ -237,10 +245,11 @@ impl Broker {
                         Some(Arc::clone(name)),
                         shared.get(),
                     );
-                    received += usize::from(inbox.deliver(message, &limit));
+                    received += usize::from(inbox.deliver_counted(message, &limit, &mut added));
                 }
             }
         }
+        self.note_queued(added);
         received
     }
 
@@ -249,10 +258,12 @@ impl Broker {
         let limit = self.settings.pubsub_limit();
         let mut shared = SharedBytes::new(channel, data);
         let mut received = 0;
+        let mut added = 0;
         self.shard_channels.deliver(channel, |inbox| {
             let message = Message::published(MessageKind::SMessage, None, shared.get());
-            received += usize::from(inbox.deliver(message, &limit));
+            received += usize::from(inbox.deliver_counted(message, &limit, &mut added));
         });
+        self.note_queued(added);
         received
     }
 

@@ -11,7 +11,7 @@
 
 use std::collections::VecDeque;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicIsize, Ordering};
 use std::time::{Duration, Instant};
 
 use parking_lot::{Condvar, Mutex};
@@ -22,6 +22,15 @@ use super::message::Message;
 /// Called when a queue that was drained empty receives a message: how an
 /// event loop (the RESP server) learns it has pub/sub output to write.
 pub(crate) type Wake = Box<dyn Fn() + Send + Sync>;
+
+/// The store-wide count of queued bytes. Signed: a publisher adds what it
+/// queued after its deliveries, so a reader may take (and subtract) first
+/// and the count dip below zero for a moment; readers of it clamp at 0.
+pub(crate) type QueuedBytes = Arc<AtomicIsize>;
+
+fn signed(bytes: usize) -> isize {
+    isize::try_from(bytes).unwrap_or(isize::MAX)
+}
 
 /// Whether a subscriber still takes messages.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -59,8 +68,9 @@ pub(crate) struct Inbox {
     /// watches for a moment first, without taking the lock.
     nonempty: AtomicBool,
     /// Bytes queued in every inbox of the store (`mem_clients_normal`):
-    /// this queue adds and removes its own.
-    queued: Arc<AtomicUsize>,
+    /// this queue removes its own, and adds them (or lets a publisher add
+    /// a whole publish's at once, see [`Inbox::deliver_counted`]).
+    queued: QueuedBytes,
 }
 
 /// How many times a reader that found its queue empty yields its time
@@ -81,7 +91,7 @@ pub(crate) enum Taken {
 
 impl Inbox {
     /// An empty inbox whose queued bytes count in `queued`.
-    pub(crate) fn new(wake: Option<Wake>, queued: Arc<AtomicUsize>) -> Inbox {
+    pub(crate) fn new(wake: Option<Wake>, queued: QueuedBytes) -> Inbox {
         Inbox {
             queue: Mutex::new(Queue {
                 messages: VecDeque::new(),
@@ -103,7 +113,7 @@ impl Inbox {
     fn release(&self, queue: &mut Queue) {
         let mem = std::mem::take(&mut queue.mem);
         if mem != 0 {
-            self.queued.fetch_sub(mem, Ordering::Relaxed);
+            self.queued.fetch_sub(signed(mem), Ordering::Relaxed);
         }
     }
 
@@ -111,6 +121,23 @@ impl Inbox {
     /// takes it over its limit (it is then disconnected). Returns whether
     /// the message was queued. Never blocks on the subscriber.
     pub(crate) fn deliver(&self, message: Message, limit: &OutputBufferLimit) -> bool {
+        let mut added = 0;
+        let queued = self.deliver_counted(message, limit, &mut added);
+        if added != 0 {
+            self.queued.fetch_add(added, Ordering::Relaxed);
+        }
+        queued
+    }
+
+    /// [`Inbox::deliver`], adding the bytes queued to `added` instead of
+    /// the store-wide count: a publish adds its deliveries' bytes there
+    /// once, rather than once per subscriber.
+    pub(crate) fn deliver_counted(
+        &self,
+        message: Message,
+        limit: &OutputBufferLimit,
+        added: &mut isize,
+    ) -> bool {
         let cost = message.cost();
         let mut queue = self.queue.lock();
         if queue.state != State::Open {
@@ -136,7 +163,7 @@ impl Inbox {
         queue.messages.push_back(message);
         queue.bytes = bytes;
         queue.mem += mem;
-        self.queued.fetch_add(mem, Ordering::Relaxed);
+        *added += signed(mem);
         if !self.nonempty.load(Ordering::Relaxed) {
             self.nonempty.store(true, Ordering::Release);
         }
@@ -228,7 +255,7 @@ impl Drop for Inbox {
     fn drop(&mut self) {
         let mem = std::mem::take(&mut self.queue.get_mut().mem);
         if mem != 0 {
-            self.queued.fetch_sub(mem, Ordering::Relaxed);
+            self.queued.fetch_sub(signed(mem), Ordering::Relaxed);
         }
     }
 }
@@ -353,14 +380,14 @@ mod tests {
 
     #[test]
     fn queued_memory_is_counted_until_taken_or_freed() {
-        let queued = Arc::new(AtomicUsize::new(0));
+        let queued = QueuedBytes::default();
         let inbox = Inbox::new(None, Arc::clone(&queued));
         let limit = OutputBufferLimit::default();
         let (small, big) = (message(10), message(1000));
         // A small message is kept inline; a big one points to its bytes.
         assert_eq!(small.mem_bytes(), std::mem::size_of::<Message>());
         assert!(big.mem_bytes() >= std::mem::size_of::<Message>() + 1002);
-        let expected = small.mem_bytes() + big.mem_bytes();
+        let expected = signed(small.mem_bytes() + big.mem_bytes());
         assert!(inbox.deliver(small, &limit));
         assert!(inbox.deliver(big, &limit));
         assert_eq!(queued.load(Ordering::Relaxed), expected);
