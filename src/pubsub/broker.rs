@@ -14,7 +14,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use parking_lot::RwLock;
 
-use super::inbox::{Inbox, QueuedBytes};
+use super::inbox::Inbox;
 use super::limits::{OutputBufferLimit, PubSubSettings, class};
 use super::message::{Body, Message, MessageKind};
 use crate::glob::glob_match;
@@ -149,8 +149,8 @@ pub(crate) struct Broker {
     patterns: RwLock<Patterns>,
     /// Distinct patterns (`PUBSUB NUMPAT`).
     pattern_count: AtomicUsize,
-    /// Bytes of the messages waiting in every subscriber's queue.
-    queued: QueuedBytes,
+    /// Every subscriber's inbox, by address: what `queued_bytes` sums.
+    inboxes: parking_lot::Mutex<HashMap<usize, Arc<Inbox>, ahash::RandomState>>,
 }
 
 impl Broker {
@@ -161,7 +161,7 @@ impl Broker {
             shard_channels: Registry::new(),
             patterns: RwLock::new(Patterns::default()),
             pattern_count: AtomicUsize::new(0),
-            queued: Arc::default(),
+            inboxes: parking_lot::Mutex::default(),
         }
     }
 
@@ -171,23 +171,23 @@ impl Broker {
         2 * crate::memory::alloc::alloc_size(SHARDS * std::mem::size_of::<RwLock<Map>>())
     }
 
-    /// The counter a new subscriber's queue adds its bytes to.
-    pub(crate) fn queued_counter(&self) -> QueuedBytes {
-        Arc::clone(&self.queued)
+    /// Registers a new subscriber's inbox (for `queued_bytes`).
+    pub(crate) fn register(&self, inbox: &Arc<Inbox>) {
+        let key = Arc::as_ptr(inbox).addr();
+        self.inboxes.lock().insert(key, Arc::clone(inbox));
     }
 
-    /// Adds what a publish queued to the store-wide count.
-    fn note_queued(&self, added: isize) {
-        if added != 0 {
-            self.queued.fetch_add(added, Ordering::Relaxed);
-        }
+    /// Forgets a dropped subscriber's inbox.
+    pub(crate) fn unregister(&self, inbox: &Arc<Inbox>) {
+        self.inboxes.lock().remove(&(Arc::as_ptr(inbox).addr()));
     }
 
     /// Bytes of the messages waiting in subscribers' queues (what each
-    /// message takes, see `Message::mem_bytes`), in O(1): what lagging
-    /// subscribers cost, as Redis's pub/sub clients' output buffers.
+    /// message takes, see `Message::mem_bytes`): what lagging subscribers
+    /// cost, as Redis's pub/sub clients' output buffers. O(subscribers),
+    /// so that publishing and reading touch no shared counter.
     pub(crate) fn queued_bytes(&self) -> usize {
-        usize::try_from(self.queued.load(Ordering::Relaxed)).unwrap_or(0)
+        self.inboxes.lock().values().map(|i| i.queued_bytes()).sum()
     }
 
     pub(crate) fn add(&self, space: Space, name: &Arc<[u8]>, inbox: &Arc<Inbox>) {
@@ -229,10 +229,9 @@ impl Broker {
         let limit = self.settings.pubsub_limit();
         let mut shared = SharedBytes::new(channel, data);
         let mut received = 0;
-        let mut added = 0;
         self.channels.deliver(channel, |inbox| {
             let message = Message::published(MessageKind::Message, None, shared.get());
-            received += usize::from(inbox.deliver_counted(message, &limit, &mut added));
+            received += usize::from(inbox.deliver(message, &limit));
         });
         if self.pattern_count.load(Ordering::Relaxed) != 0 {
             for (name, pattern) in self.patterns.read().iter() {
@@ -245,11 +244,10 @@ impl Broker {
                         Some(Arc::clone(name)),
                         shared.get(),
                     );
-                    received += usize::from(inbox.deliver_counted(message, &limit, &mut added));
+                    received += usize::from(inbox.deliver(message, &limit));
                 }
             }
         }
-        self.note_queued(added);
         received
     }
 
@@ -258,12 +256,10 @@ impl Broker {
         let limit = self.settings.pubsub_limit();
         let mut shared = SharedBytes::new(channel, data);
         let mut received = 0;
-        let mut added = 0;
         self.shard_channels.deliver(channel, |inbox| {
             let message = Message::published(MessageKind::SMessage, None, shared.get());
-            received += usize::from(inbox.deliver_counted(message, &limit, &mut added));
+            received += usize::from(inbox.deliver(message, &limit));
         });
-        self.note_queued(added);
         received
     }
 

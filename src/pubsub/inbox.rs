@@ -10,8 +10,7 @@
 //! publisher never blocks and never slows down for it.
 
 use std::collections::VecDeque;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicIsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use parking_lot::{Condvar, Mutex};
@@ -22,15 +21,6 @@ use super::message::Message;
 /// Called when a queue that was drained empty receives a message: how an
 /// event loop (the RESP server) learns it has pub/sub output to write.
 pub(crate) type Wake = Box<dyn Fn() + Send + Sync>;
-
-/// The store-wide count of queued bytes. Signed: a publisher adds what it
-/// queued after its deliveries, so a reader may take (and subtract) first
-/// and the count dip below zero for a moment; readers of it clamp at 0.
-pub(crate) type QueuedBytes = Arc<AtomicIsize>;
-
-fn signed(bytes: usize) -> isize {
-    isize::try_from(bytes).unwrap_or(isize::MAX)
-}
 
 /// Whether a subscriber still takes messages.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -46,8 +36,7 @@ struct Queue {
     messages: VecDeque<Message>,
     /// What `messages` counts against the limit.
     bytes: usize,
-    /// What `messages` takes in memory ([`Message::mem_bytes`]), also
-    /// counted in the store-wide total.
+    /// What `messages` takes in memory ([`Message::mem_bytes`]).
     mem: usize,
     /// Since when the queue has been over the soft limit.
     over_soft_since: Option<Instant>,
@@ -67,10 +56,11 @@ pub(crate) struct Inbox {
     /// Whether the queue holds messages: what a reader about to park
     /// watches for a moment first, without taking the lock.
     nonempty: AtomicBool,
-    /// Bytes queued in every inbox of the store (`mem_clients_normal`):
-    /// this queue removes its own, and adds them (or lets a publisher add
-    /// a whole publish's at once, see [`Inbox::deliver_counted`]).
-    queued: QueuedBytes,
+    /// `Queue::mem`, readable without the lock (the store's
+    /// `mem_clients_normal` sums it over every inbox). Written under the
+    /// lock: the line is the one the queue's lock is on, so publishers and
+    /// the reader share no other line for it.
+    queued: AtomicUsize,
 }
 
 /// How many times a reader that found its queue empty yields its time
@@ -90,8 +80,7 @@ pub(crate) enum Taken {
 }
 
 impl Inbox {
-    /// An empty inbox whose queued bytes count in `queued`.
-    pub(crate) fn new(wake: Option<Wake>, queued: QueuedBytes) -> Inbox {
+    pub(crate) fn new(wake: Option<Wake>) -> Inbox {
         Inbox {
             queue: Mutex::new(Queue {
                 messages: VecDeque::new(),
@@ -105,39 +94,27 @@ impl Inbox {
             ready: Condvar::new(),
             wake,
             nonempty: AtomicBool::new(false),
-            queued,
+            queued: AtomicUsize::new(0),
         }
     }
 
     /// Empties the queue's memory count (its messages are gone or taken).
     fn release(&self, queue: &mut Queue) {
-        let mem = std::mem::take(&mut queue.mem);
-        if mem != 0 {
-            self.queued.fetch_sub(signed(mem), Ordering::Relaxed);
+        if std::mem::take(&mut queue.mem) != 0 {
+            self.queued.store(0, Ordering::Relaxed);
         }
+    }
+
+    /// Bytes the queued messages take in memory ([`Message::mem_bytes`]),
+    /// without taking the lock.
+    pub(crate) fn queued_bytes(&self) -> usize {
+        self.queued.load(Ordering::Relaxed)
     }
 
     /// Queues `message` unless the subscriber is gone or this delivery
     /// takes it over its limit (it is then disconnected). Returns whether
     /// the message was queued. Never blocks on the subscriber.
     pub(crate) fn deliver(&self, message: Message, limit: &OutputBufferLimit) -> bool {
-        let mut added = 0;
-        let queued = self.deliver_counted(message, limit, &mut added);
-        if added != 0 {
-            self.queued.fetch_add(added, Ordering::Relaxed);
-        }
-        queued
-    }
-
-    /// [`Inbox::deliver`], adding the bytes queued to `added` instead of
-    /// the store-wide count: a publish adds its deliveries' bytes there
-    /// once, rather than once per subscriber.
-    pub(crate) fn deliver_counted(
-        &self,
-        message: Message,
-        limit: &OutputBufferLimit,
-        added: &mut isize,
-    ) -> bool {
         let cost = message.cost();
         let mut queue = self.queue.lock();
         if queue.state != State::Open {
@@ -163,7 +140,7 @@ impl Inbox {
         queue.messages.push_back(message);
         queue.bytes = bytes;
         queue.mem += mem;
-        *added += signed(mem);
+        self.queued.store(queue.mem, Ordering::Relaxed);
         if !self.nonempty.load(Ordering::Relaxed) {
             self.nonempty.store(true, Ordering::Release);
         }
@@ -251,15 +228,6 @@ impl Inbox {
     }
 }
 
-impl Drop for Inbox {
-    fn drop(&mut self) {
-        let mem = std::mem::take(&mut self.queue.get_mut().mem);
-        if mem != 0 {
-            self.queued.fetch_sub(signed(mem), Ordering::Relaxed);
-        }
-    }
-}
-
 /// Redis's `checkClientOutputBufferLimits`: the hard limit is reached at
 /// `bytes >= hard`; the soft one once the queue has stayed at or over it
 /// for longer than its period.
@@ -286,6 +254,7 @@ mod tests {
     use super::*;
     use crate::MessageKind;
     use crate::pubsub::message::Body;
+    use std::sync::Arc;
 
     fn message(data_len: usize) -> Message {
         let body = Body::published(b"ch", &vec![b'x'; data_len]);
@@ -294,7 +263,7 @@ mod tests {
 
     #[test]
     fn hard_limit_disconnects_and_frees_the_queue() {
-        let inbox = Inbox::new(None, Arc::default());
+        let inbox = Inbox::new(None);
         let limit = OutputBufferLimit {
             hard: 10_000,
             soft: 0,
@@ -316,7 +285,7 @@ mod tests {
 
     #[test]
     fn soft_limit_needs_its_period() {
-        let inbox = Inbox::new(None, Arc::default());
+        let inbox = Inbox::new(None);
         let limit = OutputBufferLimit {
             hard: 0,
             soft: 100,
@@ -335,7 +304,7 @@ mod tests {
 
     #[test]
     fn reading_resets_the_count() {
-        let inbox = Inbox::new(None, Arc::default());
+        let inbox = Inbox::new(None);
         let limit = OutputBufferLimit {
             hard: 1000,
             soft: 0,
@@ -356,12 +325,9 @@ mod tests {
     fn wake_hook_fires_once_per_drain() {
         let calls = Arc::new(std::sync::atomic::AtomicUsize::new(0));
         let counter = Arc::clone(&calls);
-        let inbox = Inbox::new(
-            Some(Box::new(move || {
-                counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-            })),
-            Arc::default(),
-        );
+        let inbox = Inbox::new(Some(Box::new(move || {
+            counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        })));
         let limit = OutputBufferLimit::default();
         for _ in 0..5 {
             inbox.deliver(message(1), &limit);
@@ -380,41 +346,36 @@ mod tests {
 
     #[test]
     fn queued_memory_is_counted_until_taken_or_freed() {
-        let queued = QueuedBytes::default();
-        let inbox = Inbox::new(None, Arc::clone(&queued));
+        let inbox = Inbox::new(None);
         let limit = OutputBufferLimit::default();
         let (small, big) = (message(10), message(1000));
         // A small message is kept inline; a big one points to its bytes.
         assert_eq!(small.mem_bytes(), std::mem::size_of::<Message>());
         assert!(big.mem_bytes() >= std::mem::size_of::<Message>() + 1002);
-        let expected = signed(small.mem_bytes() + big.mem_bytes());
+        let expected = small.mem_bytes() + big.mem_bytes();
         assert!(inbox.deliver(small, &limit));
         assert!(inbox.deliver(big, &limit));
-        assert_eq!(queued.load(Ordering::Relaxed), expected);
+        assert_eq!(inbox.queued_bytes(), expected);
         let mut batch = VecDeque::new();
         assert!(matches!(
             inbox.take(&mut batch, Some(Instant::now())),
             Taken::Messages
         ));
-        assert_eq!(queued.load(Ordering::Relaxed), 0);
+        assert_eq!(inbox.queued_bytes(), 0);
 
         assert!(inbox.deliver(message(1000), &limit));
-        assert!(queued.load(Ordering::Relaxed) > 0);
+        assert!(inbox.queued_bytes() > 0);
         inbox.close();
-        assert_eq!(queued.load(Ordering::Relaxed), 0);
+        assert_eq!(inbox.queued_bytes(), 0);
 
         let tiny = OutputBufferLimit {
             hard: 2000,
             soft: 0,
             soft_seconds: 0,
         };
-        let other = Inbox::new(None, Arc::clone(&queued));
+        let other = Inbox::new(None);
         assert!(other.deliver(message(1000), &tiny));
         assert!(!other.deliver(message(1000), &tiny), "over the hard limit");
-        assert_eq!(queued.load(Ordering::Relaxed), 0, "freed on overflow");
-        let dropped = Inbox::new(None, Arc::clone(&queued));
-        assert!(dropped.deliver(message(1000), &limit));
-        drop(dropped);
-        assert_eq!(queued.load(Ordering::Relaxed), 0, "freed on drop");
+        assert_eq!(other.queued_bytes(), 0, "freed on overflow");
     }
 }
