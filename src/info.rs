@@ -129,9 +129,11 @@ impl Store {
     /// Values of features the store lacks yet are Redis's for a server that
     /// has none of them: nothing saved (`rdb_changes_since_last_save:0`,
     /// `aof_enabled:0`), no replicas (`role:master`, `connected_slaves:0`),
-    /// no eviction (`evicted_keys:0`); `instantaneous_ops_per_sec` is 0
-    /// (not sampled) and `used_memory_peak` is the peak seen by `INFO`
-    /// calls. `avg_ttl` of the keyspace line is 0 (not estimated).
+    /// no Lua (`used_memory_lua:0`); `instantaneous_ops_per_sec` is 0
+    /// (not sampled) and `used_memory_peak` is the peak seen by memory
+    /// reports (`INFO memory`, [`Store::info_memory`], `MEMORY STATS`).
+    /// The memory section is [`InfoMemory`](crate::InfoMemory)'s text.
+    /// `avg_ttl` of the keyspace line is 0 (not estimated).
     ///
     /// ```
     /// use kvstore::Store;
@@ -218,20 +220,7 @@ impl Store {
         }
         match section {
             "memory" => {
-                let used = self.used_memory();
-                let peak = stats
-                    .used_memory_peak
-                    .fetch_max(used, Ordering::Relaxed)
-                    .max(used);
-                let _ = write!(out, "# Memory\r\n");
-                field(out, "used_memory", &used);
-                field(out, "used_memory_human", &bytes_to_human(used as u64));
-                field(out, "used_memory_peak", &peak);
-                field(out, "used_memory_peak_human", &bytes_to_human(peak as u64));
-                field(out, "maxmemory", &0);
-                field(out, "maxmemory_human", &"0B");
-                field(out, "maxmemory_policy", &"noeviction");
-                field(out, "mem_allocator", &"libc");
+                let _ = write!(out, "{}", self.info_memory());
             }
             "persistence" => {
                 let _ = write!(out, "# Persistence\r\n");
@@ -260,7 +249,7 @@ impl Store {
                     &load(&stats.rejected_connections),
                 );
                 field(out, "expired_keys", &load(&stats.expired_keys));
-                field(out, "evicted_keys", &0);
+                field(out, "evicted_keys", &load(&stats.evicted_keys));
                 let pubsub = &self.inner.pubsub;
                 field(
                     out,
@@ -322,7 +311,8 @@ impl Store {
     }
 
     /// `CONFIG RESETSTAT`: zeroes the counters of `INFO stats`
-    /// (commands, connections, expired keys) and the memory peak.
+    /// (commands, connections, expired and evicted keys). The memory peak
+    /// stays, as in Redis 7.0.
     ///
     /// ```
     /// let store = kvstore::Store::new();
@@ -336,7 +326,7 @@ impl Store {
         stats.total_connections_received.store(0, Ordering::Relaxed);
         stats.rejected_connections.store(0, Ordering::Relaxed);
         stats.expired_keys.store(0, Ordering::Relaxed);
-        stats.used_memory_peak.store(0, Ordering::Relaxed);
+        stats.evicted_keys.store(0, Ordering::Relaxed);
     }
 
     /// Counts one command run (every command `execute` dispatches to a

@@ -87,7 +87,7 @@ mod watch;
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use config::{Config, ConfigBuilder, DEFAULT_MAX_STRING_LEN};
 pub use error::{Error, Result};
-pub use memory::MaxmemoryPolicy;
+pub use memory::{InfoMemory, MaxmemoryPolicy};
 pub use propagate::{ObserverId, WriteObserver};
 pub use pubsub::{Listen, Message, MessageKind, OutputBufferLimit, Subscriber};
 pub use reply::{Protocol, Reply};

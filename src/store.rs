@@ -95,6 +95,12 @@ pub(crate) struct Stats {
     pub(crate) total_commands_processed: StripedCounter,
     /// The most `used_memory` INFO has seen.
     pub(crate) used_memory_peak: AtomicUsize,
+    /// `used_memory` once the store was set up, before any data was
+    /// loaded (`used_memory_startup`).
+    pub(crate) used_memory_startup: AtomicUsize,
+    /// Bytes of the RESP server's connection buffers (input and output),
+    /// as allocated (part of `mem_clients_normal`).
+    pub(crate) client_buffer_bytes: AtomicUsize,
 }
 
 /// Number of stripes of a [`StripedCounter`].
@@ -248,6 +254,15 @@ impl Store {
             started_unix: config.clock.now_ms() / 1000,
             config,
         });
+        let startup = crate::memory::startup_bytes(&inner);
+        inner
+            .stats
+            .used_memory_startup
+            .store(startup, Ordering::Relaxed);
+        inner
+            .stats
+            .used_memory_peak
+            .store(startup, Ordering::Relaxed);
         let stop = Arc::new(StopSignal::default());
         // The thread expires keys and runs the once-a-second persistence
         // checks (save points, log rewrites): a store with neither has none.

@@ -9,6 +9,7 @@ mod generic;
 mod hash;
 mod introspect;
 mod list;
+mod memory;
 mod meta;
 mod persist;
 mod pubsub;
@@ -307,6 +308,7 @@ fn container_name(spec: &CommandSpec) -> &'static str {
         "config" => "CONFIG",
         "command" => "COMMAND",
         "pubsub" => "PUBSUB",
+        "memory" => "MEMORY",
         _ => "HELP",
     }
 }

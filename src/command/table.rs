@@ -7,8 +7,8 @@ use super::flags::*;
 use crate::session::standalone;
 
 use super::{
-    CommandSpec, KeySpec, generic, hash, introspect, list, persist, pubsub, server, set, string,
-    zset, zset_more,
+    CommandSpec, KeySpec, generic, hash, introspect, list, memory, persist, pubsub, server, set,
+    string, zset, zset_more,
 };
 
 const fn keys(first: i32, last: i32, step: i32) -> KeySpec {
@@ -62,6 +62,58 @@ static OBJECT: &[CommandSpec] = &[
         flags: 0,
         keys: NO_KEYS,
         handler: generic::object_help,
+        subcommands: &[],
+    },
+];
+
+/// Subcommands of `MEMORY`.
+static MEMORY: &[CommandSpec] = &[
+    CommandSpec {
+        name: "memory|usage",
+        arity: -3,
+        flags: READONLY,
+        keys: keys(2, 2, 1),
+        handler: memory::usage,
+        subcommands: &[],
+    },
+    CommandSpec {
+        name: "memory|stats",
+        arity: 2,
+        flags: 0,
+        keys: NO_KEYS,
+        handler: memory::stats,
+        subcommands: &[],
+    },
+    CommandSpec {
+        name: "memory|doctor",
+        arity: 2,
+        flags: 0,
+        keys: NO_KEYS,
+        handler: memory::doctor,
+        subcommands: &[],
+    },
+    CommandSpec {
+        name: "memory|malloc-stats",
+        arity: 2,
+        flags: 0,
+        keys: NO_KEYS,
+        handler: memory::malloc_stats,
+        subcommands: &[],
+    },
+    CommandSpec {
+        name: "memory|purge",
+        arity: 2,
+        flags: 0,
+        keys: NO_KEYS,
+        handler: memory::purge,
+        subcommands: &[],
+    },
+    CommandSpec {
+        name: "memory|help",
+        arity: 2,
+        flags: 0,
+        keys: NO_KEYS,
+        handler: memory::help,
         subcommands: &[],
     },
 ];
@@ -1231,6 +1283,14 @@ pub(crate) static COMMANDS: &[CommandSpec] = &[
         keys: NO_KEYS,
         handler: generic::container,
         subcommands: OBJECT,
+    },
+    CommandSpec {
+        name: "memory",
+        arity: -2,
+        flags: 0,
+        keys: NO_KEYS,
+        handler: generic::container,
+        subcommands: MEMORY,
     },
     // -- Set commands (src/command/set.rs) --
     CommandSpec {

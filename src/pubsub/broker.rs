@@ -149,6 +149,8 @@ pub(crate) struct Broker {
     patterns: RwLock<Patterns>,
     /// Distinct patterns (`PUBSUB NUMPAT`).
     pattern_count: AtomicUsize,
+    /// Every subscriber's inbox, by address: what `queued_bytes` sums.
+    inboxes: parking_lot::Mutex<HashMap<usize, Arc<Inbox>, ahash::RandomState>>,
 }
 
 impl Broker {
@@ -159,7 +161,33 @@ impl Broker {
             shard_channels: Registry::new(),
             patterns: RwLock::new(Patterns::default()),
             pattern_count: AtomicUsize::new(0),
+            inboxes: parking_lot::Mutex::default(),
         }
+    }
+
+    /// Bytes of the registries' fixed arrays (part of the store's
+    /// startup memory).
+    pub(crate) fn fixed_bytes() -> usize {
+        2 * crate::memory::alloc::alloc_size(SHARDS * std::mem::size_of::<RwLock<Map>>())
+    }
+
+    /// Registers a new subscriber's inbox (for `queued_bytes`).
+    pub(crate) fn register(&self, inbox: &Arc<Inbox>) {
+        let key = Arc::as_ptr(inbox).addr();
+        self.inboxes.lock().insert(key, Arc::clone(inbox));
+    }
+
+    /// Forgets a dropped subscriber's inbox.
+    pub(crate) fn unregister(&self, inbox: &Arc<Inbox>) {
+        self.inboxes.lock().remove(&(Arc::as_ptr(inbox).addr()));
+    }
+
+    /// Bytes of the messages waiting in subscribers' queues (what each
+    /// message takes, see `Message::mem_bytes`): what lagging subscribers
+    /// cost, as Redis's pub/sub clients' output buffers. O(subscribers),
+    /// so that publishing and reading touch no shared counter.
+    pub(crate) fn queued_bytes(&self) -> usize {
+        self.inboxes.lock().values().map(|i| i.queued_bytes()).sum()
     }
 
     pub(crate) fn add(&self, space: Space, name: &Arc<[u8]>, inbox: &Arc<Inbox>) {

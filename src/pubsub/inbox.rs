@@ -10,7 +10,7 @@
 //! publisher never blocks and never slows down for it.
 
 use std::collections::VecDeque;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use parking_lot::{Condvar, Mutex};
@@ -36,6 +36,8 @@ struct Queue {
     messages: VecDeque<Message>,
     /// What `messages` counts against the limit.
     bytes: usize,
+    /// What `messages` takes in memory ([`Message::mem_bytes`]).
+    mem: usize,
     /// Since when the queue has been over the soft limit.
     over_soft_since: Option<Instant>,
     /// A reader is parked on `ready`.
@@ -54,6 +56,11 @@ pub(crate) struct Inbox {
     /// Whether the queue holds messages: what a reader about to park
     /// watches for a moment first, without taking the lock.
     nonempty: AtomicBool,
+    /// `Queue::mem`, readable without the lock (the store's
+    /// `mem_clients_normal` sums it over every inbox). Written under the
+    /// lock: the line is the one the queue's lock is on, so publishers and
+    /// the reader share no other line for it.
+    queued: AtomicUsize,
 }
 
 /// How many times a reader that found its queue empty yields its time
@@ -78,6 +85,7 @@ impl Inbox {
             queue: Mutex::new(Queue {
                 messages: VecDeque::new(),
                 bytes: 0,
+                mem: 0,
                 over_soft_since: None,
                 waiting: false,
                 wake_armed: true,
@@ -86,7 +94,21 @@ impl Inbox {
             ready: Condvar::new(),
             wake,
             nonempty: AtomicBool::new(false),
+            queued: AtomicUsize::new(0),
         }
+    }
+
+    /// Empties the queue's memory count (its messages are gone or taken).
+    fn release(&self, queue: &mut Queue) {
+        if std::mem::take(&mut queue.mem) != 0 {
+            self.queued.store(0, Ordering::Relaxed);
+        }
+    }
+
+    /// Bytes the queued messages take in memory ([`Message::mem_bytes`]),
+    /// without taking the lock.
+    pub(crate) fn queued_bytes(&self) -> usize {
+        self.queued.load(Ordering::Relaxed)
     }
 
     /// Queues `message` unless the subscriber is gone or this delivery
@@ -105,6 +127,7 @@ impl Inbox {
             queue.state = State::Overflowed;
             queue.messages = VecDeque::new();
             queue.bytes = 0;
+            self.release(&mut queue);
             let waiting = queue.waiting;
             drop(queue);
             // Always told, even with a batch unread: a reader that stopped
@@ -113,8 +136,11 @@ impl Inbox {
             self.notify(waiting, true);
             return false;
         }
+        let mem = message.mem_bytes();
         queue.messages.push_back(message);
         queue.bytes = bytes;
+        queue.mem += mem;
+        self.queued.store(queue.mem, Ordering::Relaxed);
         if !self.nonempty.load(Ordering::Relaxed) {
             self.nonempty.store(true, Ordering::Release);
         }
@@ -155,6 +181,7 @@ impl Inbox {
             queue.wake_armed = true;
             if !queue.messages.is_empty() {
                 queue.bytes = 0;
+                self.release(&mut queue);
                 queue.over_soft_since = None;
                 self.nonempty.store(false, Ordering::Relaxed);
                 batch.clear();
@@ -197,6 +224,7 @@ impl Inbox {
         queue.state = State::Closed;
         queue.messages = VecDeque::new();
         queue.bytes = 0;
+        self.release(&mut queue);
     }
 }
 
@@ -314,5 +342,40 @@ mod tests {
         inbox.deliver(message(1), &limit);
         inbox.deliver(message(1), &limit);
         assert_eq!(calls.load(std::sync::atomic::Ordering::SeqCst), 2);
+    }
+
+    #[test]
+    fn queued_memory_is_counted_until_taken_or_freed() {
+        let inbox = Inbox::new(None);
+        let limit = OutputBufferLimit::default();
+        let (small, big) = (message(10), message(1000));
+        // A small message is kept inline; a big one points to its bytes.
+        assert_eq!(small.mem_bytes(), std::mem::size_of::<Message>());
+        assert!(big.mem_bytes() >= std::mem::size_of::<Message>() + 1002);
+        let expected = small.mem_bytes() + big.mem_bytes();
+        assert!(inbox.deliver(small, &limit));
+        assert!(inbox.deliver(big, &limit));
+        assert_eq!(inbox.queued_bytes(), expected);
+        let mut batch = VecDeque::new();
+        assert!(matches!(
+            inbox.take(&mut batch, Some(Instant::now())),
+            Taken::Messages
+        ));
+        assert_eq!(inbox.queued_bytes(), 0);
+
+        assert!(inbox.deliver(message(1000), &limit));
+        assert!(inbox.queued_bytes() > 0);
+        inbox.close();
+        assert_eq!(inbox.queued_bytes(), 0);
+
+        let tiny = OutputBufferLimit {
+            hard: 2000,
+            soft: 0,
+            soft_seconds: 0,
+        };
+        let other = Inbox::new(None);
+        assert!(other.deliver(message(1000), &tiny));
+        assert!(!other.deliver(message(1000), &tiny), "over the hard limit");
+        assert_eq!(other.queued_bytes(), 0, "freed on overflow");
     }
 }

@@ -227,6 +227,29 @@ impl Message {
     }
 }
 
+/// Bytes of the allocation behind an `Arc<[u8]>` of `len` bytes: its two
+/// reference counts, then the bytes.
+fn arc_bytes(len: usize) -> usize {
+    crate::memory::alloc::alloc_size(2 * std::mem::size_of::<usize>() + len)
+}
+
+impl Message {
+    /// What the message takes in memory while it is queued: its own size
+    /// (its slot in the queue) plus the allocations it points to (the
+    /// shared channel-and-data buffer, the confirmed name, the pattern),
+    /// each counted whole in every queue holding it, as Redis counts a
+    /// message once in each subscriber's output buffer.
+    pub(crate) fn mem_bytes(&self) -> usize {
+        let body = match &self.body {
+            Body::Inline { .. } => 0,
+            Body::Published { bytes, .. } => arc_bytes(bytes.len()),
+            Body::Confirm { name, .. } => name.as_ref().map_or(0, |n| arc_bytes(n.len())),
+        };
+        let pattern = self.pattern.as_ref().map_or(0, |p| arc_bytes(p.len()));
+        std::mem::size_of::<Message>() + body + pattern
+    }
+}
+
 impl std::fmt::Debug for Message {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let text = |b: Option<&[u8]>| b.map(|b| String::from_utf8_lossy(b).into_owned());

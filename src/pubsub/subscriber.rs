@@ -82,9 +82,11 @@ impl std::fmt::Debug for Subscriber {
 
 impl Subscriber {
     pub(crate) fn new(store: &Store, wake: Option<Wake>) -> Subscriber {
+        let inbox = Arc::new(Inbox::new(wake));
+        store.inner.pubsub.register(&inbox);
         Subscriber {
             store: store.clone(),
-            inbox: Arc::new(Inbox::new(wake)),
+            inbox,
             channels: Names::default(),
             patterns: Names::default(),
             shard_channels: Names::default(),
@@ -343,6 +345,7 @@ impl Drop for Subscriber {
     fn drop(&mut self) {
         self.inbox.close();
         self.leave_all();
+        self.store.inner.pubsub.unregister(&self.inbox);
     }
 }
 

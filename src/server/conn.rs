@@ -64,6 +64,9 @@ pub(super) struct Conn {
     pub(super) pubsub_deferred: bool,
     /// Since when a subscriber's output has been over the soft limit.
     over_soft_since: Option<Instant>,
+    /// The buffer bytes last added to the store's count (see
+    /// [`Conn::account_buffers`]).
+    accounted: usize,
 }
 
 /// What a batch of input asks the worker to do.
@@ -91,6 +94,24 @@ impl Conn {
             killed: false,
             pubsub_deferred: false,
             over_soft_since: None,
+            accounted: 0,
+        }
+    }
+
+    /// Brings the store's count of connection buffer bytes
+    /// (`mem_clients_normal`) up to date with this connection's buffers
+    /// as allocated now. Called after each round of work on it.
+    pub(super) fn account_buffers(&mut self) {
+        use crate::memory::alloc::alloc_size;
+        let now = alloc_size(self.input.capacity()) + alloc_size(self.output.capacity());
+        if now != self.accounted {
+            let total = &self.session.store().inner.stats.client_buffer_bytes;
+            if now > self.accounted {
+                total.fetch_add(now - self.accounted, std::sync::atomic::Ordering::Relaxed);
+            } else {
+                total.fetch_sub(self.accounted - now, std::sync::atomic::Ordering::Relaxed);
+            }
+            self.accounted = now;
         }
     }
 
@@ -385,6 +406,13 @@ impl Conn {
     /// Whether everything was written and the connection should now close.
     pub(super) fn done(&self) -> bool {
         self.killed || (self.closing && self.output.is_empty())
+    }
+}
+
+impl Drop for Conn {
+    fn drop(&mut self) {
+        let total = &self.session.store().inner.stats.client_buffer_bytes;
+        total.fetch_sub(self.accounted, std::sync::atomic::Ordering::Relaxed);
     }
 }
 

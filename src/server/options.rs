@@ -6,7 +6,7 @@ use std::io;
 use std::path::PathBuf;
 
 use crate::persist::{AppendFsync, AppendLogOptions, SnapshotOptions};
-use crate::{Config, Store};
+use crate::{Config, MaxmemoryPolicy, Store};
 
 /// How a [`Server`](super::Server) listens and whom it lets in. Built with
 /// the methods below or parsed from redis-server style arguments
@@ -38,6 +38,12 @@ pub struct ServerConfig {
     /// `client-output-buffer-limit` groups (`pubsub 32mb 8mb 60`), as
     /// given (checked), in order.
     pub(super) output_buffer_limits: Vec<String>,
+    /// `maxmemory` in bytes, when given.
+    pub(super) maxmemory: Option<u64>,
+    /// `maxmemory-policy`, when given.
+    pub(super) maxmemory_policy: Option<MaxmemoryPolicy>,
+    /// `maxmemory-samples` (1 to 64), when given.
+    pub(super) maxmemory_samples: Option<u32>,
 }
 
 impl Default for ServerConfig {
@@ -54,6 +60,9 @@ impl Default for ServerConfig {
             append_log: AppendLogOptions::new(),
             notify_keyspace_events: None,
             output_buffer_limits: Vec::new(),
+            maxmemory: None,
+            maxmemory_policy: None,
+            maxmemory_samples: None,
         }
     }
 }
@@ -186,6 +195,47 @@ impl ServerConfig {
         Ok(self)
     }
 
+    /// `maxmemory`: the store's memory limit in bytes (0: none, the
+    /// default). Past it, writes evict keys or fail, per
+    /// [`maxmemory_policy`](ServerConfig::maxmemory_policy).
+    ///
+    /// ```
+    /// use kvstore::MaxmemoryPolicy;
+    /// use kvstore::server::ServerConfig;
+    ///
+    /// let options = ServerConfig::from_args([
+    ///     "--maxmemory", "100mb", "--maxmemory-policy", "allkeys-lru", "--maxmemory-samples", "10",
+    /// ])?;
+    /// assert_eq!(
+    ///     options,
+    ///     ServerConfig::new()
+    ///         .maxmemory(100 << 20)
+    ///         .maxmemory_policy(MaxmemoryPolicy::AllkeysLru)
+    ///         .maxmemory_samples(10)
+    /// );
+    /// let store = kvstore::Store::open(options.store_config())?;
+    /// assert_eq!(store.config_get(&["maxmemory"]), [("maxmemory".to_string(), "104857600".to_string())]);
+    /// assert_eq!(store.info_memory().maxmemory_policy, MaxmemoryPolicy::AllkeysLru);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn maxmemory(mut self, bytes: u64) -> Self {
+        self.maxmemory = Some(bytes);
+        self
+    }
+
+    /// `maxmemory-policy` (default `noeviction`).
+    pub fn maxmemory_policy(mut self, policy: MaxmemoryPolicy) -> Self {
+        self.maxmemory_policy = Some(policy);
+        self
+    }
+
+    /// `maxmemory-samples`: keys sampled per eviction (1 to 64, default 5;
+    /// clamped).
+    pub fn maxmemory_samples(mut self, samples: u32) -> Self {
+        self.maxmemory_samples = Some(samples.clamp(1, 64));
+        self
+    }
+
     /// The store [`Config`] these options ask for: with a `dir`, the
     /// snapshot (unless `save ""`) and the append log (with `appendonly
     /// yes`) in it; without one, an in-memory store. The pub/sub options
@@ -226,6 +276,15 @@ impl ServerConfig {
                 builder = builder.pubsub_buffer_limit(limit);
             }
         }
+        if let Some(bytes) = self.maxmemory {
+            builder = builder.maxmemory(bytes);
+        }
+        if let Some(policy) = self.maxmemory_policy {
+            builder = builder.maxmemory_policy(policy);
+        }
+        if let Some(samples) = self.maxmemory_samples {
+            builder = builder.maxmemory_samples(samples);
+        }
         builder.build()
     }
 
@@ -241,7 +300,7 @@ impl ServerConfig {
     /// Parses redis-server style arguments (`--port 6380 --bind 0.0.0.0`).
     /// Each `--name` takes the values up to the next `--name`. Options of
     /// features not built yet are refused with a message saying so, unless
-    /// their value is the one that keeps the feature off (`--maxmemory 0`).
+    /// their value is the one that keeps the feature off (`--daemonize no`).
     /// Persistence options (`--save`, `--appendonly`, `--appendfsync`, …)
     /// take effect through [`ServerConfig::store_config`].
     ///
@@ -344,11 +403,39 @@ impl ServerConfig {
             "aof-load-truncated" => {
                 self.append_log = self.append_log.load_truncated(yes_no(name, one()?)?);
             }
+            "maxmemory" => {
+                let v = one()?;
+                let bytes = crate::settings::parse_memory(v.as_bytes()).ok_or_else(|| {
+                    OptionsError(format!(
+                        "option '--maxmemory': '{v}': argument must be a memory value"
+                    ))
+                })?;
+                self.maxmemory = Some(bytes);
+            }
+            "maxmemory-policy" => {
+                let v = one()?;
+                let policy = MaxmemoryPolicy::from_name(v).ok_or_else(|| {
+                    OptionsError(format!(
+                        "option '--maxmemory-policy': '{v}': argument(s) must be one of the following: {}",
+                        MaxmemoryPolicy::names().join(", ")
+                    ))
+                })?;
+                self.maxmemory_policy = Some(policy);
+            }
+            "maxmemory-samples" => {
+                let v = one()?;
+                let samples = v.parse::<u32>().ok().filter(|n| (1..=64).contains(n));
+                let samples = samples.ok_or_else(|| {
+                    OptionsError(format!(
+                        "option '--maxmemory-samples': '{v}': argument must be between 1 and 64 inclusive"
+                    ))
+                })?;
+                self.maxmemory_samples = Some(samples);
+            }
             // Values that keep a feature off are what we do already.
-            "maxmemory" if one()? == "0" => {}
             "daemonize" if one()? == "no" => {}
             "protected-mode" | "loglevel" | "logfile" | "databases" => {}
-            "maxmemory" | "maxmemory-policy" | "replicaof" | "slaveof" => {
+            "replicaof" | "slaveof" => {
                 return Err(OptionsError(format!(
                     "option '--{name}' is not available yet (its feature has not landed)"
                 )));
@@ -388,6 +475,15 @@ impl ServerConfig {
         }
         for limits in &self.output_buffer_limits {
             set("client-output-buffer-limit", limits)?;
+        }
+        if let Some(bytes) = self.maxmemory {
+            set("maxmemory", &bytes.to_string())?;
+        }
+        if let Some(policy) = self.maxmemory_policy {
+            set("maxmemory-policy", policy.as_str())?;
+        }
+        if let Some(samples) = self.maxmemory_samples {
+            set("maxmemory-samples", &samples.to_string())?;
         }
         Ok(())
     }
@@ -505,5 +601,55 @@ mod tests {
                 .requirepass,
             None
         );
+    }
+
+    #[test]
+    fn maxmemory_options() {
+        let c = ServerConfig::from_args([
+            "--maxmemory",
+            "1gb",
+            "--maxmemory-policy",
+            "VOLATILE-TTL",
+            "--maxmemory-samples",
+            "64",
+        ])
+        .expect("valid");
+        assert_eq!(c.maxmemory, Some(1 << 30));
+        assert_eq!(c.maxmemory_policy, Some(MaxmemoryPolicy::VolatileTtl));
+        assert_eq!(c.maxmemory_samples, Some(64));
+        let store = Store::open(c.store_config()).expect("open");
+        assert_eq!(
+            store.config_get(&["maxmemory", "maxmemory-policy", "maxmemory-samples"]),
+            [
+                ("maxmemory".to_string(), "1073741824".to_string()),
+                ("maxmemory-policy".to_string(), "volatile-ttl".to_string()),
+                ("maxmemory-samples".to_string(), "64".to_string()),
+            ]
+        );
+        // Applied to a store opened on its own, too.
+        let other = Store::new();
+        c.apply(&other, 0).expect("apply");
+        assert_eq!(other.info_memory().maxmemory, 1 << 30);
+        // Not given: a store's own settings are left alone.
+        let mine = Store::open(Config::builder().maxmemory(1000).build()).expect("open");
+        ServerConfig::new().apply(&mine, 0).expect("apply");
+        assert_eq!(mine.info_memory().maxmemory, 1000);
+
+        assert_eq!(
+            ServerConfig::from_args(["--maxmemory", "0"])
+                .expect("valid")
+                .maxmemory,
+            Some(0)
+        );
+        for bad in [
+            &["--maxmemory", "lots"][..],
+            &["--maxmemory", "-1"],
+            &["--maxmemory-policy", "lru"],
+            &["--maxmemory-samples", "0"],
+            &["--maxmemory-samples", "65"],
+            &["--maxmemory", "1", "2"],
+        ] {
+            assert!(ServerConfig::from_args(bad).is_err(), "{bad:?}");
+        }
     }
 }

@@ -338,6 +338,7 @@ impl Worker {
         let Some(conn) = self.conn(slot) else {
             return Ok(());
         };
+        conn.account_buffers();
         let wanted = conn.output_pending();
         if wanted != conn.write_interest {
             let interest = if wanted {

@@ -50,6 +50,7 @@ pub const COMMANDS: &[(&str, i32)] = &[
     ("expiretime", 2),
     ("pexpiretime", 2),
     ("object", -2),
+    ("memory", -2),
     // Lists.
     ("lpush", -3),
     ("rpush", -3),

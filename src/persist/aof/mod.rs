@@ -289,6 +289,12 @@ impl AppendLog {
         self.shared.info()
     }
 
+    /// Bytes of records waiting to be written (`mem_aof_buffer`): the
+    /// writers' stripes and the gathered buffer, as allocated.
+    pub(crate) fn buffer_bytes(&self) -> usize {
+        self.shared.stripes.allocated_bytes() + self.shared.pending.lock().allocated_bytes()
+    }
+
     #[cfg(test)]
     pub(crate) fn shared(&self) -> &Arc<Shared> {
         &self.shared

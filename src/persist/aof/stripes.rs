@@ -119,8 +119,42 @@ impl Stripes {
         last
     }
 
+    /// Bytes the stripes' buffers take in memory (their allocations, by
+    /// capacity). Locks each stripe in turn.
+    pub(crate) fn allocated_bytes(&self) -> usize {
+        use crate::memory::alloc::alloc_size;
+        self.stripes
+            .iter()
+            .map(|stripe| {
+                let records = stripe.0.lock();
+                alloc_size(records.bytes.capacity())
+                    + alloc_size(records.ends.capacity() * std::mem::size_of::<(u64, usize)>())
+            })
+            .sum()
+    }
+
     /// Whether records wait in the stripes.
     pub(crate) fn has_records(&self, after: u64) -> bool {
         self.next.0.load(Ordering::Acquire) > after + 1
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn buffered_records_are_counted_until_gathered() {
+        let stripes = Stripes::new();
+        let empty = stripes.allocated_bytes();
+        let seq = stripes.push(|out| out.extend_from_slice(&[b'x'; 1000]));
+        assert_eq!(seq, 1);
+        assert!(stripes.allocated_bytes() >= empty + 1000);
+        let mut out = Vec::new();
+        assert_eq!(stripes.gather(0, &mut out), 1);
+        assert_eq!(out.len(), 1000);
+        // The gathered bytes left with their buffer; only the small index
+        // of record ends keeps its room.
+        assert!(stripes.allocated_bytes() < empty + 1000);
     }
 }

@@ -63,6 +63,19 @@ impl Pending {
         self.bytes.is_empty() && self.earlier.is_empty()
     }
 
+    /// Bytes the buffers take in memory (their allocations, by capacity).
+    pub(super) fn allocated_bytes(&self) -> usize {
+        use crate::memory::alloc::alloc_size;
+        let earlier = self
+            .earlier
+            .iter()
+            .map(|(_, b)| alloc_size(b.capacity()))
+            .sum::<usize>();
+        alloc_size(self.bytes.capacity())
+            + alloc_size(self.earlier.capacity() * std::mem::size_of::<(u64, Vec<u8>)>())
+            + earlier
+    }
+
     /// Starts a new incremental file for the records from now on; returns
     /// its sequence number. Keeps the current one when nothing was ever
     /// recorded to it, unless `force`d (it had a failed write).
