@@ -40,6 +40,9 @@ impl Store {
         if max == 0 {
             return Ok(());
         }
+        if crate::keyspace::tx::in_transaction(keyspace) {
+            return Ok(());
+        }
         let max = usize::try_from(max).unwrap_or(usize::MAX);
         if let Some(s) = hint
             && keyspace.stale_tight(s, max)
@@ -50,9 +53,6 @@ impl Store {
         }
         let full = hint.is_some_and(|s| keyspace.needs_room(s));
         if keyspace.used() <= max && !full {
-            return Ok(());
-        }
-        if crate::keyspace::tx::in_transaction(keyspace) {
             return Ok(());
         }
         self.evict_for(hint, full, max, grows)
