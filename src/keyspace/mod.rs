@@ -723,7 +723,10 @@ mod tests {
         assert_eq!(Keyspace::new(1, test_memory()).shard_of_slot(16383), 0);
         assert_eq!(Keyspace::new(100, test_memory()).shard_count(), 128);
         assert_eq!(Keyspace::new(1 << 20, test_memory()).shard_count(), 16384);
-        assert_eq!(Keyspace::new(16384, test_memory()).shard_of_slot(16383), 16383);
+        assert_eq!(
+            Keyspace::new(16384, test_memory()).shard_of_slot(16383),
+            16383
+        );
     }
 
     #[test]

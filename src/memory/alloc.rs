@@ -155,7 +155,10 @@ fn page_size() -> usize {
         // SAFETY: sysconf only reads a system setting; it has no
         // preconditions and touches no memory of ours.
         let size = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
-        usize::try_from(size).ok().filter(|&s| s > 0).unwrap_or(4096)
+        usize::try_from(size)
+            .ok()
+            .filter(|&s| s > 0)
+            .unwrap_or(4096)
     }
     #[cfg(not(unix))]
     {
