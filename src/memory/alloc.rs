@@ -88,6 +88,8 @@ pub(crate) const fn thin_vec_bytes(capacity: usize) -> usize {
 /// The allocator, as Redis's `mem_allocator` names it: `jemalloc-5.3.0`
 /// with the `jemalloc` feature (the version of the jemalloc linked in),
 /// `libc` without.
+// Read by `INFO memory`, which lands separately.
+#[allow(dead_code)]
 pub(crate) fn allocator_name() -> String {
     #[cfg(feature = "jemalloc")]
     {
@@ -103,6 +105,8 @@ pub(crate) fn allocator_name() -> String {
 }
 
 /// The allocator's own figures, in bytes (jemalloc's `stats.*`).
+// Read by `INFO memory`, which lands separately.
+#[allow(dead_code)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct AllocatorStats {
     /// Bytes allocated by the application (`stats.allocated`).
@@ -117,6 +121,8 @@ pub(crate) struct AllocatorStats {
 /// The allocator's current figures (jemalloc, after advancing its `epoch`
 /// so they are fresh); `None` without the `jemalloc` feature or when they
 /// cannot be read.
+// Read by `INFO memory`, which lands separately.
+#[allow(dead_code)]
 pub(crate) fn allocator_stats() -> Option<AllocatorStats> {
     #[cfg(feature = "jemalloc")]
     {
@@ -136,6 +142,8 @@ pub(crate) fn allocator_stats() -> Option<AllocatorStats> {
 
 /// The process's resident set size in bytes (`/proc/self/statm` × the page
 /// size); 0 when it cannot be read.
+// Read by `INFO memory`, which lands separately.
+#[allow(dead_code)]
 pub(crate) fn process_rss() -> usize {
     let Ok(statm) = std::fs::read_to_string("/proc/self/statm") else {
         return 0;
