@@ -85,12 +85,20 @@ fn bulk(
     a
 }
 
+/// What one element of a collection loaded by `command` is called.
+fn unit_of(command: &str) -> &'static str {
+    match command {
+        "HSET" => "field",
+        "RPUSH" => "element",
+        _ => "member",
+    }
+}
+
 /// Collections of `per_key` elements, `units` elements in all, each
 /// collection loaded by one command (plus `extra` commands per key).
 fn collections(
     name: &str,
     prefix: &'static str,
-    per: &'static str,
     units: usize,
     per_key: usize,
     command: &'static str,
@@ -100,7 +108,7 @@ fn collections(
     let keys = (units / per_key).max(1);
     Shape {
         name: name.to_owned(),
-        per,
+        per: unit_of(command),
         commands: keys,
         units: keys * per_key,
         make: Box::new(move |i| {
@@ -115,18 +123,12 @@ fn collections(
 }
 
 /// One big collection of `units` elements, loaded 1000 at a time.
-fn one_big(
-    name: &str,
-    per: &'static str,
-    units: usize,
-    command: &'static str,
-    element: fn(usize) -> Argv,
-) -> Shape {
+fn one_big(name: &str, units: usize, command: &'static str, element: fn(usize) -> Argv) -> Shape {
     const BATCH: usize = 1000;
     let commands = units.div_ceil(BATCH);
     Shape {
         name: name.to_owned(),
-        per,
+        per: unit_of(command),
         commands,
         units,
         make: Box::new(move |i| {
@@ -215,7 +217,6 @@ fn shapes(n: usize) -> Vec<Shape> {
         collections(
             "hashes x10 fields (issue 3)",
             "hash",
-            "field",
             n,
             10,
             "HSET",
@@ -225,7 +226,6 @@ fn shapes(n: usize) -> Vec<Shape> {
         collections(
             "hashes x10 fields with TTLs",
             "hash",
-            "field",
             n,
             10,
             "HSET",
@@ -235,24 +235,16 @@ fn shapes(n: usize) -> Vec<Shape> {
         collections(
             "hashes x1000 fields",
             "hash",
-            "field",
             n,
             1000,
             "HSET",
             field_value_mod1000,
             false,
         ),
-        one_big(
-            "one hash of 1M fields (issue 3)",
-            "field",
-            n,
-            "HSET",
-            field_value,
-        ),
+        one_big("one hash of 1M fields (issue 3)", n, "HSET", field_value),
         collections(
             "lists x10 (listpack)",
             "list",
-            "element",
             n,
             10,
             "RPUSH",
@@ -261,7 +253,6 @@ fn shapes(n: usize) -> Vec<Shape> {
         ),
         one_big(
             "one list of 1M 16 B elements (issue 3)",
-            "element",
             n,
             "RPUSH",
             element16,
@@ -269,24 +260,16 @@ fn shapes(n: usize) -> Vec<Shape> {
         collections(
             "sets x100 integers (intset)",
             "set",
-            "member",
             n,
             100,
             "SADD",
             small_integer,
             false,
         ),
-        one_big(
-            "one set of 1M integers (issue 4)",
-            "member",
-            n,
-            "SADD",
-            integer,
-        ),
+        one_big("one set of 1M integers (issue 4)", n, "SADD", integer),
         collections(
             "sets x10 (listpack)",
             "set",
-            "member",
             n,
             10,
             "SADD",
@@ -296,24 +279,16 @@ fn shapes(n: usize) -> Vec<Shape> {
         collections(
             "sets x2000 16 B members",
             "set",
-            "member",
             n,
             2000,
             "SADD",
             element16,
             false,
         ),
-        one_big(
-            "one set of 1M 16 B members (issue 4)",
-            "member",
-            n,
-            "SADD",
-            element16,
-        ),
+        one_big("one set of 1M 16 B members (issue 4)", n, "SADD", element16),
         collections(
             "zsets x10 (listpack)",
             "zset",
-            "member",
             n,
             10,
             "ZADD",
@@ -323,20 +298,13 @@ fn shapes(n: usize) -> Vec<Shape> {
         collections(
             "zsets x2000 16 B members",
             "zset",
-            "member",
             n,
             2000,
             "ZADD",
             scored16_mixed,
             false,
         ),
-        one_big(
-            "one zset of 1M 16 B members (issue 4)",
-            "member",
-            n,
-            "ZADD",
-            scored16,
-        ),
+        one_big("one zset of 1M 16 B members (issue 4)", n, "ZADD", scored16),
     ]
 }
 

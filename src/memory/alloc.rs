@@ -227,7 +227,7 @@ mod tests {
             assert!(class >= request && class >= last, "request {request}");
             // At most 25% (or the 16-byte quantum, or a page) of waste.
             assert!(
-                class - request < (request / 4).max(16).min(4096),
+                class - request < (request / 4).clamp(16, 4096),
                 "request {request}"
             );
             assert_eq!(alloc_size(class), class, "a class is its own class");
