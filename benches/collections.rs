@@ -30,6 +30,11 @@ use collections::{
 use common::{Rng, bench_workloads};
 use criterion::Criterion;
 
+/// jemalloc as the global allocator when built with `--features jemalloc`.
+#[cfg(feature = "jemalloc")]
+#[global_allocator]
+static GLOBAL: kvstore::Jemalloc = kvstore::Jemalloc;
+
 const WORKLOADS: [&str; 6] = [
     "LPUSH+RPOP queue",
     "LRANGE 0 99 on 1M list",

@@ -40,6 +40,11 @@ use std::time::{Duration, Instant};
 use kvstore::persist::{AppendFsync, AppendLogOptions, SnapshotOptions};
 use kvstore::{Config, Store};
 
+/// jemalloc as the global allocator when built with `--features jemalloc`.
+#[cfg(feature = "jemalloc")]
+#[global_allocator]
+static GLOBAL: kvstore::Jemalloc = kvstore::Jemalloc;
+
 const THREADS: usize = 8;
 
 /// A small deterministic generator (xorshift), so both sides get the same keys.

@@ -48,6 +48,11 @@ use std::time::{Duration, Instant};
 
 use kvstore::Store;
 
+/// jemalloc as the global allocator when built with `--features jemalloc`.
+#[cfg(feature = "jemalloc")]
+#[global_allocator]
+static GLOBAL: kvstore::Jemalloc = kvstore::Jemalloc;
+
 const PAYLOAD: &[u8] = b"0123456789abcdef";
 const CHANNEL: &str = "bench-channel";
 

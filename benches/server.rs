@@ -30,6 +30,11 @@ use std::time::Duration;
 use kvstore::Store;
 use kvstore::server::{Server, ServerConfig};
 
+/// jemalloc as the global allocator when built with `--features jemalloc`.
+#[cfg(feature = "jemalloc")]
+#[global_allocator]
+static GLOBAL: kvstore::Jemalloc = kvstore::Jemalloc;
+
 const TESTS: &[&str] = &["get", "set", "incr", "lpush", "sadd", "hset", "zadd"];
 
 /// Requests per second of one redis-benchmark run, from its `--csv` line.

@@ -27,6 +27,11 @@ use common::{Rng, bench_workloads};
 use criterion::Criterion;
 use sets::{BIG, SYSTEMS, Sets, build, load_inter_sets, load_string_set, load_zset, member, score};
 
+/// jemalloc as the global allocator when built with `--features jemalloc`.
+#[cfg(feature = "jemalloc")]
+#[global_allocator]
+static GLOBAL: kvstore::Jemalloc = kvstore::Jemalloc;
+
 const WORKLOADS: [&str; 6] = [
     "ZADD new member (1M zset)",
     "ZRANK (1M zset)",

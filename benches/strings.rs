@@ -17,6 +17,11 @@ use std::time::{Duration, Instant};
 use common::{KEYS, Rng, SYSTEMS, System, build, key, load, value};
 use criterion::{Criterion, Throughput};
 
+/// jemalloc as the global allocator when built with `--features jemalloc`.
+#[cfg(feature = "jemalloc")]
+#[global_allocator]
+static GLOBAL: kvstore::Jemalloc = kvstore::Jemalloc;
+
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Workload {
     Get,

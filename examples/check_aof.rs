@@ -12,6 +12,11 @@ use std::process::ExitCode;
 
 use kvstore::persist::{AppendLogOptions, check_append_log};
 
+/// jemalloc as the global allocator when built with `--features jemalloc`.
+#[cfg(feature = "jemalloc")]
+#[global_allocator]
+static GLOBAL: kvstore::Jemalloc = kvstore::Jemalloc;
+
 fn main() -> ExitCode {
     let mut data_dir = None;
     let mut fix = false;

@@ -31,6 +31,11 @@ use kvstore::{Config, Protocol, Store, resp};
 use rustyline::DefaultEditor;
 use rustyline::error::ReadlineError;
 
+/// jemalloc as the global allocator when built with `--features jemalloc`.
+#[cfg(feature = "jemalloc")]
+#[global_allocator]
+static GLOBAL: kvstore::Jemalloc = kvstore::Jemalloc;
+
 const USAGE: &str = "\
 Usage: cli [--dir DIR] [--raw | --no-raw] [-3] [cmd [arg [arg ...]]]
   --dir DIR   Directory for the data (an append log, loaded at start)

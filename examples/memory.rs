@@ -16,6 +16,11 @@ mod redis_server;
 
 use common::{KEYS, SYSTEMS, build, load, rss_bytes};
 
+/// jemalloc as the global allocator when built with `--features jemalloc`.
+#[cfg(feature = "jemalloc")]
+#[global_allocator]
+static GLOBAL: kvstore::Jemalloc = kvstore::Jemalloc;
+
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     if let Some(name) = args.get(1) {

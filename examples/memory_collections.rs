@@ -26,6 +26,11 @@ use collections::{
 };
 use common::{heap_in_use, print_memory_table, rss_bytes};
 
+/// jemalloc as the global allocator when built with `--features jemalloc`.
+#[cfg(feature = "jemalloc")]
+#[global_allocator]
+static GLOBAL: kvstore::Jemalloc = kvstore::Jemalloc;
+
 const DATASETS: [&str; 2] = ["100k hashes x 10 fields", "1M-element list"];
 
 fn elements(dataset: &str) -> usize {

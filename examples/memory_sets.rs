@@ -24,6 +24,11 @@ mod sets;
 use common::{heap_in_use, print_memory_table, rss_bytes};
 use sets::{BIG, SYSTEMS, build, load_int_set, load_string_set, load_zset, member, score};
 
+/// jemalloc as the global allocator when built with `--features jemalloc`.
+#[cfg(feature = "jemalloc")]
+#[global_allocator]
+static GLOBAL: kvstore::Jemalloc = kvstore::Jemalloc;
+
 const DATASETS: [&str; 3] = ["1M-member sorted set", "1M-integer set", "1M-string set"];
 
 fn main() {

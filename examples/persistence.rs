@@ -15,6 +15,11 @@ use std::sync::mpsc::{Sender, channel};
 use kvstore::persist::{AppendFsync, AppendLogOptions, Persistence, SnapshotOptions};
 use kvstore::{Config, Store};
 
+/// jemalloc as the global allocator when built with `--features jemalloc`.
+#[cfg(feature = "jemalloc")]
+#[global_allocator]
+static GLOBAL: kvstore::Jemalloc = kvstore::Jemalloc;
+
 /// Forwards each write's canonical command (as RESP-ready argv) to a
 /// channel. `record` runs under the write's shard locks, so it only sends.
 struct Forwarder(parking_lot::Mutex<Sender<Vec<Vec<u8>>>>);

@@ -10,6 +10,11 @@ use std::time::Duration;
 
 use kvstore::{Config, MessageKind, Store};
 
+/// jemalloc as the global allocator when built with `--features jemalloc`.
+#[cfg(feature = "jemalloc")]
+#[global_allocator]
+static GLOBAL: kvstore::Jemalloc = kvstore::Jemalloc;
+
 fn main() -> kvstore::Result<()> {
     // Keyspace events for expiry, published on __keyevent@0__:expired.
     let store = Store::open(Config::builder().notify_keyspace_events("Ex")?.build())?;

@@ -14,6 +14,11 @@ use kvstore::{
     ZRange,
 };
 
+/// jemalloc as the global allocator when built with `--features jemalloc`.
+#[cfg(feature = "jemalloc")]
+#[global_allocator]
+static GLOBAL: kvstore::Jemalloc = kvstore::Jemalloc;
+
 /// Records the canonical command of every write, as a persistence log would.
 #[derive(Default)]
 struct CommandLog(Mutex<Vec<String>>);

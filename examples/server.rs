@@ -20,6 +20,11 @@ use std::process::ExitCode;
 use kvstore::Store;
 use kvstore::server::{Server, ServerConfig};
 
+/// jemalloc as the global allocator when built with `--features jemalloc`.
+#[cfg(feature = "jemalloc")]
+#[global_allocator]
+static GLOBAL: kvstore::Jemalloc = kvstore::Jemalloc;
+
 fn main() -> ExitCode {
     let config = match ServerConfig::from_args(std::env::args().skip(1)) {
         Ok(config) => config,

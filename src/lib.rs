@@ -107,6 +107,23 @@ pub use types::zset_range::ZRange;
 pub use value::ValueType;
 pub use watch::Watch;
 
+/// The jemalloc allocator (feature `jemalloc`), for the application to make
+/// it the global allocator as Redis does. With it, `INFO memory` reports
+/// `mem_allocator:jemalloc-<version>` and the allocator's own figures, and
+/// the store's `used_memory` matches what jemalloc has handed out.
+///
+/// ```
+/// #[global_allocator]
+/// static GLOBAL: kvstore::Jemalloc = kvstore::Jemalloc;
+///
+/// fn main() {
+///     let store = kvstore::Store::new();
+///     store.set("k", "v").unwrap();
+/// }
+/// ```
+#[cfg(feature = "jemalloc")]
+pub use tikv_jemallocator::Jemalloc;
+
 /// The README's examples, compiled and run by `cargo test` so they stay true.
 #[doc = include_str!("../README.md")]
 #[cfg(doctest)]

@@ -225,7 +225,8 @@ impl Value {
         }
     }
 
-    /// Bytes this value holds on the heap (approximate allocation size).
+    /// Bytes this value holds on the heap, as the allocator hands them out
+    /// (size classes, capacity not length), in O(1).
     pub(crate) fn heap_bytes(&self) -> usize {
         match self {
             Value::Heap(bytes) => heap_size(bytes),
@@ -274,18 +275,15 @@ impl Value {
     }
 }
 
-/// The heap footprint of a `ThinVec<u8>`: its header plus capacity.
+/// The heap footprint of a `ThinVec<u8>`: its header plus capacity, as the
+/// allocator hands it out.
 pub(crate) fn heap_size(bytes: &ThinVec<u8>) -> usize {
-    if bytes.capacity() == 0 {
-        0
-    } else {
-        2 * std::mem::size_of::<usize>() + bytes.capacity()
-    }
+    crate::memory::alloc::thin_vec_bytes(bytes.capacity())
 }
 
-/// The heap footprint of a `Box<T>`.
+/// The heap footprint of a `Box<T>`, as the allocator hands it out.
 pub(crate) fn boxed_size<T>() -> usize {
-    std::mem::size_of::<T>()
+    crate::memory::alloc::boxed::<T>()
 }
 
 /// Redis's name for the encoding of a value (`OBJECT ENCODING`).

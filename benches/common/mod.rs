@@ -236,10 +236,23 @@ pub fn bench_workloads(
 /// Bytes the allocator has handed out and not taken back (glibc): chunks
 /// in the heap plus blocks big enough to be mapped on their own. The
 /// counterpart of Redis's `used_memory` (jemalloc's allocated bytes).
+#[cfg(not(feature = "jemalloc"))]
 pub fn heap_in_use() -> usize {
     // SAFETY: mallinfo2 only reads the allocator's statistics.
     let info = unsafe { libc::mallinfo2() };
     info.uordblks + info.hblkhd
+}
+
+/// Bytes the allocator has handed out and not taken back: jemalloc's
+/// `stats.allocated` (what Redis's `used_memory` counts), with this
+/// thread's cache flushed (turned off: a cached free block counts as
+/// allocated) and the statistics refreshed.
+#[cfg(feature = "jemalloc")]
+pub fn heap_in_use() -> usize {
+    // SAFETY: `thread.tcache.enabled` is a bool setting.
+    let _ = unsafe { tikv_jemalloc_ctl::raw::write(b"thread.tcache.enabled\0", false) };
+    let _ = tikv_jemalloc_ctl::epoch::advance();
+    tikv_jemalloc_ctl::stats::allocated::read().unwrap_or(0)
 }
 
 /// The parent side of the collection memory examples: prints the table

@@ -39,6 +39,10 @@ const FILL_MAX: i64 = (1 << 15) - 1;
 /// Redis's `lpBytes` and encodings switch at the same points.
 const REDIS_LP_EXTRA: usize = 3;
 
+/// Bytes a chunk's allocation has beyond Redis's `lpBytes` for the same
+/// entries: the `ThinVec` header (16) less [`REDIS_LP_EXTRA`].
+const ALLOC_EXTRA: usize = 16 - REDIS_LP_EXTRA;
+
 /// The bytes Redis would count for this listpack (`lpBytes`).
 pub(crate) fn lp_bytes(lp: &Listpack) -> usize {
     lp.encoded_len().max(4) + REDIS_LP_EXTRA
@@ -98,19 +102,26 @@ impl Fill {
 
     /// Redis's `_quicklistNodeAllowInsert`: whether `chunk` may take one
     /// more element of `len` bytes.
+    ///
+    /// The byte bound applies to the chunk's allocation rather than to
+    /// `lpBytes`: a chunk filled to 8192 bytes of `lpBytes` would take 8205
+    /// bytes here and land in jemalloc's 10240-byte class, where Redis's
+    /// listpack fits the 8192-byte one. Stopping 13 bytes earlier keeps each
+    /// full chunk in the class Redis's takes.
     fn allows_insert(self, chunk: &Listpack, len: usize) -> bool {
         !self.is_large(len)
             && !self.exceeds(
-                lp_bytes(chunk) + len + SIZE_ESTIMATE_OVERHEAD,
+                lp_bytes(chunk) + len + SIZE_ESTIMATE_OVERHEAD + ALLOC_EXTRA,
                 chunk.len() + 1,
             )
     }
 
-    /// Redis's `_quicklistNodeAllowMerge`.
+    /// Redis's `_quicklistNodeAllowMerge` (with the allocation-based byte
+    /// bound of [`Fill::allows_insert`]).
     fn allows_merge(self, a: &Listpack, b: &Listpack) -> bool {
         // Both chunks' headers and end bytes become one.
         let bytes = lp_bytes(a) + lp_bytes(b) - 7;
-        !self.exceeds(bytes, a.len() + b.len())
+        !self.exceeds(bytes + ALLOC_EXTRA, a.len() + b.len())
     }
 }
 
@@ -215,7 +226,7 @@ impl QuickList {
 
     /// Heap bytes held, in O(1).
     pub(crate) fn heap_bytes(&self) -> usize {
-        self.chunks.capacity() * std::mem::size_of::<Listpack>() + self.chunk_bytes
+        crate::memory::alloc::vec_bytes::<Listpack>(self.chunks.capacity()) + self.chunk_bytes
     }
 
     /// Whether the list is one chunk at most half the bound, so it may go
@@ -644,10 +655,16 @@ mod tests {
         }
         assert_eq!(ql.len(), 10_000);
         let full = &ql.chunks[0];
-        assert!(lp_bytes(full) + 16 + 8 > 8192 && lp_bytes(full) <= 8192);
-        // Full chunks were shrunk when the next one started.
+        assert!(lp_bytes(full) + 16 + 8 + ALLOC_EXTRA > 8192);
+        // Full chunks were shrunk when the next one started, and fit the
+        // allocator's 8 KiB class as Redis's do.
         for c in ql.chunks.iter().take(ql.chunks.len() - 1) {
-            assert_eq!(c.heap_bytes(), c.encoded_len() + 16);
+            assert_eq!(c.encoded_len() + 16, lp_bytes(c) + ALLOC_EXTRA);
+            assert_eq!(
+                c.heap_bytes(),
+                crate::memory::alloc::alloc_size(c.encoded_len() + 16)
+            );
+            assert_eq!(c.heap_bytes(), 8192);
         }
         let per_elem = ql.heap_bytes() as f64 / 10_000.0;
         assert!(per_elem < 18.5, "{per_elem} bytes per element");

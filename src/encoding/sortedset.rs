@@ -75,9 +75,11 @@ impl ScoreSlot {
         }
     }
 
+    /// Heap bytes owned by the bucket (a long member), as the allocator
+    /// hands them out.
     fn heap_bytes(&self) -> usize {
         match self {
-            ScoreSlot::Heap { member, .. } => member.len(),
+            ScoreSlot::Heap { member, .. } => crate::memory::alloc::alloc_size(member.len()),
             _ => 0,
         }
     }
@@ -313,6 +315,9 @@ mod tests {
         let copy = z.clone();
         assert_eq!(copy.len(), 988);
         assert!(z.heap_bytes() > 988 * 32);
+        let recount: usize = z.members.iter().map(ScoreSlot::heap_bytes).sum();
+        assert_eq!(z.heap, recount, "running heap count");
+        z.order.check();
         let mut n = 0;
         let mut pos = 0;
         while let Some(next) = z.scan(pos, 10, |_, _| n += 1) {

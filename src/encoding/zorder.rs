@@ -22,6 +22,8 @@
 use std::cmp::Ordering;
 use std::mem;
 
+use crate::memory::alloc::{alloc_size, vec_bytes};
+
 /// Entries per leaf, at most.
 pub(crate) const LEAF_CAP: usize = 64;
 /// Children per inner node, at most.
@@ -62,11 +64,11 @@ impl Member {
         }
     }
 
-    /// Heap bytes held.
+    /// Heap bytes held, as the allocator hands them out.
     pub(crate) fn heap_bytes(&self) -> usize {
         match self {
             Member::Inline { .. } => 0,
-            Member::Heap(b) => b.len(),
+            Member::Heap(b) => alloc_size(b.len()),
         }
     }
 }
@@ -137,11 +139,62 @@ impl Node {
     }
 }
 
-/// Node counts, for the byte count.
+/// Heap bytes of a node's own arrays (not of what its entries own).
+fn node_bytes(node: &Node) -> usize {
+    match node {
+        Node::Leaf(v) => vec_bytes::<Entry>(v.capacity()),
+        Node::Inner(n) => {
+            vec_bytes::<Entry>(n.seps.capacity()) + vec_bytes::<Node>(n.children.capacity())
+        }
+    }
+}
+
+/// Node counts and the heap bytes of the tree's structure: every node's
+/// arrays and the members the separators own. Kept current at each node
+/// made or freed and each separator copied or dropped, so the byte count
+/// is O(1) to read.
 #[derive(Default, Clone, Copy)]
 struct Census {
     leaves: usize,
     inners: usize,
+    bytes: usize,
+}
+
+impl Census {
+    /// Counts a node that joined the tree.
+    fn add_node(&mut self, node: &Node) {
+        match node {
+            Node::Leaf(_) => self.leaves += 1,
+            Node::Inner(_) => self.inners += 1,
+        }
+        self.bytes += node_bytes(node);
+    }
+
+    /// Uncounts a node about to be freed (its separators moved away).
+    fn drop_node(&mut self, node: &Node) {
+        match node {
+            Node::Leaf(_) => self.leaves -= 1,
+            Node::Inner(_) => self.inners -= 1,
+        }
+        self.bytes -= node_bytes(node);
+    }
+
+    /// Counts a separator copied from an entry.
+    fn add_sep(&mut self, sep: &Entry) {
+        self.bytes += sep.member.heap_bytes();
+    }
+
+    /// Uncounts a separator about to be dropped.
+    fn drop_sep(&mut self, sep: &Entry) {
+        self.bytes -= sep.member.heap_bytes();
+    }
+
+    /// Replaces separator `sep` with a copy of `entry`.
+    fn replace_sep(&mut self, sep: &mut Entry, entry: &Entry) {
+        self.drop_sep(sep);
+        *sep = entry.clone();
+        self.add_sep(sep);
+    }
 }
 
 /// A counted B+tree of `(score, member)` entries, each at most once.
@@ -174,12 +227,12 @@ fn leaf() -> Node {
 
 impl ZOrder {
     pub(crate) fn new() -> ZOrder {
+        let root = leaf();
+        let mut census = Census::default();
+        census.add_node(&root);
         ZOrder {
-            root: leaf(),
-            census: Census {
-                leaves: 1,
-                inners: 0,
-            },
+            root,
+            census,
             member_heap: 0,
         }
     }
@@ -188,11 +241,9 @@ impl ZOrder {
         self.root.len()
     }
 
-    /// Approximate heap bytes held, in O(1).
+    /// Heap bytes held, as the allocator hands them out, in O(1).
     pub(crate) fn heap_bytes(&self) -> usize {
-        self.census.leaves * LEAF_CAP * mem::size_of::<Entry>()
-            + self.census.inners * INNER_CAP * (mem::size_of::<Node>() + mem::size_of::<Entry>())
-            + self.member_heap
+        self.census.bytes + self.member_heap
     }
 
     /// Inserts an entry that is not in the tree.
@@ -212,7 +263,7 @@ impl ZOrder {
                 seps,
                 children,
             });
-            self.census.inners += 1;
+            self.census.add_node(&self.root);
         }
     }
 
@@ -263,8 +314,8 @@ impl ZOrder {
             && n.children.len() == 1
             && let Some(child) = n.children.pop()
         {
-            self.root = child;
-            self.census.inners -= 1;
+            let old = mem::replace(&mut self.root, child);
+            self.census.drop_node(&old);
         }
         Some(removed)
     }
@@ -384,9 +435,11 @@ fn insert_in(node: &mut Node, entry: Entry, census: &mut Census) -> Option<(Entr
             } else {
                 right.insert(pos - at, entry);
             }
-            census.leaves += 1;
             let sep = right.first()?.clone();
-            Some((sep, Node::Leaf(right)))
+            census.add_sep(&sep);
+            let right = Node::Leaf(right);
+            census.add_node(&right);
+            Some((sep, right))
         }
         Node::Inner(n) => {
             let i = n.seps.partition_point(|s| {
@@ -413,15 +466,13 @@ fn insert_in(node: &mut Node, entry: Entry, census: &mut Census) -> Option<(Entr
             let up = n.seps.pop()?;
             let right_total: usize = children.iter().map(Node::len).sum();
             n.total -= right_total;
-            census.inners += 1;
-            Some((
-                up,
-                Node::Inner(Inner {
-                    total: right_total,
-                    seps,
-                    children,
-                }),
-            ))
+            let right = Node::Inner(Inner {
+                total: right_total,
+                seps,
+                children,
+            });
+            census.add_node(&right);
+            Some((up, right))
         }
     }
 }
@@ -489,39 +540,39 @@ fn rebalance(n: &mut Inner, i: usize, census: &mut Census) {
     };
     for _ in 0..cap {
         if a.items() < target {
-            shift_left(a, b, sep);
+            shift_left(a, b, sep, census);
         } else if b.items() < target {
-            shift_right(a, b, sep);
+            shift_right(a, b, sep, census);
         } else {
             break;
         }
     }
 }
 
-fn merge(a: &mut Node, b: Node, sep: Entry, census: &mut Census) {
-    match (a, b) {
-        (Node::Leaf(x), Node::Leaf(mut y)) => {
-            x.append(&mut y);
-            census.leaves -= 1;
+fn merge(a: &mut Node, mut b: Node, sep: Entry, census: &mut Census) {
+    match (a, &mut b) {
+        (Node::Leaf(x), Node::Leaf(y)) => {
+            x.append(y);
+            census.drop_sep(&sep);
         }
-        (Node::Inner(x), Node::Inner(mut y)) => {
+        (Node::Inner(x), Node::Inner(y)) => {
             x.seps.push(sep);
             x.seps.append(&mut y.seps);
             x.children.append(&mut y.children);
             x.total += y.total;
-            census.inners -= 1;
         }
-        _ => {}
+        _ => return,
     }
+    census.drop_node(&b);
 }
 
 /// Moves the first item of `b` to the end of `a`.
-fn shift_left(a: &mut Node, b: &mut Node, sep: &mut Entry) {
+fn shift_left(a: &mut Node, b: &mut Node, sep: &mut Entry, census: &mut Census) {
     match (a, b) {
         (Node::Leaf(x), Node::Leaf(y)) if !y.is_empty() => {
             x.push(y.remove(0));
             if let Some(first) = y.first() {
-                *sep = first.clone();
+                census.replace_sep(sep, first);
             }
         }
         (Node::Inner(x), Node::Inner(y)) if y.children.len() > 1 => {
@@ -537,11 +588,11 @@ fn shift_left(a: &mut Node, b: &mut Node, sep: &mut Entry) {
 }
 
 /// Moves the last item of `a` to the front of `b`.
-fn shift_right(a: &mut Node, b: &mut Node, sep: &mut Entry) {
+fn shift_right(a: &mut Node, b: &mut Node, sep: &mut Entry, census: &mut Census) {
     match (a, b) {
         (Node::Leaf(x), Node::Leaf(y)) => {
             if let Some(e) = x.pop() {
-                *sep = e.clone();
+                census.replace_sep(sep, &e);
                 y.insert(0, e);
             }
         }
@@ -577,6 +628,7 @@ impl ZOrder {
                     && hi
                         .is_none_or(|h| cmp_entry(e.score, e.member(), h.score, h.member()).is_lt())
             };
+            c.bytes += node_bytes(node);
             match node {
                 Node::Leaf(v) => {
                     c.leaves += 1;
@@ -589,6 +641,7 @@ impl ZOrder {
                 }
                 Node::Inner(n) => {
                     c.inners += 1;
+                    c.bytes += n.seps.iter().map(|s| s.member.heap_bytes()).sum::<usize>();
                     assert_eq!(n.seps.len() + 1, n.children.len());
                     assert!(n.children.len() <= INNER_CAP);
                     assert!(root || !n.children.is_empty());
@@ -609,5 +662,11 @@ impl ZOrder {
         walk(&self.root, None, None, true, &mut c);
         assert_eq!(c.leaves, self.census.leaves);
         assert_eq!(c.inners, self.census.inners);
+        assert_eq!(c.bytes, self.census.bytes, "running byte count");
+        let members: usize = (0..self.len())
+            .filter_map(|r| self.get(r))
+            .map(|e| e.member.heap_bytes())
+            .sum();
+        assert_eq!(members, self.member_heap, "running member count");
     }
 }

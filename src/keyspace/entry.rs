@@ -279,7 +279,7 @@ impl Slot {
         }
     }
 
-    /// Bytes this slot owns on the heap (approximate allocation sizes).
+    /// Bytes this slot owns on the heap, as the allocator hands them out.
     pub(crate) fn heap_bytes(&self) -> usize {
         match self {
             Slot::Empty | Slot::Packed { .. } => 0,
@@ -388,6 +388,8 @@ impl ExpireSlot {
         }
     }
 
+    /// Bytes this slot owns on the heap (a long key), as the allocator
+    /// hands them out.
     pub(crate) fn heap_bytes(&self) -> usize {
         match self {
             ExpireSlot::Long { key, .. } => heap_size(key),
