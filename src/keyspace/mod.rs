@@ -579,7 +579,9 @@ impl Keyspace {
                 })
             })
             .collect();
-        let fixed = shards.len() * std::mem::size_of::<Padded<ShardCell>>();
+        let fixed = crate::memory::alloc::alloc_size(
+            shards.len() * std::mem::size_of::<Padded<ShardCell>>(),
+        );
         Keyspace {
             shards,
             used: AtomicUsize::new(fixed),
@@ -595,7 +597,9 @@ impl Keyspace {
 
     /// Fixed bytes of the shard array itself.
     pub(crate) fn overhead_bytes(&self) -> usize {
-        self.shards.len() * std::mem::size_of::<Padded<ShardCell>>()
+        crate::memory::alloc::alloc_size(
+            self.shards.len() * std::mem::size_of::<Padded<ShardCell>>(),
+        )
     }
 
     pub(crate) fn shard_count(&self) -> usize {

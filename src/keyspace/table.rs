@@ -64,6 +64,9 @@ pub(crate) struct Table<B> {
     max_load: usize,
     /// What the arrays take from the allocator (kept: read on every write).
     bytes: usize,
+    /// Shrink only at or below this many entries: set when a shrink could
+    /// not make the array dense (see [`Table::shrink_if_sparse`]).
+    shrink_limit: usize,
     /// Number of home positions (0 for a table that never allocated).
     cap: usize,
     len: usize,
@@ -78,6 +81,7 @@ impl<B: Bucket> Table<B> {
             clocks: Vec::new(),
             max_load: MAX_LOAD_NUM,
             bytes: 0,
+            shrink_limit: usize::MAX,
             cap: 0,
             len: 0,
             hasher,
@@ -128,8 +132,9 @@ impl<B: Bucket> Table<B> {
         if smaller >= self.cap || (self.len + 1) * MAX_LOAD_DEN > smaller * TIGHT_LOAD_NUM {
             return false;
         }
+        let before = self.buckets.len();
         self.resize(smaller);
-        true
+        self.buckets.len() < before
     }
 
     /// The access clock of the bucket at `index` (0 for tables without).
@@ -312,8 +317,19 @@ impl<B: Bucket> Table<B> {
     pub(crate) fn shrink_if_sparse(&mut self) {
         if self.len == 0 {
             *self = Table::new(self.hasher.clone());
-        } else if self.cap > MIN_CAP && self.len * MIN_LOAD_DIV < self.cap {
+        } else if self.cap > MIN_CAP
+            && self.len * MIN_LOAD_DIV < self.cap
+            && self.len <= self.shrink_limit
+        {
             self.resize((self.len * 2).max(MIN_CAP));
+            if self.len * MIN_LOAD_DIV < self.cap {
+                // The entries crowd one end of the hash space (deleting in
+                // SCAN order leaves them so), so the smaller array
+                // overflowed and grew back: trying again on every removal
+                // would rebuild the table each time. Wait until half of
+                // them are gone.
+                self.shrink_limit = self.len / 2;
+            }
         }
     }
 
@@ -333,6 +349,7 @@ impl<B: Bucket> Table<B> {
 
     /// Rebuilds the table with `new_cap` home positions.
     fn resize(&mut self, new_cap: usize) {
+        let old_cap = self.cap;
         let mut cap = new_cap.max(MIN_CAP);
         let old_buckets = mem::take(&mut self.buckets);
         let old_clocks = mem::take(&mut self.clocks);
@@ -394,6 +411,9 @@ impl<B: Bucket> Table<B> {
             let buckets = self.buckets.capacity() * mem::size_of::<B>();
             let clocks = self.clocks.capacity() * mem::size_of::<AtomicU32>();
             self.bytes = alloc_size(buckets) + alloc_size(clocks);
+            if cap > old_cap {
+                self.shrink_limit = usize::MAX;
+            }
             return;
         }
     }
@@ -638,6 +658,32 @@ mod tests {
             del(&mut t, format!("key:{i}").as_bytes());
         }
         assert_eq!(t.allocated_bytes(), 0);
+    }
+
+    /// Deleting in hash order (SCAN, then DEL) leaves the rest crowded at
+    /// the top of the hash space; the table must not rebuild itself on
+    /// every removal.
+    #[test]
+    fn deleting_in_hash_order_does_not_rebuild_on_every_removal() {
+        let mut t = table();
+        for i in 0..20_000u32 {
+            put(&mut t, format!("key:{i}").as_bytes(), i);
+        }
+        let mut keys: Vec<Vec<u8>> = t.iter().map(|b| b.key.clone()).collect();
+        keys.sort_by_key(|k| t.hash(k));
+        let mut rebuilds = 0;
+        for key in &keys[..19_000] {
+            let before = t.buckets.len();
+            del(&mut t, key);
+            if t.buckets.len() != before {
+                rebuilds += 1;
+            }
+        }
+        check_invariants(&t);
+        assert!(rebuilds < 100, "{rebuilds} rebuilds for 19,000 removals");
+        for key in &keys[19_000..] {
+            assert!(get(&t, key).is_some());
+        }
     }
 
     #[test]
