@@ -17,6 +17,41 @@ use crate::memory::access::Access;
 
 /// Redis's `EVPOOL_SIZE`.
 const POOL_SIZE: usize = 16;
+/// `maxmemory-samples` is at most 64.
+const MAX_SAMPLES: usize = 64;
+
+/// Sampled bucket indexes, on the stack.
+pub(crate) struct Picked {
+    indexes: [usize; MAX_SAMPLES],
+    len: usize,
+}
+
+impl Default for Picked {
+    fn default() -> Self {
+        Picked {
+            indexes: [0; MAX_SAMPLES],
+            len: 0,
+        }
+    }
+}
+
+impl Picked {
+    /// Adds an index; false when full.
+    pub(crate) fn push(&mut self, index: usize) -> bool {
+        match self.indexes.get_mut(self.len) {
+            Some(slot) => {
+                *slot = index;
+                self.len += 1;
+                true
+            }
+            None => false,
+        }
+    }
+
+    fn as_slice(&self) -> &[usize] {
+        &self.indexes[..self.len]
+    }
+}
 
 /// The best eviction candidates of a shard, ascending by score, with their
 /// key buffers reused (no allocation per sample once warm).
@@ -32,12 +67,9 @@ impl Pool {
         if self.entries.len() == POOL_SIZE && self.entries.first().is_some_and(|w| score <= w.0) {
             return;
         }
-        if let Some(existing) = self.entries.iter().position(|(_, k)| k == key) {
-            let old = self.entries.remove(existing);
-            self.spare.push(old.1);
-        }
-        let mut buf = self.spare.pop().unwrap_or_default();
-        buf.clear();
+        // A key sampled twice may sit in the pool twice (as in Redis): the
+        // second copy is found gone when its turn comes.
+        let mut buf = self.spare();
         buf.extend_from_slice(key);
         let at = self.entries.partition_point(|(s, _)| *s <= score);
         self.entries.insert(at, (score, buf));
@@ -54,6 +86,13 @@ impl Pool {
 
     fn recycle(&mut self, buf: Vec<u8>) {
         self.spare.push(buf);
+    }
+
+    /// An empty key buffer, reused when one is spare.
+    fn spare(&mut self) -> Vec<u8> {
+        let mut buf = self.spare.pop().unwrap_or_default();
+        buf.clear();
+        buf
     }
 
     /// Forgets every candidate (the shard was emptied).
@@ -74,21 +113,17 @@ impl Shard {
         policy: MaxmemoryPolicy,
         samples: u32,
     ) -> bool {
-        let samples = usize::try_from(samples).unwrap_or(5).max(1);
+        let samples = usize::try_from(samples).unwrap_or(5).clamp(1, MAX_SAMPLES);
         let victim = match policy {
             MaxmemoryPolicy::NoEviction => None,
             MaxmemoryPolicy::AllkeysRandom => self.random_key(false),
             MaxmemoryPolicy::VolatileRandom => self.random_key(true),
             _ => self.best_candidate(ctx, policy, samples),
         };
-        let Some(key) = victim else {
+        let Some((key, index, hash)) = victim else {
             return false;
         };
-        let hash = self.main.hash(&key);
-        let evicted = match self.main.find(&key, hash) {
-            Some(index) => self.remove_at(index, hash).is_some(),
-            None => false,
-        };
+        let evicted = self.remove_at(index, hash).is_some();
         if evicted {
             ctx.key_evicted(&key);
         }
@@ -96,29 +131,40 @@ impl Shard {
         evicted
     }
 
-    /// A random key (one with a deadline when `volatile`).
-    fn random_key(&mut self, volatile: bool) -> Option<Vec<u8>> {
-        let mut picked = Vec::with_capacity(1);
+    /// A random key (one with a deadline when `volatile`), with its bucket
+    /// index and hash.
+    fn random_key(&mut self, volatile: bool) -> Option<(Vec<u8>, usize, u64)> {
+        let mut picked = Picked::default();
         let seed = crate::rand::next_u64();
         let key = if volatile {
             self.expires.sample(seed, 1, &mut picked);
-            self.expires.get(*picked.first()?)?.key()
+            self.expires.get(*picked.as_slice().first()?)?.key()
         } else {
             self.main.sample(seed, 1, &mut picked);
-            self.main.get(*picked.first()?)?.key()
+            self.main.get(*picked.as_slice().first()?)?.key()
         };
-        Some(key.to_vec())
+        let mut buf = self.pool.spare();
+        buf.extend_from_slice(key);
+        let hash = self.main.hash(&buf);
+        match self.main.find(&buf, hash) {
+            Some(index) => Some((buf, index, hash)),
+            None => {
+                self.pool.recycle(buf);
+                None
+            }
+        }
     }
 
     /// The pool's best candidate after adding fresh samples: a key that is
     /// still stored (with a deadline, for `volatile-*`) and whose score did
-    /// not drop since it was sampled (used again: no longer a good victim).
+    /// not drop since it was sampled (used again: no longer a good victim),
+    /// with its bucket index and hash.
     fn best_candidate(
         &mut self,
         ctx: &Ctx<'_>,
         policy: MaxmemoryPolicy,
         samples: usize,
-    ) -> Option<Vec<u8>> {
+    ) -> Option<(Vec<u8>, usize, u64)> {
         let access = ctx.access();
         let volatile = policy.is_volatile();
         // A few rounds: every candidate of a round may have gone stale.
@@ -126,16 +172,16 @@ impl Shard {
             self.populate(&access, policy, samples);
             while let Some((score, key)) = self.pool.take_best() {
                 match self.score_of(&key, &access, policy) {
-                    Some(now) if now >= score => return Some(key),
+                    Some((now, index, hash)) if now >= score => return Some((key, index, hash)),
                     _ => self.pool.recycle(key),
                 }
             }
-            let pool_source_len = if volatile {
+            let source_len = if volatile {
                 self.expires.len()
             } else {
                 self.main.len()
             };
-            if pool_source_len == 0 {
+            if source_len == 0 {
                 return None;
             }
         }
@@ -144,14 +190,14 @@ impl Shard {
 
     /// Adds `samples` sampled keys to the pool.
     fn populate(&mut self, access: &Access, policy: MaxmemoryPolicy, samples: usize) {
-        let mut picked = Vec::with_capacity(samples);
+        let mut picked = Picked::default();
         let seed = crate::rand::next_u64();
         if policy.is_volatile() {
             self.expires.sample(seed, samples, &mut picked);
         } else {
             self.main.sample(seed, samples, &mut picked);
         }
-        for index in picked {
+        for &index in picked.as_slice() {
             let (key, score) = if policy.is_volatile() {
                 let Some(e) = self.expires.get(index) else {
                     continue;
@@ -178,19 +224,27 @@ impl Shard {
         }
     }
 
-    /// The current score of `key`, if it may still be evicted by `policy`.
-    fn score_of(&self, key: &[u8], access: &Access, policy: MaxmemoryPolicy) -> Option<u64> {
+    /// The current score of `key`, with its bucket index and hash, if it
+    /// may still be evicted by `policy`.
+    fn score_of(
+        &self,
+        key: &[u8],
+        access: &Access,
+        policy: MaxmemoryPolicy,
+    ) -> Option<(u64, usize, u64)> {
         let hash = self.main.hash(key);
         let index = self.main.find(key, hash)?;
         let slot: &Slot = self.main.get(index)?;
         if policy.is_volatile() && !slot.has_flag(FLAG_EXPIRES) {
             return None;
         }
-        if policy == MaxmemoryPolicy::VolatileTtl {
+        let score = if policy == MaxmemoryPolicy::VolatileTtl {
             let at = self.deadline_of(slot, hash)?;
-            return Some(u64::MAX - u64::try_from(at).unwrap_or(0));
-        }
-        Some(access.eviction_score(self.main.clock(index)))
+            u64::MAX - u64::try_from(at).unwrap_or(0)
+        } else {
+            access.eviction_score(self.main.clock(index))
+        };
+        Some((score, index, hash))
     }
 
     /// Under memory pressure, gives back the buckets evicted keys left
@@ -220,8 +274,5 @@ mod tests {
         pool.offer(0, b"low");
         assert!(pool.entries.iter().all(|(_, k)| k != b"low"));
         assert_eq!(pool.take_best().map(|e| e.0), Some(119));
-        // The same key offered again keeps one entry.
-        pool.offer(500, b"k100");
-        assert_eq!(pool.entries.iter().filter(|(_, k)| k == b"k100").count(), 1);
     }
 }

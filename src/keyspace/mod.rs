@@ -485,13 +485,6 @@ impl Shard {
         self.main.growth_bytes().max(self.expires.growth_bytes())
     }
 
-    /// Lets the tables fill to 95% before growing (memory pressure), or
-    /// back to 85%.
-    fn set_tight(&mut self, tight: bool) {
-        self.main.set_tight(tight);
-        self.expires.set_tight(tight);
-    }
-
     /// Removes every key.
     pub(crate) fn clear(&mut self) {
         self.main.clear();
@@ -754,10 +747,10 @@ impl Keyspace {
 
     /// Called as a write lock on shard `index` is released: adds the
     /// shard's change in bytes to the keyspace's total and, under
-    /// `maxmemory`, decides whether its tables may still grow (growing
-    /// when the limit cannot afford it would take memory no eviction gives
-    /// back: emptied buckets stay allocated) and whether the next new key
-    /// needs an eviction from this shard first.
+    /// `maxmemory`, decides whether its table may still grow: when the
+    /// limit cannot afford the growth ("tight"; growing would take memory
+    /// no eviction gives back, as emptied buckets stay allocated), a full
+    /// table makes the next new key evict a key of this shard first.
     pub(crate) fn publish(&self, index: usize, shard: &mut Shard) {
         let used = shard.used_bytes();
         if used != shard.published {
@@ -773,7 +766,6 @@ impl Keyspace {
         let max = usize::try_from(self.memory.maxmemory()).unwrap_or(usize::MAX);
         let growth = shard.growth_bytes();
         let tight = max != 0 && self.used() + growth > max;
-        shard.set_tight(tight);
         let needs_room = tight && shard.main.full();
         let cell = &self.shards[index].0;
         store_if_changed(&cell.needs_room, needs_room);

@@ -46,8 +46,6 @@ pub(crate) trait Bucket {
 /// Grow before the table is fuller than 85%.
 const MAX_LOAD_NUM: usize = 17;
 const MAX_LOAD_DEN: usize = 20;
-/// Under memory pressure, grow only past 95% (see [`Table::set_tight`]).
-const TIGHT_LOAD_NUM: usize = 19;
 /// Shrink when the table is less than 20% full.
 const MIN_LOAD_DIV: usize = 5;
 /// The smallest non-zero capacity.
@@ -60,8 +58,6 @@ pub(crate) struct Table<B> {
     buckets: Vec<B>,
     /// One access clock per bucket position when `B::CLOCKED`, else empty.
     clocks: Vec<AtomicU32>,
-    /// Grow before the load passes `max_load / 20`.
-    max_load: usize,
     /// What the arrays take from the allocator (kept: read on every write).
     bytes: usize,
     /// Shrink only at or below this many entries: set when a shrink could
@@ -79,7 +75,6 @@ impl<B: Bucket> Table<B> {
         Table {
             buckets: Vec::new(),
             clocks: Vec::new(),
-            max_load: MAX_LOAD_NUM,
             bytes: 0,
             shrink_limit: usize::MAX,
             cap: 0,
@@ -105,16 +100,9 @@ impl<B: Bucket> Table<B> {
         self.bytes
     }
 
-    /// Under memory pressure (`tight`), the table fills to 95% before it
-    /// grows instead of 85%: growing by half would take memory the limit
-    /// does not have, and the evictor makes room in the free buckets.
-    pub(crate) fn set_tight(&mut self, tight: bool) {
-        self.max_load = if tight { TIGHT_LOAD_NUM } else { MAX_LOAD_NUM };
-    }
-
     /// Whether one more entry makes the table grow.
     pub(crate) fn full(&self) -> bool {
-        (self.len + 1) * MAX_LOAD_DEN > self.cap * self.max_load
+        (self.len + 1) * MAX_LOAD_DEN > self.cap * MAX_LOAD_NUM
     }
 
     /// Bytes the next growth would add.
@@ -125,11 +113,11 @@ impl<B: Bucket> Table<B> {
     }
 
     /// Shrinks the array by one growth step when the entries fit it below
-    /// 95% (memory pressure: evicted keys only give memory back once their
-    /// buckets do). Returns whether it shrank.
+    /// the maximum load (memory pressure: evicted keys only give memory
+    /// back once their buckets do). Returns whether it shrank.
     pub(crate) fn shrink_step(&mut self) -> bool {
         let smaller = (self.cap * 2 / 3).max(MIN_CAP);
-        if smaller >= self.cap || (self.len + 1) * MAX_LOAD_DEN > smaller * TIGHT_LOAD_NUM {
+        if smaller >= self.cap || (self.len + 1) * MAX_LOAD_DEN > smaller * MAX_LOAD_NUM {
             return false;
         }
         let before = self.buckets.len();
@@ -157,7 +145,7 @@ impl<B: Bucket> Table<B> {
     /// Up to `count` occupied bucket indexes, consecutive from a position
     /// picked by `seed` (Redis's `dictGetSomeKeys`): a cheap sample of
     /// random keys. Inspects at most `10 × count` positions.
-    pub(crate) fn sample(&self, seed: u64, count: usize, out: &mut Vec<usize>) {
+    pub(crate) fn sample(&self, seed: u64, count: usize, out: &mut super::evict::Picked) {
         let n = self.buckets.len();
         if self.len == 0 || n == 0 {
             return;
@@ -167,7 +155,9 @@ impl<B: Bucket> Table<B> {
         let mut found = 0;
         for _ in 0..count.saturating_mul(10).max(n.min(64)) {
             if self.buckets[i].dist() != 0 {
-                out.push(i);
+                if !out.push(i) {
+                    return;
+                }
                 found += 1;
                 if found == wanted {
                     return;
@@ -736,11 +726,10 @@ mod tests {
 
     proptest! {
         /// Each bucket's clock moves with it through Robin Hood swaps,
-        /// backward-shift deletions, growth, shrinking and tight loads.
+        /// backward-shift deletions, growth and shrinking.
         #[test]
-        fn clocks_follow_their_buckets(ops in proptest::collection::vec(op(), 1..600), tight in any::<bool>()) {
+        fn clocks_follow_their_buckets(ops in proptest::collection::vec(op(), 1..600)) {
             let mut t: Table<Clocked> = Table::new(ahash::RandomState::with_seeds(5, 6, 7, 8));
-            t.set_tight(tight);
             let mut model: HashMap<u16, u32> = HashMap::new();
             for op in ops {
                 match op {

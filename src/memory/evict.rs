@@ -9,11 +9,10 @@
 //!
 //! Two details differ from Redis because keys live inside their buckets
 //! (see `docs/design.md`, "Memory"):
-//! - When a table's growth would not fit under the limit, the shard's
-//!   tables fill to 95% instead of growing, and a
-//!   new key in a full shard first evicts a key of that same shard, whose
-//!   bucket it then takes: growing the table would take memory that no
-//!   eviction gives back.
+//! - When a shard's next table growth would not fit under the limit, a new
+//!   key in that shard, once its table is full, first evicts a key of the
+//!   same shard, whose bucket it then takes: growing the table would take
+//!   memory that no eviction gives back.
 //! - Evicting a key that lives entirely in its bucket frees no allocation;
 //!   when evictions free nothing, the evictor keeps to one shard until its
 //!   table can shrink a step, which gives the memory back.
