@@ -1559,10 +1559,12 @@ impl Gen {
 
     fn gen_object(&mut self) -> Vec<Argv> {
         let argv = match self.rng.below(20) {
-            0..=10 => vec![self.name("OBJECT"), self.name("ENCODING"), self.key()],
-            // Exact: shared integers, and FREQ's error without an LFU policy.
-            11..=13 => vec![self.name("OBJECT"), self.name("REFCOUNT"), self.key()],
-            14 => vec![self.name("OBJECT"), self.name("FREQ"), self.key()],
+            0..=12 => vec![self.name("OBJECT"), self.name("ENCODING"), self.key()],
+            // Exact: FREQ's error without an LFU policy (or nil). REFCOUNT
+            // is not compared: which integers Redis shares depends on the
+            // command that wrote them (COPY, INCRBYFLOAT, … make private
+            // copies); docs/compatibility.md says so.
+            13..=14 => vec![self.name("OBJECT"), self.name("FREQ"), self.key()],
             15 => vec![self.name("OBJECT"), self.name("HELP")],
             16 => vec![self.name("OBJECT")],
             17 => {

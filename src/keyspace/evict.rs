@@ -59,6 +59,9 @@ impl Picked {
 pub(crate) struct Pool {
     entries: Vec<(u64, Vec<u8>)>,
     spare: Vec<Vec<u8>>,
+    /// Where the next sampling starts, already asked into the cache (the
+    /// sampled buckets are otherwise an eviction's first cache misses).
+    next_seed: Option<u64>,
 }
 
 impl Pool {
@@ -191,11 +194,19 @@ impl Shard {
     /// Adds `samples` sampled keys to the pool.
     fn populate(&mut self, access: &Access, policy: MaxmemoryPolicy, samples: usize) {
         let mut picked = Picked::default();
-        let seed = crate::rand::next_u64();
+        let seed = self
+            .pool
+            .next_seed
+            .take()
+            .unwrap_or_else(crate::rand::next_u64);
+        let next = crate::rand::next_u64();
+        self.pool.next_seed = Some(next);
         if policy.is_volatile() {
             self.expires.sample(seed, samples, &mut picked);
+            self.expires.prefetch_sample(next);
         } else {
             self.main.sample(seed, samples, &mut picked);
+            self.main.prefetch_sample(next);
         }
         for &index in picked.as_slice() {
             let (key, score) = if policy.is_volatile() {
