@@ -87,6 +87,11 @@ impl Pool {
         self.entries.pop()
     }
 
+    /// The best candidate's key, left in the pool.
+    fn best_key(&self) -> Option<&[u8]> {
+        self.entries.last().map(|(_, k)| k.as_slice())
+    }
+
     fn recycle(&mut self, buf: Vec<u8>) {
         self.spare.push(buf);
     }
@@ -131,6 +136,10 @@ impl Shard {
             ctx.key_evicted(&key);
         }
         self.pool.recycle(key);
+        // The next eviction here will look the pool's best key up first.
+        if let Some(next) = self.pool.best_key() {
+            self.main.prefetch_home(self.main.hash(next));
+        }
         evicted
     }
 

@@ -142,6 +142,19 @@ impl<B: Bucket> Table<B> {
         }
     }
 
+    /// Starts loading the home bucket (and clock) of a key hashing to
+    /// `hash`, which a lookup will read soon.
+    pub(crate) fn prefetch_home(&self, hash: u64) {
+        if self.len == 0 {
+            return;
+        }
+        let i = self.home(hash);
+        prefetch(self.buckets.as_ptr().wrapping_add(i));
+        if B::CLOCKED {
+            prefetch(self.clocks.as_ptr().wrapping_add(i));
+        }
+    }
+
     /// Starts loading the buckets (and clocks) [`Table::sample`] will read
     /// for `seed`, so that sampling later finds them in cache.
     pub(crate) fn prefetch_sample(&self, seed: u64) {
