@@ -143,6 +143,35 @@ impl Shard {
         evicted
     }
 
+    /// Evicts the pool's next best candidate without sampling again (a
+    /// second victim of one round); false when the pool has none left
+    /// that qualifies, or the policy does not keep a pool.
+    pub(crate) fn evict_next(&mut self, ctx: &Ctx<'_>, policy: MaxmemoryPolicy) -> bool {
+        if matches!(
+            policy,
+            MaxmemoryPolicy::NoEviction
+                | MaxmemoryPolicy::AllkeysRandom
+                | MaxmemoryPolicy::VolatileRandom
+        ) {
+            return false;
+        }
+        let access = ctx.access();
+        while let Some((score, key)) = self.pool.take_best() {
+            match self.score_of(&key, &access, policy) {
+                Some((now, index, hash)) if now >= score => {
+                    let evicted = self.remove_at(index, hash).is_some();
+                    if evicted {
+                        ctx.key_evicted(&key);
+                    }
+                    self.pool.recycle(key);
+                    return evicted;
+                }
+                _ => self.pool.recycle(key),
+            }
+        }
+        false
+    }
+
     /// A random key (one with a deadline when `volatile`), with its bucket
     /// index and hash.
     fn random_key(&mut self, volatile: bool) -> Option<(Vec<u8>, usize, u64)> {

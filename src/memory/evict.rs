@@ -96,7 +96,18 @@ impl Store {
                 }
                 evicted += 1;
                 any = true;
-                if keyspace.used_with(&shard) < before || shard.shrink_for_memory() {
+                let after = keyspace.used_with(&shard);
+                if after < before {
+                    freed = true;
+                    // Ahead of the next write: one more victim of the same
+                    // round while its sampled buckets are in cache (Redis
+                    // would take the pool's next best then too).
+                    if evicted < budget && shard.evict_next(&ctx, policy) {
+                        evicted += 1;
+                    }
+                    break;
+                }
+                if shard.shrink_for_memory() {
                     freed = true;
                     break;
                 }
