@@ -25,13 +25,15 @@ impl Shard {
         self.heap_bytes + self.main.len() * std::mem::size_of::<Slot>()
     }
 
-    /// Bytes the key in bucket `index` holds (`MEMORY USAGE`): its bucket,
-    /// its heap data, and its expires entry when it has a deadline.
+    /// Bytes the key in bucket `index` holds (`MEMORY USAGE`): its bucket
+    /// and access clock, its heap data, and its expires entry when it has
+    /// a deadline.
     pub(crate) fn key_bytes(&self, index: usize, hash: u64) -> usize {
         let Some(slot) = self.main.get(index) else {
             return 0;
         };
-        let mut bytes = std::mem::size_of::<Slot>() + slot.heap_bytes();
+        let clock = std::mem::size_of::<std::sync::atomic::AtomicU32>();
+        let mut bytes = std::mem::size_of::<Slot>() + clock + slot.heap_bytes();
         if slot.has_flag(FLAG_EXPIRES)
             && let Some(e) = self
                 .expires
